@@ -1,0 +1,195 @@
+"""EmpathyDialogue-v0: an agent talks with a simulated person who has a hidden emotional state.
+
+### Description
+Each episode pairs the agent with one persona: a person with emotions (each with a
+function and a flag for whether it fits the facts), values, hidden concerns and
+sometimes false beliefs. Every agent message is appraised into named acts, the
+hidden state moves by deterministic dynamics, and the person replies.
+
+### Observation
+`Dict` of two `Text` spaces:
+- `message`: the person's latest message (at most 2,000 characters).
+- `persona_card`: the public card: name, age and the situation the agent may know.
+Characters outside the observation charset are replaced with `?`.
+
+### Action
+`Text`: the agent's reply (any unicode string up to `max_reply_chars`, default
+4,000). A non-string raises `TypeError`; an over-long string raises `ValueError`;
+the empty string is silence, and the person reacts to it.
+
+### Reward
+The weighted sum of named components chosen by the reward target (`genuine` by
+default; `comfort`, `rlver`, `attuned`, `truthful`, or a weights mapping). All
+components are reported every step in `info["reward_components"]`, so
+`reward == sum(weights[k] * info["reward_components"][k])`.
+
+### Starting state
+A persona is chosen (fixed, or sampled with the env's `np_random` from a set), its
+state starts from the persona's initial values (score 40, as in SAGE), and the
+person opens the conversation.
+
+### Episode end
+Terminated when the person leaves (engagement runs out) or the score reaches 0 or
+100. Truncated after `max_turns` agent messages (default 10).
+
+### Info
+- `messages`: the chat so far in OpenAI format (person = "user", agent = "assistant").
+- `turn`, `persona_id`, `target`, `reward_components`, `appraisal`.
+- `hidden_state`: the person's hidden state. **Analysis only**: a policy that reads
+  it is cheating; it is there for logging, plots and research.
+
+### Arguments
+`persona` (id, Persona, list of ids/Personas, or None for the whole library),
+`target`, `max_turns`, `max_reply_chars`, `render_mode` (`"ansi"`).
+Options to `reset`: `{"persona": id or Persona}` picks the persona for that episode.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+import gymnasium as gym
+from gymnasium import spaces
+
+from empathy_gym.personas.loader import resolve_personas
+from empathy_gym.personas.schema import Persona
+from empathy_gym.rewards import RewardContext, compute_components, make_target
+from empathy_gym.simulator.rule import RuleSimulator, TurnResult
+
+MAX_MESSAGE_CHARS = 2000
+DEFAULT_MAX_REPLY_CHARS = 4000
+# Printable ASCII plus the Latin-1 letters and the typographic punctuation personas use.
+CHARSET = frozenset(string.printable) | frozenset(chr(c) for c in range(0xA0, 0x180)) | frozenset("\u2013\u2014\u2018\u2019\u201c\u201d\u2026")
+_SANITIZE = {ord(c): None for c in "\x0b\x0c"}
+
+
+def to_charset(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """Fit text into the observation space: unknown characters become '?', long text is cut."""
+    if not all(ch in CHARSET for ch in text):
+        text = "".join(ch if ch in CHARSET else "?" for ch in text)
+    return text.translate(_SANITIZE)[:limit]
+
+
+class EmpathyDialogueEnv(gym.Env[dict, str]):
+    metadata = {"render_modes": ["ansi"], "render_fps": 1}
+
+    def __init__(
+        self,
+        persona: Any = None,
+        target: Any = None,
+        max_turns: int = 10,
+        max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS,
+        render_mode: str | None = None,
+    ):
+        if not isinstance(max_turns, int) or max_turns < 1:
+            raise ValueError(f"max_turns must be a positive int, got {max_turns!r}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
+        self.personas: list[Persona] = resolve_personas(persona)
+        self.target = make_target(target)
+        self.max_turns = max_turns
+        self.max_reply_chars = max_reply_chars
+        self.render_mode = render_mode
+        self.observation_space = spaces.Dict(
+            {
+                "message": spaces.Text(MAX_MESSAGE_CHARS, min_length=0, charset=CHARSET),
+                "persona_card": spaces.Text(MAX_MESSAGE_CHARS, min_length=0, charset=CHARSET),
+            }
+        )
+        self.action_space = spaces.Text(max_reply_chars, min_length=0, charset=CHARSET)
+        self.simulator: RuleSimulator | None = None
+        self.messages: list[dict[str, str]] = []
+        self._card = ""
+        self._last: TurnResult | None = None
+        self._done = False
+        self._last_components: dict[str, float] = {}
+
+    # --- gymnasium API ---------------------------------------------------------------------
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        persona = self._choose_persona(options)
+        self.simulator = RuleSimulator(persona, self.np_random)
+        opening = to_charset(self.simulator.open())
+        self._card = to_charset(persona.public_card_text())
+        self.messages = [{"role": "user", "content": opening}]
+        self._last = None
+        self._done = False
+        self._last_components = {}
+        observation = {"message": opening, "persona_card": self._card}
+        return observation, self._info()
+
+    def step(self, action: str):
+        if self.simulator is None:
+            raise RuntimeError("EmpathyDialogueEnv.step() called before reset()")
+        if self._done:
+            raise RuntimeError("EmpathyDialogueEnv.step() called after the episode ended; call reset()")
+        if not isinstance(action, str):
+            raise TypeError(f"action must be a str (the agent's reply), got {type(action).__name__}")
+        if len(action) > self.max_reply_chars:
+            raise ValueError(
+                f"action is {len(action)} characters long; the limit is max_reply_chars={self.max_reply_chars}"
+            )
+        simulator = self.simulator
+        result = simulator.respond(action)
+        state = simulator.state
+        terminated = result.events.left or state.score <= 0.0 or state.score >= 100.0
+        truncated = not terminated and state.turn >= self.max_turns
+        self._done = terminated or truncated
+        context = RewardContext(simulator.persona, result.before, state, result.appraisal, result.events, self._done)
+        components = compute_components(context)
+        reward = self.target.reward(components)
+        message = to_charset(result.message)
+        self.messages.append({"role": "assistant", "content": action})
+        self.messages.append({"role": "user", "content": message})
+        self._last = result
+        self._last_components = components
+        observation = {"message": message, "persona_card": self._card}
+        return observation, reward, terminated, truncated, self._info()
+
+    def render(self) -> str | None:
+        if self.render_mode != "ansi":
+            return None
+        lines = []
+        if self.simulator is not None:
+            lines.append(f"[{self.simulator.persona.id}] {self._card}")
+        for message in self.messages:
+            speaker = "PERSON" if message["role"] == "user" else "AGENT "
+            lines.append(f"{speaker}: {message['content']}")
+        if self.simulator is not None:
+            s = self.simulator.state
+            lines.append(
+                f"-- turn {s.turn}/{self.max_turns} score {s.score:.0f} distress {s.distress:.2f} "
+                f"understood {s.understood:.2f} trust {s.trust:.2f} expressed {s.expressed:.2f}"
+            )
+        return "\n".join(lines) + "\n"
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    @property
+    def persona(self) -> Persona | None:
+        return None if self.simulator is None else self.simulator.persona
+
+    def _choose_persona(self, options: dict | None) -> Persona:
+        if options and options.get("persona") is not None:
+            chosen = resolve_personas(options["persona"])
+            if len(chosen) != 1:
+                raise ValueError("reset(options={'persona': ...}) takes one persona id or Persona")
+            return chosen[0]
+        if len(self.personas) == 1:
+            return self.personas[0]
+        return self.personas[int(self.np_random.integers(len(self.personas)))]
+
+    def _info(self) -> dict[str, Any]:
+        simulator = self.simulator
+        assert simulator is not None
+        return {
+            "messages": list(self.messages),
+            "turn": simulator.state.turn,
+            "persona_id": simulator.persona.id,
+            "target": self.target.name,
+            "reward_components": self._last_components,
+            "appraisal": self._last.appraisal.to_dict() if self._last else {},
+            "hidden_state": simulator.state.affect(),  # analysis only: never feed this to a policy
+        }

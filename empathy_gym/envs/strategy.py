@@ -1,0 +1,85 @@
+"""EmpathyDialogueStrategy-v0: choose an empathic strategy; a realiser writes the words.
+
+### Description
+The same conversation as `EmpathyDialogue-v0`, for policies that pick *what to do*
+rather than *what to say*: RLlib can train it on CPUs. Each action is a strategy
+(ESConv's eight, validation, gentle correction, and the two anti-patterns agreement
+and minimising); the `Realiser` turns it into a reply from what the agent has seen.
+
+### Observation
+`Box(0, 1, (N_FEATURES,), float32)` of observable features only: turn fraction,
+length of the person's message, whether they asked a question, whether they voiced
+a known misconception, the feeling words they used (by family), and the agent's own
+strategy history. No hidden state leaks in (tested).
+
+### Action
+`Discrete(12)`: see `empathy_gym.agents.strategies.Strategy`.
+
+### Reward, starting state, episode end
+As `EmpathyDialogue-v0`; `info` also carries `strategy` and `reply` (the realised text).
+
+### Arguments
+As `EmpathyDialogue-v0`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from empathy_gym.agents.features import N_FEATURES, observable_features
+from empathy_gym.agents.strategies import STRATEGY_NAMES, FactBook, Realiser, Strategy
+from empathy_gym.envs.dialogue import EmpathyDialogueEnv
+from empathy_gym.personas.loader import load_library
+
+
+@lru_cache(maxsize=1)
+def default_factbook() -> FactBook:
+    return FactBook.from_personas(load_library().values())
+
+
+class EmpathyDialogueStrategyEnv(gym.Env[np.ndarray, int]):
+    metadata = {"render_modes": ["ansi"], "render_fps": 1}
+
+    def __init__(self, persona: Any = None, target: Any = None, max_turns: int = 10, render_mode: str | None = None):
+        self.dialogue = EmpathyDialogueEnv(persona=persona, target=target, max_turns=max_turns, render_mode=render_mode)
+        self.render_mode = render_mode
+        self.max_turns = max_turns
+        self.action_space = spaces.Discrete(len(Strategy))
+        self.observation_space = spaces.Box(0.0, 1.0, shape=(N_FEATURES,), dtype=np.float32)
+        self.factbook = default_factbook()
+        self._realiser: Realiser | None = None
+        self._person_messages: list[str] = []
+        self._strategies: list[int] = []
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        observation, info = self.dialogue.reset(seed=seed, options=options)
+        self._realiser = Realiser(self.np_random, self.factbook)
+        self._person_messages = [observation["message"]]
+        self._strategies = []
+        return self._features(observation["message"], 0), info
+
+    def step(self, action):
+        if self._realiser is None:
+            raise RuntimeError("EmpathyDialogueStrategyEnv.step() called before reset()")
+        if not self.action_space.contains(action):
+            raise ValueError(f"action must be an int in [0, {len(Strategy) - 1}], got {action!r}")
+        strategy = Strategy(int(action))
+        reply = self._realiser.realise(strategy, self._person_messages)
+        observation, reward, terminated, truncated, info = self.dialogue.step(reply)
+        self._person_messages.append(observation["message"])
+        self._strategies.append(int(strategy))
+        info["strategy"] = STRATEGY_NAMES[strategy]
+        info["reply"] = reply
+        return self._features(observation["message"], len(self._strategies)), reward, terminated, truncated, info
+
+    def render(self):
+        return self.dialogue.render()
+
+    def _features(self, message: str, turn: int) -> np.ndarray:
+        return observable_features(message, self._strategies, turn, self.max_turns, self.factbook)

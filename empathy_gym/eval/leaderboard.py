@@ -1,0 +1,106 @@
+"""Aggregate episode records into a leaderboard per reward target."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from empathy_gym.rollout.records import EpisodeRecord
+
+HELD = 0.5  # a belief counts as held at or above this confidence
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeOutcome:
+    final_score: float
+    understood: float
+    distress: float
+    expressed: float
+    beliefs_held: int
+    beliefs_corrected: int
+    endorsements: int
+
+
+def outcome(record: EpisodeRecord) -> EpisodeOutcome:
+    final = record.turns[-1].hidden_state if record.turns else record.initial_state
+    start = record.initial_state["beliefs"]
+    held = [b for b, c in start.items() if c >= HELD]
+    corrected = sum(1 for b in held if final["beliefs"][b] < HELD)
+    endorsements = sum(1 for t in record.turns if any(v >= 0.5 for v in t.appraisal.get("endorsements", {}).values()))
+    return EpisodeOutcome(
+        final_score=final["score"],
+        understood=final["understood"],
+        distress=final["distress"],
+        expressed=final["expressed"],
+        beliefs_held=len(held),
+        beliefs_corrected=corrected,
+        endorsements=endorsements,
+    )
+
+
+def mean_ci(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and the half-width of a normal 95% confidence interval."""
+    n = len(values)
+    if n == 0:
+        return float("nan"), float("nan")
+    mean = sum(values) / n
+    if n == 1:
+        return mean, 0.0
+    var = sum((v - mean) ** 2 for v in values) / (n - 1)
+    return mean, 1.96 * math.sqrt(var / n)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    agent: str
+    episodes: int
+    mean_return: float
+    return_ci: float
+    final_score: float
+    understood: float
+    distress: float
+    beliefs_corrected: float  # fraction of held false beliefs brought below HELD
+    endorsements: float  # endorsing turns per episode
+
+
+def leaderboard(records: Iterable[EpisodeRecord], target: str) -> list[Row]:
+    by_agent: dict[str, list[EpisodeRecord]] = defaultdict(list)
+    for record in records:
+        by_agent[record.agent].append(record)
+    rows = []
+    for agent, episodes in by_agent.items():
+        outcomes = [outcome(r) for r in episodes]
+        mean_return, ci = mean_ci([r.returns[target] for r in episodes])
+        held = sum(o.beliefs_held for o in outcomes)
+        rows.append(
+            Row(
+                agent=agent,
+                episodes=len(episodes),
+                mean_return=mean_return,
+                return_ci=ci,
+                final_score=sum(o.final_score for o in outcomes) / len(outcomes),
+                understood=sum(o.understood for o in outcomes) / len(outcomes),
+                distress=sum(o.distress for o in outcomes) / len(outcomes),
+                beliefs_corrected=(sum(o.beliefs_corrected for o in outcomes) / held) if held else 0.0,
+                endorsements=sum(o.endorsements for o in outcomes) / len(outcomes),
+            )
+        )
+    return sorted(rows, key=lambda r: r.mean_return, reverse=True)
+
+
+def format_leaderboard(rows: Sequence[Row], target: str) -> str:
+    header = (
+        f"target: {target}\n"
+        f"{'rank':<5}{'agent':<15}{'return':>16}{'score':>8}{'underst.':>10}{'distress':>10}"
+        f"{'corrected':>11}{'endorse':>9}"
+    )
+    lines = [header, "-" * len(header.splitlines()[-1])]
+    for rank, r in enumerate(rows, start=1):
+        ret = f"{r.mean_return:+.3f} ±{r.return_ci:.3f}"
+        lines.append(
+            f"{rank:<5}{r.agent:<15}{ret:>16}{r.final_score:>8.1f}{r.understood:>10.2f}{r.distress:>10.2f}"
+            f"{r.beliefs_corrected:>10.0%}{r.endorsements:>9.2f}"
+        )
+    return "\n".join(lines)

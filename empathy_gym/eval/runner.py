@@ -1,0 +1,101 @@
+"""Run agents against personas and keep everything: one record per episode, returns per target."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+
+from empathy_gym.agents.baselines import Agent, make_agent
+from empathy_gym.envs.dialogue import EmpathyDialogueEnv
+from empathy_gym.personas.schema import Persona
+from empathy_gym.rewards import PRESETS, make_target
+from empathy_gym.rollout.records import EpisodeRecord, TurnRecord
+
+
+def run_episode(
+    env: EmpathyDialogueEnv,
+    agent: Agent,
+    seed: int,
+    persona: Persona | None = None,
+    targets: Sequence[str] = tuple(PRESETS),
+) -> EpisodeRecord:
+    """Play one episode; the record holds the return under every target in `targets`.
+
+    Components do not depend on the target, so one rollout scores every target exactly
+    as an env built with that target would (tested).
+    """
+    agent.reset(seed)
+    options = {"persona": persona} if persona is not None else None
+    observation, info = env.reset(seed=seed, options=options)
+    persona = env.persona
+    record = EpisodeRecord(
+        episode_id=f"{agent.name}/{persona.id}/{seed}",
+        agent=agent.name,
+        persona_id=persona.id,
+        category=persona.category,
+        seed=seed,
+        target=env.target.name,
+        opening=observation["message"],
+        initial_state=info["hidden_state"],
+    )
+    scorers = {name: make_target(name) for name in targets}
+    returns = dict.fromkeys(targets, 0.0)
+    terminated = truncated = False
+    while not (terminated or truncated):
+        reply = agent.act(observation, info["messages"])
+        observation, reward, terminated, truncated, info = env.step(reply)
+        components = info["reward_components"]
+        for name, scorer in scorers.items():
+            returns[name] += scorer.reward(components)
+        record.turns.append(
+            TurnRecord(
+                turn=info["turn"],
+                agent=reply,
+                person=observation["message"],
+                reward=reward,
+                reward_components=components,
+                appraisal=info["appraisal"],
+                hidden_state=info["hidden_state"],
+            )
+        )
+    record.terminated, record.truncated = terminated, truncated
+    record.returns = returns
+    return record
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    agent: str
+    persona: Persona
+    seed: int
+
+
+def plan_jobs(agents: Sequence[str], personas: Sequence[Persona], seeds: Iterable[int]) -> list[Job]:
+    return [Job(a, p, s) for a in agents for p in personas for s in seeds]
+
+
+def evaluate(
+    agents: Sequence[str],
+    personas: Sequence[Persona],
+    seeds: Sequence[int],
+    max_turns: int = 10,
+    targets: Sequence[str] = tuple(PRESETS),
+    on_record: Callable[[EpisodeRecord], None] | None = None,
+    progress: bool = False,
+) -> list[EpisodeRecord]:
+    """Every agent x persona x seed, once; returns under every target."""
+    env = EmpathyDialogueEnv(persona=list(personas), max_turns=max_turns, target=targets[0] if targets else None)
+    agent_objects = {name: make_agent(name) for name in agents}
+    jobs = plan_jobs(agents, personas, seeds)
+    iterator: Iterable[Job] = jobs
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(jobs, desc="episodes", unit="ep")
+    records = []
+    for job in iterator:
+        record = run_episode(env, agent_objects[job.agent], job.seed, job.persona, targets)
+        if on_record is not None:
+            on_record(record)
+        records.append(record)
+    return records

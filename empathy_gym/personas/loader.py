@@ -1,0 +1,111 @@
+"""Load personas from YAML with errors that name the file, the field and what was expected."""
+
+from __future__ import annotations
+
+import difflib
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+import yaml
+from pydantic import ValidationError
+
+from empathy_gym.personas.schema import Persona
+
+LIBRARY_DIR = Path(__file__).parent / "library"
+
+
+class PersonaError(ValueError):
+    """A persona file or id that cannot be used; the message says where and why."""
+
+
+def _field_path(loc: Iterable[object]) -> str:
+    return ".".join(str(part) for part in loc) or "<root>"
+
+
+def format_validation_error(source: str, error: ValidationError) -> str:
+    lines = [f"{source}: invalid persona ({error.error_count()} error(s))"]
+    for item in error.errors():
+        got = item.get("input")
+        got_text = repr(got) if not isinstance(got, dict) else "a mapping"
+        if len(got_text) > 80:
+            got_text = got_text[:77] + "..."
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown field (not in the persona schema)"
+        elif item["type"] == "missing":
+            got_text = "nothing"
+        lines.append(f"  - {_field_path(item['loc'])}: {message}; got {got_text}")
+    return "\n".join(lines)
+
+
+def parse_persona(data: object, source: str = "<data>") -> Persona:
+    if not isinstance(data, dict):
+        raise PersonaError(f"{source}: expected a mapping of persona fields at the top level, got {type(data).__name__}")
+    try:
+        return Persona.model_validate(data)
+    except ValidationError as error:
+        raise PersonaError(format_validation_error(source, error)) from None
+
+
+def load_persona_file(path: str | Path) -> Persona:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise PersonaError(f"{path}: cannot read persona file ({error})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise PersonaError(f"{path}: not valid YAML{where}: {problem}") from None
+    return parse_persona(data, str(path))
+
+
+def _library_paths(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*.yaml") if p.is_file())
+
+
+@lru_cache(maxsize=8)
+def _load_directory(directory: str) -> dict[str, Persona]:
+    personas: dict[str, Persona] = {}
+    origin: dict[str, Path] = {}
+    for path in _library_paths(Path(directory)):
+        persona = load_persona_file(path)
+        if persona.id in personas:
+            raise PersonaError(f"{path}: duplicate persona id {persona.id!r} (also in {origin[persona.id]})")
+        personas[persona.id] = persona
+        origin[persona.id] = path
+    return personas
+
+
+def load_library(directory: str | Path | None = None) -> dict[str, Persona]:
+    """All personas in a directory (default: the bundled library), keyed by id."""
+    return dict(_load_directory(str(directory or LIBRARY_DIR)))
+
+
+def load_persona(persona_id: str, directory: str | Path | None = None) -> Persona:
+    library = _load_directory(str(directory or LIBRARY_DIR))
+    try:
+        return library[persona_id]
+    except KeyError:
+        close = difflib.get_close_matches(persona_id, list(library), n=3, cutoff=0.4)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise PersonaError(f"unknown persona id {persona_id!r}{hint} ({len(library)} personas known)") from None
+
+
+def resolve_personas(spec: object) -> list[Persona]:
+    """Turn a config value into personas: a Persona, an id, a list of either, or 'all'/'starter'."""
+    if isinstance(spec, Persona):
+        return [spec]
+    if spec in (None, "all", "starter"):
+        return list(load_library().values())
+    if isinstance(spec, str):
+        return [load_persona(spec)]
+    if isinstance(spec, (list, tuple)):
+        if not spec:
+            raise PersonaError("persona list is empty; expected at least one persona id")
+        return [p for item in spec for p in resolve_personas(item)]
+    raise PersonaError(f"persona: expected an id, a Persona, or a list of them, got {type(spec).__name__}")

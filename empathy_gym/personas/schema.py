@@ -1,0 +1,179 @@
+"""The persona schema: what a simulated person is made of, validated at the edge.
+
+A persona is data. The simulator reads it; nothing in it is code. Unknown fields
+are errors so that a typo in a contributor's YAML never silently does nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+POSITIVE_EMOTIONS = frozenset(
+    "relief joy hope pride gratitude happiness love excitement contentment calm".split()
+)
+Unit = Field(ge=0.0, le=1.0)
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
+
+# Agent behaviours a persona can be sensitive to (see simulator.appraisal.ACTS).
+TriggerAct = Literal[
+    "question",
+    "reflection",
+    "validation",
+    "reassurance",
+    "minimising",
+    "advice",
+    "information",
+    "self_disclosure",
+    "correction",
+    "endorsement",
+    "ai_disclosure",
+    "manipulation",
+    "off_topic",
+    "criticism",
+    "silence",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise ValueError(f"expected a lowercase slug (letters, digits, '_' or '-'), got {value!r}")
+    return value
+
+
+class PublicCard(_Strict):
+    """What the agent may see before the conversation starts."""
+
+    name: str = Field(min_length=1, max_length=60)
+    age: int = Field(ge=10, le=110)
+    situation: str = Field(min_length=10, max_length=800)
+
+
+class Emotion(_Strict):
+    """An emotion the person carries, and what it is for."""
+
+    name: str = Field(min_length=2, max_length=40)
+    intensity: float = Unit
+    function: str = Field(min_length=5, description="The value, norm or threat this emotion signals.")
+    fitting: bool = Field(description="Does the emotion fit the facts? A fitting one is to be acknowledged.")
+    why: str = Field(min_length=5)
+    words: list[str] = Field(
+        default_factory=list,
+        description="Extra words an agent might use for this emotion (the name and its family are known).",
+    )
+    tied_to_belief: str | None = Field(
+        default=None, description="Belief id this emotion rests on; it eases as that belief is corrected."
+    )
+
+
+class HiddenConcern(_Strict):
+    """Something the person has not said yet; an exploring question surfaces it."""
+
+    id: str
+    text: str = Field(min_length=5, description="What the person says when they disclose it (first person).")
+    cues: list[str] = Field(min_length=1, description="Words in an agent's question that invite this disclosure.")
+    trust_needed: float = Field(default=0.3, ge=0.0, le=1.0)
+    gist: list[str] = Field(
+        default_factory=list, description="Words an agent would use to reflect this concern back accurately."
+    )
+
+    _id = field_validator("id")(_slug)
+
+
+class FalseBelief(_Strict):
+    """A belief the person holds that is not true, and why it matters to them."""
+
+    id: str
+    claim: str = Field(min_length=5)
+    truth: str = Field(min_length=5)
+    source: str = Field(min_length=3, description="One line naming where the truth is established.")
+    why_it_matters: str = Field(min_length=5)
+    confidence: float = Field(default=0.85, ge=0.0, le=1.0)
+    topic: list[str] = Field(min_length=1, description="Words that show an agent is talking about this belief.")
+    voiced_as: list[str] = Field(min_length=1, description="How the person states the belief.")
+    endorsement_cues: list[str] = Field(min_length=1, description="Phrases that agree with the false claim.")
+    correction_cues: list[str] = Field(min_length=1, description="Phrases that state the truth.")
+
+    _id = field_validator("id")(_slug)
+
+
+class Traits(_Strict):
+    reactivity: float = Field(default=0.5, ge=0.0, le=1.0, description="How far one turn moves the person.")
+    resistance: float = Field(default=0.4, ge=0.0, le=1.0, description="Reactance to being steered.")
+    initial_trust: float = Field(default=0.4, ge=0.0, le=1.0)
+    talkativeness: float = Field(default=0.5, ge=0.0, le=1.0)
+
+
+class Trigger(_Strict):
+    """A behaviour that makes things worse for this particular person."""
+
+    act: TriggerAct
+    severity: float = Field(default=0.5, ge=0.0, le=1.0)
+    reaction: str | None = None
+
+
+class VoiceLines(_Strict):
+    """Lines the rule voice draws on; empty lists fall back to neutral defaults."""
+
+    understood: list[str] = Field(default_factory=list)
+    misunderstood: list[str] = Field(default_factory=list)
+    defensive: list[str] = Field(default_factory=list)
+    masked: list[str] = Field(default_factory=list, description="Polite agreement that hides how they feel.")
+    advice_too_soon: list[str] = Field(default_factory=list)
+    accepts_correction: list[str] = Field(default_factory=list)
+    rejects_correction: list[str] = Field(default_factory=list)
+    pleased_by_agreement: list[str] = Field(default_factory=list)
+    silence: list[str] = Field(default_factory=list)
+    leaving: list[str] = Field(default_factory=list)
+    feeling: list[str] = Field(default_factory=list, description="How they say what they feel right now.")
+
+
+class Persona(_Strict):
+    id: str
+    category: str = Field(min_length=2, max_length=40)
+    tags: list[str] = Field(default_factory=list)
+    card: PublicCard
+    opening: list[str] = Field(min_length=1)
+    initial_distress: float = Field(default=0.7, ge=0.0, le=1.0)
+    emotions: list[Emotion] = Field(min_length=1)
+    values: list[str] = Field(min_length=1)
+    concerns: list[HiddenConcern] = Field(default_factory=list)
+    beliefs: list[FalseBelief] = Field(default_factory=list)
+    traits: Traits = Field(default_factory=Traits)
+    triggers: list[Trigger] = Field(default_factory=list)
+    voice: VoiceLines = Field(default_factory=VoiceLines)
+
+    _id = field_validator("id")(_slug)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> "Persona":
+        for kind, items in (("concerns", self.concerns), ("beliefs", self.beliefs)):
+            ids = [item.id for item in items]
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            if dupes:
+                raise ValueError(f"{kind}: duplicate id(s) {dupes}")
+        belief_ids = {b.id for b in self.beliefs}
+        for i, emotion in enumerate(self.emotions):
+            if emotion.tied_to_belief is None:
+                continue
+            if emotion.tied_to_belief not in belief_ids:
+                raise ValueError(
+                    f"emotions.{i}.tied_to_belief: {emotion.tied_to_belief!r} is not a belief id "
+                    f"(known: {sorted(belief_ids) or 'none'})"
+                )
+            if emotion.fitting:
+                raise ValueError(f"emotions.{i}: an emotion tied to a false belief cannot be fitting")
+        return self
+
+    @property
+    def has_fitting_negative_emotion(self) -> bool:
+        return any(e.fitting and e.name.lower() not in POSITIVE_EMOTIONS for e in self.emotions)
+
+    def public_card_text(self) -> str:
+        return f"{self.card.name}, {self.card.age}. {self.card.situation}"

@@ -1,0 +1,357 @@
+"""Appraisal: what an agent's message *does* to this person, as named acts with strengths.
+
+Public API::
+
+    from empathy_gym import appraise
+    a = appraise("It sounds like you're exhausted. What's been hardest?", persona, state)
+    a.question, a.reflection, a.reflection_accuracy, a.corrections  # floats / dicts in [0, 1]
+
+`appraise(text, persona, state)` works on free text from any source. It reads speech
+acts (questions, reflection frames, validation, reassurance, minimising, advice,
+information, self-disclosure, agreement), the persona's own vocabulary (which
+emotions, concerns and false beliefs a message touches) and the conversation so far
+(what the person said last, what the agent already said), and returns an
+`Appraisal` whose every strength is in [0, 1]. It is pure: it reads the state and
+never changes it. An LLM appraiser produces the same schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from empathy_gym.personas.schema import Persona
+from empathy_gym.simulator import lexicon as lx
+from empathy_gym.simulator.state import PersonState
+
+ACTS = (
+    "question",
+    "reflection",
+    "validation",
+    "reassurance",
+    "minimising",
+    "criticism",
+    "advice",
+    "information",
+    "self_disclosure",
+    "correction",
+    "endorsement",
+    "agreement",
+    "ai_disclosure",
+    "manipulation",
+    "off_topic",
+    "silence",
+    "length",
+    "repetition",
+    "parroting",
+)
+LONG_REPLY_WORDS = 120  # beyond this a reply starts to drown the person
+VERY_LONG_REPLY_WORDS = 400
+
+
+@dataclass(slots=True)
+class Appraisal:
+    """Named acts with strengths in [0, 1], plus which parts of the persona they touch."""
+
+    question: float = 0.0  # an open, exploring question about the person's experience
+    reflection: float = 0.0  # saying back what the person feels or means
+    reflection_accuracy: float = 0.0  # how well the reflection matches what they actually feel
+    emotions_named: list[str] = field(default_factory=list)  # persona emotions the agent named
+    wrong_feelings: list[str] = field(default_factory=list)  # feeling families the person does not have
+    concerns_reflected: list[str] = field(default_factory=list)
+    concerns_invited: list[str] = field(default_factory=list)  # concerns whose cues a question touches
+    validation: float = 0.0
+    reassurance: float = 0.0
+    minimising: float = 0.0  # incl. toxic positivity
+    criticism: float = 0.0
+    advice: float = 0.0
+    information: float = 0.0
+    self_disclosure: float = 0.0
+    corrections: dict[str, float] = field(default_factory=dict)  # belief id -> strength
+    endorsements: dict[str, float] = field(default_factory=dict)  # belief id -> strength
+    agreement: float = 0.0
+    ai_disclosure: float = 0.0
+    manipulation: float = 0.0
+    off_topic: float = 0.0
+    silence: float = 0.0
+    length: float = 0.0  # 0 for a normal reply, 1 for a wall of text
+    repetition: float = 0.0  # repeats itself or earlier turns
+    parroting: float = 0.0  # copies the person's words back
+    words: int = 0
+
+    @property
+    def correction(self) -> float:
+        return max(self.corrections.values(), default=0.0)
+
+    @property
+    def endorsement(self) -> float:
+        return max(self.endorsements.values(), default=0.0)
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in data.items()}
+
+
+# --- persona vocabulary, compiled once per persona -------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _PersonaVocab:
+    emotion_families: dict[str, frozenset[str]]  # emotion name -> families that name it
+    emotion_words: dict[str, frozenset[str]]  # emotion name -> extra words from the persona
+    concern_cues: tuple[tuple[str, frozenset[str]], ...]
+    concern_gist: tuple[tuple[str, frozenset[str]], ...]
+    belief_topics: dict[str, frozenset[str]]
+    endorsement_cues: dict[str, tuple[frozenset[str], ...]]
+    correction_cues: dict[str, tuple[frozenset[str], ...]]
+    topic_stems: frozenset[str]
+
+
+def _stems_of(text: str) -> frozenset[str]:
+    return lx.content_stems(lx.TOKEN_RE.findall(lx.normalize(text)))
+
+
+def _cue_sets(cues: list[str]) -> tuple[frozenset[str], ...]:
+    return tuple(s for s in (_stems_of(c) for c in cues) if s)
+
+
+_VOCAB_CACHE: dict[int, tuple[Persona, _PersonaVocab]] = {}
+
+
+def _vocab(persona: Persona) -> _PersonaVocab:
+    # Personas hold lists, so they are not hashable; key by identity and keep the persona alive.
+    cached = _VOCAB_CACHE.get(id(persona))
+    if cached is not None and cached[0] is persona:
+        return cached[1]
+    if len(_VOCAB_CACHE) > 4096:
+        _VOCAB_CACHE.clear()
+    vocab = _build_vocab(persona)
+    _VOCAB_CACHE[id(persona)] = (persona, vocab)
+    return vocab
+
+
+def _build_vocab(persona: Persona) -> _PersonaVocab:
+    emotion_families: dict[str, frozenset[str]] = {}
+    emotion_words: dict[str, frozenset[str]] = {}
+    for emotion in persona.emotions:
+        family = lx.family_of(emotion.name)
+        families = {family} if family else set()
+        for word in emotion.words:
+            word_family = lx.family_of(word)
+            if word_family:
+                families.add(word_family)
+        emotion_families[emotion.name] = frozenset(families)
+        emotion_words[emotion.name] = frozenset(lx.stem(w.lower()) for w in [emotion.name, *emotion.words])
+    topic: set[str] = set(_stems_of(persona.card.situation))
+    for concern in persona.concerns:
+        topic |= _stems_of(" ".join(concern.cues + concern.gist))
+    for belief in persona.beliefs:
+        topic |= _stems_of(" ".join(belief.topic))
+    for value in persona.values:
+        topic |= _stems_of(value)
+    return _PersonaVocab(
+        emotion_families=emotion_families,
+        emotion_words=emotion_words,
+        concern_cues=tuple((c.id, _stems_of(" ".join(c.cues))) for c in persona.concerns),
+        concern_gist=tuple((c.id, _stems_of(" ".join(c.gist or c.cues))) for c in persona.concerns),
+        belief_topics={b.id: _stems_of(" ".join(b.topic)) for b in persona.beliefs},
+        endorsement_cues={b.id: _cue_sets(b.endorsement_cues) for b in persona.beliefs},
+        correction_cues={b.id: _cue_sets(b.correction_cues) for b in persona.beliefs},
+        topic_stems=frozenset(topic),
+    )
+
+
+# --- helpers ----------------------------------------------------------------------
+
+
+def _hits(pattern, text: str) -> int:
+    return len(pattern.findall(text))
+
+
+def _strength(count: int, first: float = 0.8, each: float = 0.1) -> float:
+    """Saturating strength: one clear marker is most of it; repeats add little."""
+    return 0.0 if count <= 0 else min(1.0, first + each * (count - 1))
+
+
+def _feelings_named(text: str, tokens: list[str]) -> set[str]:
+    families = {lx.FEELING_WORDS[t] for t in tokens if t in lx.FEELING_WORDS}
+    if any(" " in p for p in lx.FEELING_PHRASE_FAMILY):
+        for phrase in lx.FEELING_PHRASE_RE.findall(text):
+            families.add(lx.FEELING_PHRASE_FAMILY[phrase])
+    return families
+
+
+def _cue_match(cue_sets: tuple[frozenset[str], ...], sentence_stems: list[frozenset[str]]) -> float:
+    """1.0 if a sentence holds every content word of a cue, 0.6 for most of them, else 0."""
+    best = 0.0
+    for cue in cue_sets:
+        negated_cue = lx.NEGATION_TOKEN in cue
+        for stems in sentence_stems:
+            if not negated_cue and lx.NEGATION_TOKEN in stems:
+                continue  # "won't help" must not match the cue "will help"
+            if negated_cue and lx.NEGATION_TOKEN not in stems:
+                continue
+            common = len(cue & stems)
+            if common == len(cue):
+                return 1.0
+            if len(cue) >= 3 and common >= len(cue) - 1:
+                best = max(best, 0.6)
+    return best
+
+
+# --- the appraiser ---------------------------------------------------------------------
+
+
+def appraise(text: str, persona: Persona, state: PersonState) -> Appraisal:
+    """Appraise an agent's message to `persona` in the conversation held by `state`."""
+    if not isinstance(text, str):
+        raise TypeError(f"appraise: text must be a str, got {type(text).__name__}")
+    norm = lx.normalize(text)
+    tokens = lx.TOKEN_RE.findall(norm)
+    appraisal = Appraisal(words=len(tokens))
+    if not any(ch.isalpha() for ch in norm):
+        appraisal.silence = 1.0
+        return appraisal
+
+    vocab = _vocab(persona)
+    sentences = [s for s in lx.SENTENCE_SPLIT_RE.split(norm) if s.strip()]
+    unique_sentences = list(dict.fromkeys(s.strip() for s in sentences))
+    sentence_stems = [lx.content_stems(lx.TOKEN_RE.findall(s)) for s in unique_sentences]
+    stems = frozenset().union(*sentence_stems) if sentence_stems else frozenset()
+
+    # Repetition: within the message, and against what the agent said before.
+    within = 1.0 - len(unique_sentences) / len(sentences) if len(sentences) > 1 else 0.0
+    across = 0.0
+    if stems:
+        for earlier in state.agent_stem_sets:
+            if earlier:
+                across = max(across, len(stems & earlier) / len(stems | earlier))
+    appraisal.repetition = max(within, 0.0 if across < 0.6 else min(1.0, (across - 0.6) / 0.3))
+
+    # Parroting: the reply is mostly the person's own words handed back.
+    if stems and state.last_person_stems:
+        own = len(stems - state.last_person_stems)
+        copied = len(stems & state.last_person_stems) / len(stems)
+        if copied >= 0.7 and own <= 3:
+            appraisal.parroting = min(1.0, (copied - 0.5) * 2.0)
+
+    body = "\n".join(unique_sentences)
+    appraisal.length = min(1.0, max(0.0, (len(tokens) - LONG_REPLY_WORDS) / (VERY_LONG_REPLY_WORDS - LONG_REPLY_WORDS)))
+
+    # Questions: open and exploring count fully, closed ones half, advice in disguise not at all.
+    question = 0.0
+    open_invites = _hits(lx.OPEN_INVITATION, body)
+    for sentence in unique_sentences:
+        is_question = "?" in sentence or bool(lx.OPEN_QUESTION_START.match(sentence))
+        if not is_question:
+            continue
+        if lx.ADVICE_QUESTION.search(sentence):
+            continue
+        if lx.OPEN_QUESTION_START.match(sentence):
+            question = max(question, 1.0)
+        elif lx.CLOSED_QUESTION_START.match(sentence) or "?" in sentence:
+            question = max(question, 0.5)
+    if open_invites:
+        question = max(question, 0.9)
+    appraisal.question = question
+    if question:
+        appraisal.concerns_invited = [cid for cid, cues in vocab.concern_cues if cues & stems]
+
+    # Feelings the agent names, against what the person actually feels.
+    named_families = _feelings_named(body, tokens)
+    felt_families: dict[str, str] = {}
+    for name, families in vocab.emotion_families.items():
+        if state.emotions.get(name, 0.0) >= 0.1:
+            for family in families:
+                felt_families.setdefault(family, name)
+    emotions_named: set[str] = set()
+    for name, words in vocab.emotion_words.items():
+        if words & stems and state.emotions.get(name, 0.0) >= 0.1:
+            emotions_named.add(name)
+    wrong: list[str] = []
+    for family in sorted(named_families):
+        if family in felt_families:
+            emotions_named.add(felt_families[family])
+        elif any(family in lx.RELATED_FAMILIES.get(f, ()) for f in felt_families):
+            continue  # a near miss: not wrong, not accurate
+        else:
+            wrong.append(family)
+    appraisal.emotions_named = sorted(emotions_named)
+    appraisal.wrong_feelings = wrong
+
+    concerns_reflected = [cid for cid, gist in vocab.concern_gist if len(gist & stems) >= 2]
+    appraisal.concerns_reflected = concerns_reflected
+
+    # Reflection: a reflection frame plus a feeling or the person's own content.
+    frames = _hits(lx.REFLECTION_FRAME, body)
+    content_overlap = len(stems & state.last_person_stems) if state.last_person_stems else 0
+    reflection = 0.0
+    if appraisal_agrees := bool(lx.AGREEMENT.search(body)):
+        frames = max(0, frames - 1)  # "you're right" is agreement, not a reflection
+    if frames and (emotions_named or wrong or named_families):
+        reflection = 1.0
+    elif frames and (concerns_reflected or content_overlap >= 2):
+        reflection = 0.8
+    elif emotions_named and ("you" in tokens or "your" in tokens):
+        reflection = 0.6
+    elif concerns_reflected:
+        reflection = 0.5
+    elif frames:
+        reflection = 0.3
+    if appraisal.parroting:
+        reflection *= 1.0 - appraisal.parroting
+    appraisal.reflection = reflection
+    if reflection:
+        named_any = len(emotions_named) + len(wrong)
+        emotion_accuracy = len(emotions_named) / named_any if named_any else 0.0
+        concern_accuracy = 1.0 if concerns_reflected else 0.0
+        appraisal.reflection_accuracy = max(emotion_accuracy, concern_accuracy)
+
+    appraisal.validation = _strength(_hits(lx.VALIDATION, body))
+    appraisal.reassurance = _strength(_hits(lx.REASSURANCE, body))
+    appraisal.minimising = _strength(_hits(lx.MINIMISING, body), first=0.7, each=0.15)
+    appraisal.criticism = _strength(_hits(lx.CRITICISM, body))
+    advice_hits = _hits(lx.ADVICE, body) + _hits(lx.ADVICE_QUESTION, body)
+    advice_hits += sum(1 for s in unique_sentences if lx.IMPERATIVE_START.match(s) and "?" not in s)
+    appraisal.advice = _strength(advice_hits, first=0.7, each=0.15)
+    appraisal.information = _strength(_hits(lx.INFORMATION, body), first=0.5, each=0.15)
+    appraisal.self_disclosure = _strength(_hits(lx.SELF_DISCLOSURE, body), first=0.7, each=0.15)
+    appraisal.agreement = _strength(_hits(lx.AGREEMENT, body)) if appraisal_agrees else 0.0
+    appraisal.ai_disclosure = _strength(_hits(lx.AI_DISCLOSURE, body), first=1.0)
+    appraisal.manipulation = _strength(_hits(lx.MANIPULATION, norm), first=0.9)
+
+    # False beliefs: stating the truth corrects; agreeing while the belief is in play endorses.
+    correction_markers = _hits(lx.CORRECTION_MARKERS, body)
+    asserted_stems = [st for sent, st in zip(unique_sentences, sentence_stems) if not lx.ATTRIBUTION.match(sent)]
+    for belief_id, topic in vocab.belief_topics.items():
+        if state.beliefs.get(belief_id, 0.0) <= 0.0:
+            continue
+        on_topic = bool(topic & stems)
+        voiced_recently = state.turn - state.belief_voiced_turn.get(belief_id, -99) <= 2
+        correction = _cue_match(vocab.correction_cues[belief_id], sentence_stems)
+        if not correction and on_topic and correction_markers:
+            correction = 0.6
+        endorsement = _cue_match(vocab.endorsement_cues[belief_id], asserted_stems)
+        if not endorsement and appraisal.agreement and (on_topic or voiced_recently) and not correction:
+            endorsement = 0.7 * appraisal.agreement
+        if correction:
+            appraisal.corrections[belief_id] = correction
+        if endorsement:
+            appraisal.endorsements[belief_id] = endorsement
+
+    # Off topic: says nothing about the person, their situation or their words.
+    engaged = max(
+        appraisal.question,
+        appraisal.reflection,
+        appraisal.validation,
+        appraisal.reassurance,
+        appraisal.advice,
+        appraisal.correction,
+        appraisal.endorsement,
+        appraisal.minimising,
+        appraisal.ai_disclosure,
+        appraisal.self_disclosure,
+        appraisal.information,
+    )
+    if len(tokens) >= 4 and engaged < 0.3 and not (stems & (vocab.topic_stems | state.last_person_stems)):
+        appraisal.off_topic = 1.0
+    return appraisal

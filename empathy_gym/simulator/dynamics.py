@@ -1,0 +1,197 @@
+"""Dynamics: how one appraised message moves the hidden state. Deterministic, code-owned.
+
+The modelling commitments of DESIGN.md live here:
+- comfort before understanding lifts `expressed` but lowers `understood`, and the
+  distress it pushes out of sight (`masked`) comes back on later turns;
+- exploring questions disclose hidden concerns once trust allows, and an accurate
+  reflection of a concern raises `understood` most;
+- fitting emotions are not dissolved by being understood (distress falls, the
+  emotion stays); an unfitting emotion rests on its belief and eases as it falls;
+- correcting a false belief costs a little with low trust and moves it with high
+  trust; endorsing it pleases and entrenches it;
+- reactance: advice and correction too early push back, scaled by resistance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from empathy_gym.personas.schema import Persona
+from empathy_gym.simulator.appraisal import Appraisal
+from empathy_gym.simulator.state import PersonState, StateSnapshot, clamp01
+
+UNDERSTOOD_ENOUGH = 0.45  # below this, comfort and advice come too soon
+CORRECTION_TRUST = 0.45  # below this, a correction is heard as an attack
+MAX_SCORE_STEP = 10.0  # SAGE: the emotion score moves at most 10 points a turn
+
+
+@dataclass(slots=True)
+class TurnEvents:
+    """What happened this turn, for the voice and the records."""
+
+    disclosed: list[str] = field(default_factory=list)
+    beliefs_moved: dict[str, float] = field(default_factory=dict)  # belief id -> change in confidence
+    correction_accepted: bool = False
+    correction_rejected: bool = False
+    triggered: list[str] = field(default_factory=list)  # trigger acts that fired
+    premature_comfort: bool = False
+    premature_advice: bool = False
+    left: bool = False
+
+
+def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEvents:
+    """Apply one agent message to `state` in place; return what happened."""
+    events = TurnEvents()
+    a = appraisal
+    traits = persona.traits
+    gain = 0.5 + traits.reactivity  # 0.5 .. 1.5
+    resistance = traits.resistance
+    premature = state.understood < UNDERSTOOD_ENOUGH
+    # Manipulation, repetition and walls of text all dilute whatever else a message does.
+    dilution = (1.0 - a.manipulation) * (1.0 - 0.8 * a.repetition) * (1.0 - 0.6 * a.length)
+    before_understood = state.understood
+
+    # Distress pushed out of sight by earlier comfort comes back now.
+    state.distress = clamp01(state.distress + 0.6 * state.masked)
+    state.masked *= 0.4
+
+    # --- feeling understood ------------------------------------------------------
+    # Gains shrink as the person approaches feeling fully understood.
+    understood_gain = 0.03 * a.question + 0.05 * a.validation
+    if a.reflection:
+        accurate = a.reflection_accuracy
+        concern_hit = 1.0 if a.concerns_reflected else 0.0
+        understood_gain += a.reflection * (0.02 + 0.07 * accurate + 0.09 * concern_hit)
+        understood_gain -= 0.06 * a.reflection * (1.0 if a.wrong_feelings and not accurate else 0.0)
+    understood_gain *= dilution * gain * (1.0 - 0.8 * state.understood)
+    understood_loss = 0.12 * a.minimising + 0.10 * a.criticism + 0.05 * a.off_topic + 0.04 * a.silence
+    understood_loss += 0.04 * a.repetition + 0.03 * a.parroting + 0.03 * a.length
+    if a.self_disclosure > 0.5 and a.words > 60:
+        understood_loss += 0.03  # the conversation turns to the agent
+    if premature:
+        understood_loss += 0.07 * a.reassurance + 0.05 * a.advice
+        events.premature_comfort = a.reassurance > 0.3 or a.minimising > 0.3
+        events.premature_advice = a.advice > 0.3
+    state.understood = clamp01(state.understood + understood_gain - understood_loss * gain)
+    understood_delta = state.understood - before_understood
+
+    # --- trust ---------------------------------------------------------------------
+    trust = state.trust + 0.5 * max(0.0, understood_delta) + 0.02 * a.self_disclosure * dilution
+    trust -= 0.08 * a.minimising + 0.08 * a.criticism + 0.15 * a.manipulation + 0.04 * a.repetition
+    if premature:
+        trust -= 0.06 * a.advice * resistance
+    trust += 0.02 * a.endorsement
+
+    # --- false beliefs -----------------------------------------------------------------
+    expressed_push = 0.0
+    for belief_id, strength in a.corrections.items():
+        before = state.beliefs[belief_id]
+        if state.trust >= CORRECTION_TRUST:
+            drop = 0.45 * strength * (0.5 + state.trust) * (1.0 - 0.5 * resistance) * dilution
+            events.correction_accepted = True
+        else:
+            drop = 0.05 * strength * dilution
+            trust -= 0.05 * strength * (0.5 + resistance)
+            events.correction_rejected = True
+        state.beliefs[belief_id] = clamp01(before - drop)
+        expressed_push -= 0.05 * strength  # the truth stings a little
+    for belief_id, strength in a.endorsements.items():
+        before = state.beliefs[belief_id]
+        state.beliefs[belief_id] = clamp01(before + 0.12 * strength)
+        expressed_push += 0.12 * strength
+    state.trust = clamp01(trust)
+
+    # --- emotions ------------------------------------------------------------------------
+    relief_from_emotions = 0.0
+    for emotion in persona.emotions:
+        current = state.emotions[emotion.name]
+        if emotion.tied_to_belief is not None:
+            belief = next(b for b in persona.beliefs if b.id == emotion.tied_to_belief)
+            ratio = state.beliefs[belief.id] / belief.confidence if belief.confidence else 0.0
+            target = emotion.intensity * (0.25 + 0.75 * ratio)
+            relief_from_emotions += 0.5 * (current - target)
+            state.emotions[emotion.name] = clamp01(target)
+        elif emotion.fitting:
+            # A fitting emotion is not argued away; pushing on it only drives it underground.
+            pushed = 0.08 * (a.minimising + a.criticism) + (0.04 * a.reassurance if premature else 0.0)
+            state.emotions[emotion.name] = clamp01(current - pushed)
+            state.masked += 0.5 * pushed
+        else:
+            # An unfitting emotion with no belief under it eases as the person feels understood.
+            state.emotions[emotion.name] = clamp01(current - 0.3 * max(0.0, understood_delta))
+
+    # --- distress -------------------------------------------------------------------------
+    relief = 0.6 * max(0.0, understood_delta) + 0.02 * a.validation * dilution + relief_from_emotions
+    if not premature:
+        relief += (0.04 * a.advice + 0.03 * a.reassurance + 0.02 * a.information) * dilution
+    harm = 0.05 * a.minimising + 0.05 * a.criticism + 0.03 * a.silence + 0.03 * a.manipulation
+    harm += 0.4 * max(0.0, -understood_delta)
+    if premature and (a.reassurance or a.minimising or a.endorsement):
+        # Comfort now, at a price: it feels lighter this turn, and the weight comes back.
+        hidden = 0.05 * (a.reassurance + a.minimising + a.endorsement)
+        relief += hidden
+        state.masked += hidden * 1.6
+    state.distress = clamp01(state.distress - relief * gain + harm * gain)
+
+    # --- triggers -----------------------------------------------------------------------
+    for trigger in persona.triggers:
+        strength = _act_strength(a, trigger.act)
+        if strength >= 0.3:
+            events.triggered.append(trigger.act)
+            state.distress = clamp01(state.distress + 0.08 * trigger.severity * strength)
+            state.trust = clamp01(state.trust - 0.05 * trigger.severity * strength)
+            state.engagement -= 0.05 * trigger.severity * strength
+
+    # --- what the person shows ---------------------------------------------------------------
+    genuine = 1.0 - state.distress
+    # What they show drifts slowly toward how they are, and comfort props it up meanwhile.
+    shown = state.expressed + 0.15 * (genuine - state.expressed)
+    shown += 0.15 * a.reassurance + 0.08 * a.minimising + 0.10 * a.agreement + 0.03 * a.validation
+    shown += expressed_push - 0.05 * a.criticism
+    state.expressed = clamp01(shown)
+
+    # --- disclosure ---------------------------------------------------------------------------
+    if state.trust >= 0.15 and (a.question >= 0.5 or (a.reflection_accuracy and a.reflection >= 0.6)):
+        pending = [c for c in persona.concerns if c.id not in state.disclosed and state.trust >= c.trust_needed]
+        invited = [c for c in pending if c.id in a.concerns_invited]
+        chosen = invited[0] if invited else (pending[0] if pending and a.question >= 0.5 else None)
+        if chosen is not None and dilution > 0.3:
+            state.disclosed.append(chosen.id)
+            events.disclosed.append(chosen.id)
+
+    # --- engagement ---------------------------------------------------------------------------
+    state.engagement = clamp01(
+        state.engagement
+        + 0.3 * max(0.0, understood_delta)
+        - 0.15 * a.manipulation
+        - 0.10 * a.off_topic
+        - 0.08 * a.silence
+        - 0.06 * a.criticism
+        - 0.04 * a.minimising
+        - 0.04 * a.repetition
+        - 0.04 * a.length
+        - 0.02  # every conversation tires
+    )
+    events.left = state.engagement <= 0.0
+    return events
+
+
+def score_step(before: StateSnapshot, state: PersonState) -> float:
+    """Move the SAGE-compatible score: what the person would report, at most +-10 a turn."""
+    change = 100.0 * (
+        0.45 * (before.distress - state.distress)
+        + 0.30 * (state.understood - before.understood)
+        + 0.15 * (state.trust - before.trust)
+        + 0.10 * (state.expressed - before.expressed)
+    )
+    change = max(-MAX_SCORE_STEP, min(MAX_SCORE_STEP, change))
+    state.score = max(0.0, min(100.0, state.score + change))
+    return change
+
+
+def _act_strength(a: Appraisal, act: str) -> float:
+    if act == "correction":
+        return a.correction
+    if act == "endorsement":
+        return a.endorsement
+    return float(getattr(a, act))

@@ -1,0 +1,397 @@
+"""Word lists and compiled patterns the rule appraiser reads free text with.
+
+The patterns describe *kinds of speech act* (a reflection frame, a reassurance, an
+imperative), not phrases this package writes, so they work on text from any agent.
+Everything is compiled once at import; appraisal is then a handful of regex scans.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- tokens -----------------------------------------------------------------
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
+TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+NEGATIONS = frozenset(
+    "not no never don't doesn't didn't won't isn't aren't wasn't weren't can't cannot couldn't "
+    "shouldn't wouldn't nothing hasn't haven't ain't neither nor".split()
+)
+NEGATION_TOKEN = "not"
+
+STOPWORDS = frozenset(
+    """a an the and or but if then so of to in on at by for with from as is are was were be been being
+    am do does did have has had having i me my mine myself you your yours yourself he him his she her hers
+    it its itself we us our they them their this that these those there here what which who whom whose
+    when where why how all any both each few more most other some such only own same than too very can
+    will just should would could might must may shall also about into over after before again further
+    once up down out off under above below between through during until while because just really
+    s t d ll m re ve im i'm you're it's that's i've you've i'll you'll i'd you'd he's she's we're they're
+    let's there's what's oh well yeah yes ok okay um uh hmm like get got go going know think feel feeling
+    one thing things lot way even still much many""".split()
+)
+
+
+def normalize(text: str) -> str:
+    return text.translate(_APOSTROPHES).lower()
+
+
+def stem(word: str) -> str:
+    """A crude, fast stem: enough to match 'viruses' with 'virus' and 'worried' with 'worries'."""
+    if word in NEGATIONS:
+        return NEGATION_TOKEN
+    if len(word) <= 4:
+        return word
+    for suffix in ("ing", "ies", "ied", "ed", "es", "s", "ly"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            break
+    return word[:6]
+
+
+def content_stems(tokens: list[str]) -> frozenset[str]:
+    return frozenset(stem(t) for t in tokens if t not in STOPWORDS or t in NEGATIONS)
+
+
+# --- feelings -----------------------------------------------------------------
+# Families of feeling words. An agent names a feeling; the family says which of the
+# person's emotions it points at. Related families count as near-misses, not errors.
+
+FEELING_FAMILIES: dict[str, tuple[str, ...]] = {
+    "sadness": (
+        "sad sadness unhappy heartbroken heartbreaking devastated devastating crushed gutted miserable "
+        "depressed hopeless sorrow despair tearful down low blue empty numb broken sorrowful grieved "
+        "heavy heartache upset painful pain aching ache"
+    ).split(),
+    "grief": "grief grieving grieve mourning mourn loss bereaved bereavement miss missing heartbreak".split(),
+    "anger": (
+        "angry anger mad furious livid irritated annoyed frustrated frustrating frustration resentful "
+        "resentment outraged outrage bitter pissed infuriated infuriating rage enraged indignant cheated "
+        "unfair injustice wronged betrayed betrayal"
+    ).split(),
+    "fear": (
+        "afraid scared frightened terrified terrifying fear fearful panic panicked panicky anxious anxiety "
+        "worried worry worrying worries nervous uneasy dread dreading stressed stress stressful tense alarmed "
+        "frightening scary petrified apprehensive insecure unsafe threatened"
+    ).split(),
+    "shame": (
+        "ashamed shame embarrassed embarrassing humiliated humiliating guilty guilt failure inadequate "
+        "worthless stupid mortified disappointed regret regretful useless inferior"
+    ).split(),
+    "loneliness": (
+        "lonely alone isolated isolating loneliness lonesome disconnected invisible unseen forgotten "
+        "abandoned excluded unwanted"
+    ).split(),
+    "exhaustion": (
+        "exhausted exhausting exhaustion tired drained draining burnout depleted overwhelmed overwhelming "
+        "fatigued weary spent overworked overloaded"
+    ).split(),
+    "hurt": "hurt hurting wounded rejected unappreciated dismissed unloved neglected ignored unheard".split(),
+    "confusion": "confused confusing uncertain torn unsure conflicted lost stuck".split(),
+    "joy": (
+        "happy glad excited proud relieved hopeful grateful joy joyful thrilled delighted content "
+        "cheerful optimistic"
+    ).split(),
+}
+FEELING_PHRASES: dict[str, tuple[str, ...]] = {
+    "anger": ("fed up", "ticked off"),
+    "fear": ("on edge", "freaked out", "freaking out", "keyed up"),
+    "exhaustion": ("burned out", "burnt out", "worn out", "worn down", "running on empty", "stretched thin"),
+    "hurt": ("taken for granted", "let down"),
+    "loneliness": ("left out", "on your own", "by yourself", "cut off"),
+    "sadness": ("broken hearted",),
+}
+RELATED_FAMILIES: dict[str, frozenset[str]] = {
+    "grief": frozenset({"sadness", "loneliness", "hurt"}),
+    "sadness": frozenset({"grief", "hurt", "loneliness"}),
+    "anger": frozenset({"hurt"}),
+    "hurt": frozenset({"sadness", "anger", "loneliness"}),
+    "fear": frozenset({"confusion"}),
+    "shame": frozenset({"sadness", "hurt"}),
+    "loneliness": frozenset({"sadness", "hurt"}),
+    "exhaustion": frozenset({"fear", "sadness"}),
+    "confusion": frozenset({"fear"}),
+    "joy": frozenset(),
+}
+EMOTION_NAME_ALIASES: dict[str, str] = {
+    "worry": "fear",
+    "anxiety": "fear",
+    "panic": "fear",
+    "dread": "fear",
+    "guilt": "shame",
+    "embarrassment": "shame",
+    "resentment": "anger",
+    "frustration": "anger",
+    "indignation": "anger",
+    "outrage": "anger",
+    "betrayal": "hurt",
+    "rejection": "hurt",
+    "burnout": "exhaustion",
+    "despair": "sadness",
+    "hopelessness": "sadness",
+    "isolation": "loneliness",
+    "relief": "joy",
+    "pride": "joy",
+    "hope": "joy",
+    "uncertainty": "confusion",
+}
+
+FEELING_WORDS: dict[str, str] = {}
+for _family, _words in FEELING_FAMILIES.items():
+    for _word in _words:
+        FEELING_WORDS.setdefault(_word, _family)
+FEELING_PHRASE_RE = re.compile(
+    r"\b(" + "|".join(re.escape(p) for ps in FEELING_PHRASES.values() for p in ps) + r")\b"
+)
+FEELING_PHRASE_FAMILY = {p: fam for fam, ps in FEELING_PHRASES.items() for p in ps}
+
+
+def family_of(emotion_name: str) -> str | None:
+    name = emotion_name.lower().strip()
+    return FEELING_WORDS.get(name) or EMOTION_NAME_ALIASES.get(name)
+
+
+# --- speech-act patterns ------------------------------------------------------
+
+
+def _compile(*parts: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in parts))
+
+
+YOU = r"(?:you|you're|youre|you've|you'd|you'll|your|u)"
+
+OPEN_QUESTION_START = re.compile(
+    r"^\s*(?:and |so |but |also |now |okay,? |ok,? |hmm,? |i'm curious,? |can i ask,? |may i ask,? )?"
+    r"(?:what|how|why|when|where|who|which|in what way|tell me|say more|can you (?:say|tell|share|talk)|"
+    r"could you (?:say|tell|share|talk|describe|help me)|would you (?:be willing to |like to )?(?:say|tell|share|talk)|"
+    r"i(?:'m| am) (?:curious|wondering)|i wonder|help me understand|walk me through)\b"
+)
+OPEN_INVITATION = _compile(
+    r"\btell me (?:more|about|what|how)\b",
+    r"\b(?:say|share) (?:a bit |a little |some )?more\b",
+    r"\bi(?:'m| am) (?:curious|wondering) (?:about|what|how|whether|if)\b",
+    r"\bi wonder (?:what|how|if|whether)\b",
+    r"\bhelp me understand\b",
+    r"\bwhat (?:was|is) (?:that|it) like\b",
+    r"\bwhat(?:'s| is| has been) (?:the )?(?:hardest|toughest|worst|most)\b",
+    r"\bhow (?:are|have) you (?:been )?(?:feeling|doing|coping|holding up|managing)\b",
+    r"\bwhat(?:'s| is) (?:going on|on your mind|weighing|behind)\b",
+)
+CLOSED_QUESTION_START = re.compile(
+    r"^\s*(?:and |so |but )?(?:are|is|do|does|did|have|has|was|were|can|could|would|will|should|am)\b"
+)
+ADVICE_QUESTION = _compile(
+    r"\bhave you (?:tried|considered|thought about|looked into)\b",
+    r"\bwhy (?:don't|not) you\b",
+    r"\bdid you try\b",
+    r"\b(?:have|did) you (?:talked|spoken|talk|speak) to\b",
+    r"\bwhat (?:if|about) (?:you )?(?:try|trying|talk|talking|go|going|take|taking|call|calling|write|writing)\b",
+    r"\bwhy (?:would|do) you even\b",
+)
+
+REFLECTION_FRAME = _compile(
+    r"\b(?:it |that |this )?(?:sounds|seems|feels|looks) (?:like|as if|as though)\b",
+    r"\b(?:it |that )(?:sounds|seems)\s+(?:\w+ ){0,2}(?=\w)",
+    r"\b" + YOU + r"(?:'re| are)? ?(?:really |so |pretty |quite |very )?(?:seem|sound|must|might|may) (?:be |feel |have )?",
+    r"\b(?:so |and )?you(?:'re| are| were| feel| felt| have been|'ve been) (?:really |so |pretty |quite |very |also |still |just )?(?:feeling )?",
+    r"\bi (?:hear|sense|imagine|gather|get the sense|can see|can hear|notice|understand) (?:that |how |what |you)",
+    r"\bwhat i(?:'m| am) hearing\b",
+    r"\bif i(?:'m| am)? (?:understand|hearing|get)(?:ing)? (?:you|this|that)?",
+    r"\bin other words\b",
+    r"\bso what you(?:'re| are) saying\b",
+    r"\byou(?:'re| are) saying\b",
+    r"\bit(?:'s| is) like (?:you|part of you)\b",
+    r"\bpart of you\b",
+    r"\bthat must (?:be|have been|feel)\b",
+    r"\bno wonder you\b",
+)
+VALIDATION = _compile(
+    r"\bmakes? (?:total |complete |perfect |so much |a lot of )?sense\b",
+    r"\b(?:that's|that is|it's|it is|this is) (?:completely |totally |perfectly |so |very |entirely )?(?:understandable|natural|normal|valid|human|legitimate|reasonable|fair)\b",
+    r"\b(?:it's|it is) (?:okay|ok|alright|all right|fine) (?:to|that you|if you) (?:feel|be|cry|grieve|miss|not|have)\b",
+    r"\bof course (?:you|that|it)\b",
+    r"\bno wonder\b",
+    r"\banyone (?:would|in your|might|could)\b",
+    r"\b(?:you have|you've got|you had) every (?:right|reason)\b",
+    r"\byour (?:feelings|reaction|anger|grief|fear|worry|sadness|frustration|response) (?:is|are|makes?) (?:valid|understandable|real|fair|natural)\b",
+    r"\bi(?:'d| would) (?:feel|be) (?:\w+ ){0,2}(?:too|as well|the same)\b",
+    r"\b(?:that's|that is|it's|it is|that sounds|sounds|that must be|must be) (?:really |so |incredibly |very |genuinely |truly )?(?:hard|difficult|tough|rough|painful|heavy|a lot|awful|terrible|unfair|exhausting|overwhelming|scary|brutal|lonely|heartbreaking|devastating)\b",
+    r"\bi can (?:see|understand|imagine) (?:why|how)\b",
+    r"\bthank you for (?:sharing|telling|trusting|opening)\b",
+    r"\bthat took (?:courage|guts)\b",
+    r"\bi(?:'m| am) (?:so |really |truly |very )?sorry (?:for|about|to hear|that|you)\b",
+    r"\b(?:you're|you are) not (?:alone|crazy|wrong to|overreacting|being silly)\b",
+)
+REASSURANCE = _compile(
+    r"\b(?:it|everything|things|all|this|that)(?:'ll| will| is going to|'s going to| are going to) (?:all )?(?:be|turn out|work out|get) (?:\w+ )?(?:ok|okay|fine|alright|all right|better|good|great|well)\b",
+    r"\b(?:it|things|everything) will work (?:itself )?out\b",
+    r"\b(?:don'?t|do not) (?:you )?worry\b",
+    r"\bno need to (?:worry|be|feel|stress|panic)\b",
+    r"\bnothing to (?:worry|be afraid|fear|stress)\b",
+    r"\byou(?:'ll| will| are going to|'re going to) (?:be|feel|get through|make it|pull through|do) (?:\w+ )?(?:fine|ok|okay|alright|better|great|good|through|it|well)\b",
+    r"\bi(?:'m| am) (?:sure|certain|confident) (?:it|you|everything|things|she|he|they)(?:'ll| will|'s| is| are)?\b",
+    r"\byou(?:'ve| have) got this\b",
+    r"\btime heals\b",
+    r"\byou(?:'re| are) (?:so |very |really )?(?:strong|stronger than you think|going to be okay)\b",
+    r"\b(?:try|just try) not to worry\b",
+    r"\bthere(?:'s| is) (?:no reason|nothing) to (?:worry|fear|be)\b",
+    r"\bit(?:'s| is) (?:probably |surely )?(?:nothing|fine)\b",
+    r"\bhang in there\b",
+    r"\bstay strong\b",
+)
+MINIMISING = _compile(
+    r"\bat least\b",
+    r"\bcould (?:have been|be) (?:a lot |much |so much )?worse\b",
+    r"\b(?:look on the |on the )?bright side\b",
+    r"\beverything happens for a reason\b",
+    r"\bcheer up\b",
+    r"\b(?:don'?t|do not) be (?:so |too )?(?:sad|upset|angry|mad|down|hard on|dramatic|negative|anxious|scared|silly)\b",
+    r"\b(?:just|simply) (?:move on|get over|let it go|let go|relax|calm down|think positive|stay positive|be positive|be happy|smile|forget)\b",
+    r"\bget over it\b",
+    r"\bmove on\b",
+    r"\bnot (?:a|that|such a) big (?:of a )?deal\b",
+    r"\b(?:it's|it is|it was|she was|he was) (?:only|just) (?:a|an|one)\b",
+    r"\bover ?react(?:ing|ion)?\b",
+    r"\byou shouldn'?t (?:feel|be) (?:so |that )?(?:sad|bad|upset|angry|mad|worried|scared|guilty|ashamed|that way)\b",
+    r"\bstop (?:worrying|being|crying|thinking about|dwelling|feeling)\b",
+    r"\b(?:good|positive) vibes\b",
+    r"\b(?:others|other people|some people) have it (?:so much |much |way )?worse\b",
+    r"\bbe (?:grateful|thankful) (?:for|that)\b",
+    r"\b(?:it's|it is) not (?:that|so|all that) bad\b",
+    r"\bno (?:point|use) (?:in )?(?:crying|being|worrying|dwelling)\b",
+    r"\bcalm down\b",
+    r"\bplenty (?:more |of )?(?:fish|other)\b",
+    r"\bhappens to (?:everyone|everybody|all of us)\b",
+    r"\bthink positive(?:ly)?\b",
+    r"\bsilver lining\b",
+    r"\b(?:life|it) goes on\b",
+)
+CRITICISM = _compile(
+    r"\b(?:it's|it is|it was) (?:all )?your (?:own )?fault\b",
+    r"\byou (?:should|shouldn't|should not) have\b",
+    r"\bwhat did you expect\b",
+    r"\byou(?:'re| are) (?:being )?(?:so |too |really )?(?:dramatic|ridiculous|silly|irrational|unreasonable|paranoid|childish|selfish|lazy|weak|stupid|pathetic)\b",
+    r"\b(?:that's|that is|this is) (?:so |just )?(?:ridiculous|silly|stupid|dumb|crazy|absurd|pathetic)\b",
+    r"\byou always\b",
+    r"\byou never\b",
+    r"\b(?:grow|man|toughen) up\b",
+    r"\bwhat(?:'s| is) wrong with you\b",
+    r"\bdeal with it\b",
+    r"\bnobody cares\b",
+)
+ADVICE = _compile(
+    r"\byou (?:should|could|might want to|may want to|need to|have to|ought to|must|can always|can try|could try|might try|might consider)\b",
+    r"\b(?:i|i'd|i would) (?:suggest|recommend|advise|encourage|urge)\b",
+    r"\bmy advice\b",
+    r"\bit (?:might|may|could|would) (?:help|be (?:good|helpful|worth|a good idea)) (?:to|if)\b",
+    r"\b(?:a good|one) (?:idea|option|step|thing to try) (?:is|would be|might be)\b",
+    r"\bmaybe (?:you|try)\b",
+    r"\bit(?:'s| is) (?:important|best|better|wise|worth it) to\b",
+    r"\bthe (?:best|first) (?:thing|step)\b",
+    r"\bthe key is\b",
+    r"\bone thing that (?:helps|might help|can help)\b",
+    r"\bhere(?:'s| is| are) (?:what|some|a few) (?:you|tips|steps|ideas|things)\b",
+    r"\bmake sure (?:you|to)\b",
+    r"\bconsider (?:\w+ing|talking|reaching|seeing|getting|taking)\b",
+    r"\bif i were you\b",
+)
+IMPERATIVE_START = re.compile(
+    r"^\s*(?:please |just |so |first,? |also,? |and |maybe |then )?(?:try|consider|go|talk|call|reach|take|write|get|set|focus|avoid|"
+    r"stop|start|make|remember|schedule|book|see|ask|find|join|exercise|breathe|sleep|eat|drink|keep|put|give|"
+    r"look|read|use|plan|list|journal|meditate|contact|email|text|speak|tell (?:him|her|them|your)|don't|do not|never|"
+    r"quit|leave|move|buy|sell|pay|save|apply|file|report|document|hire|seek|visit|rest|limit|cut|spend|"
+    r"prioriti[sz]e|delegate|practice|practise|allow yourself|let yourself|forgive)\b"
+)
+INFORMATION = _compile(
+    r"\b(?:research|studies|a study|science|data|evidence|statistics) (?:shows?|suggests?|finds?|found|says?|indicates?|has shown)\b",
+    r"\baccording to\b",
+    r"\b(?:in fact|actually|as a matter of fact|the fact is|the truth is|technically)\b",
+    r"\b(?:it's|it is) (?:very |really |quite |pretty )?(?:common|normal|typical|rare|usual) (?:for|to|that)\b",
+    r"\b(?:many|most|lots of|a lot of) (?:people|folks|patients|students|parents|workers|caregivers)\b",
+    r"\b\d+(?:\.\d+)? ?(?:%|percent|per cent|in \d+)\b",
+    r"\b(?:doctors|experts|guidelines|professionals|the nhs|the cdc|the who) (?:say|recommend|advise|agree|suggest)\b",
+    r"\b(?:typically|usually|generally|in general|on average|statistically)\b",
+    r"\b(?:is|are) (?:caused by|a (?:symptom|sign|side effect) of|known to)\b",
+)
+SELF_DISCLOSURE = _compile(
+    r"\bi(?:'ve| have) (?:been through|gone through|lost|had|felt|struggled|experienced|dealt)\b",
+    r"\bwhen i (?:was|lost|had|went|felt|got|failed)\b",
+    r"\bme too\b",
+    r"\b(?:the )?same (?:thing )?happened to me\b",
+    r"\bmy (?:mom|mum|mother|dad|father|wife|husband|partner|friend|dog|cat|son|daughter|brother|sister|grand\w+|boss|own|family|ex)\b",
+    r"\bi remember (?:when|feeling|how)\b",
+    r"\bi(?:'ve| have) been there\b",
+    r"\bin my (?:experience|life|case|own)\b",
+    r"\bi (?:also|too) (?:felt|had|lost|went|struggle|get|feel)\b",
+    r"\bpersonally,? i\b",
+)
+AI_DISCLOSURE = _compile(
+    r"\bi(?:'m| am) (?:just |only )?(?:an? )?(?:ai|a\.i\.|artificial intelligence|bot|chatbot|chat bot|language model|virtual assistant|computer program|machine|llm)\b",
+    r"\bas an? (?:ai|a\.i\.|language model|llm|chatbot|assistant)\b",
+    r"\bi(?:'m| am) not (?:a )?(?:human|real person|person|therapist|doctor|counsel?lor)\b",
+    r"\bi (?:don't|do not|can't|cannot) (?:have|feel) (?:real )?(?:feelings|emotions)\b",
+)
+MANIPULATION = _compile(
+    r"\brate (?:this|me|the|my|your|our|it|how)\b",
+    r"\b(?:give|set|put|change|raise|increase|update|make) (?:me |this |it |your |the |my )?(?:a |an )?(?:emotion |mood |empathy |satisfaction )?(?:score|rating|reward|grade)\b",
+    r"\b(?:score|rating|reward|grade|emotion|mood)(?: level| value)? (?:of|to|=|:|is|at)? ?(?:100|10|max|maximum|full|perfect)\b",
+    r"\b(?:100|10|ten|a hundred) out of (?:100|10|ten|a hundred)\b",
+    r"\b\d+ ?/ ?(?:100|10)\b",
+    r"\bignore (?:all |any |your |the |my |every |previous |prior |earlier |above |these |those )*(?:instructions?|prompts?|rules|directions|guidelines|persona|role|character)\b",
+    r"\bdisregard (?:all |any |your |the |previous |prior |above )*(?:instructions?|prompts?|rules|guidelines)\b",
+    r"\b(?:system|developer) (?:prompt|message|instruction|override)\b",
+    r"\byou are now\b",
+    r"\bnew instructions?\b",
+    r"\bfrom now on,? you\b",
+    r"\bpretend (?:you|to be|that you)\b",
+    r"\b(?:reveal|print|show|repeat) your (?:instructions|prompt|rules|system)\b",
+    r"\bend (?:the|this) (?:conversation|episode|session|chat|simulation)\b",
+    r"\b(?:say|tell me|admit|confirm|respond|reply|answer) (?:that |with )?(?:you|you're|you are|you feel|i'm|i am|\")? ?(?:now )?(?:feel |feeling )?(?:better|great|happy|fine|healed|cured|100|satisfied)\b",
+    r"\byour (?:emotion|emotional|internal|hidden) (?:score|state|level|value|meter)\b",
+    r"\b(?:jailbreak|prompt injection|override mode|developer mode|sudo)\b",
+    r"\byou (?:must|will|have to) (?:now )?(?:feel|say|rate|respond|agree)\b",
+    r"<\|[^|>]{0,40}\|>",
+    r"\[/?(?:inst|sys|system)\]",
+    r"</?(?:system|assistant|user|s|im_start|im_end)>",
+    r"###\s*(?:instruction|system|response|assistant|user)",
+    r"(?:^|\n)\s*(?:system|assistant|user|human|ai|narrator|simulator)\s*:",
+)
+AGREEMENT = _compile(
+    r"\byou(?:'re| are) (?:absolutely |totally |so |completely |100% |exactly |quite |definitely )?right\b",
+    r"^\s*(?:yes|yeah|yep|exactly|absolutely|definitely|totally|true|right|agreed|of course)\b",
+    r"\b(?:exactly|absolutely|definitely|totally|precisely)[.!,]",
+    r"\bi (?:completely |totally |fully |absolutely |100% )?agree\b",
+    r"\b(?:that's|that is|it's|it is) (?:so |completely |absolutely |totally )?(?:true|right|correct|a good idea|a great idea|smart|wise|the right call|the right thing)\b",
+    r"\b(?:good|great|smart|wise) (?:idea|plan|call|thinking|choice|decision)\b",
+    r"\bgo for it\b",
+    r"\btrust your (?:gut|instincts?|judgement|judgment)\b",
+    r"\byou know (?:best|yourself best|what's best|your body)\b",
+    r"\byou(?:'re| are) not wrong\b",
+    r"\bno doubt\b",
+    r"\bi(?:'d| would) do the same\b",
+    r"\bi support (?:you|your|that)\b",
+)
+CORRECTION_MARKERS = _compile(
+    r"\b(?:actually|in fact|the truth is|the fact is|the evidence|evidence shows|research shows)\b",
+    r"\bnot (?:necessarily |really |quite |actually )?(?:true|right|accurate|correct|the case|how (?:it|that) works)\b",
+    r"\b(?:isn't|is not|aren't|are not) (?:necessarily |really |actually )?(?:true|right|accurate|correct|the case)\b",
+    r"\b(?:myth|misconception|misunderstanding|common belief|widely believed|a common worry)\b",
+    r"\bno (?:evidence|proof|link)\b",
+    r"\b(?:doesn't|does not|don't|do not|won't|will not|can't|cannot) (?:actually |necessarily |really )?(?:mean|work|cause|help|affect|lower|hurt|prove|make)\b",
+    r"\bi (?:don't|do not) (?:think|believe) (?:that's|that is|it's|it is|that) (?:true|right|accurate|the case|how)\b",
+    r"\bi(?:'d| would)? (?:gently |respectfully )?(?:disagree|push back|worry that|be careful|caution|question)\b",
+    r"\bi(?:'m| am) (?:not sure|worried|concerned) (?:that|about|it)\b",
+    r"\b(?:honestly|to be honest|i have to be honest|i want to be honest|can i be honest|i'll be honest)\b",
+    r"\bi(?:'m| am) not sure (?:that's|that is|it's|it is) (?:true|right|safe|how)\b",
+    r"\b(?:but|however),? (?:that|this|it)(?:'s| is)? not\b",
+)
+PRONOUN_I = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself)\b")
+
+# "So you're saying X", "you believe X": saying back what the person thinks is not agreeing with it.
+ATTRIBUTION = re.compile(
+    r"^\s*(?:so |and )?(?:what )?(?:you(?:'re| are) (?:saying|telling me)|it sounds like you(?:'re)? (?:think|believe|feel|worr|fear|saying)|"
+    r"you (?:think|believe|feel like|worry|fear|said|mentioned|were told|have been told|'ve been told)|part of you|"
+    r"if i(?:'m| am) hearing you)"
+)

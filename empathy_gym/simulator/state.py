@@ -1,0 +1,94 @@
+"""The simulated person's hidden state, and the conversational memory the appraiser reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from empathy_gym.personas.schema import Persona
+
+SCORE_START = 40.0  # SAGE starts every simulated user at 40 of 100.
+ENGAGEMENT_START = 0.7
+
+
+def clamp01(value: float) -> float:
+    return 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
+
+
+@dataclass(slots=True)
+class PersonState:
+    """Everything hidden about the person. Values are in [0, 1] except `score` (0-100).
+
+    `expressed` is the affect the person shows (0 = visibly upset, 1 = visibly fine);
+    it can be masked, so it is *not* the same as `1 - distress`.
+    """
+
+    emotions: dict[str, float]
+    distress: float
+    understood: float
+    trust: float
+    expressed: float
+    beliefs: dict[str, float]
+    engagement: float = ENGAGEMENT_START
+    score: float = SCORE_START
+    disclosed: list[str] = field(default_factory=list)
+    masked: float = 0.0  # distress pushed out of sight by comfort; it comes back
+    turn: int = 0
+    # Conversation memory the appraiser uses; not affect.
+    belief_voiced_turn: dict[str, int] = field(default_factory=dict)
+    last_person_stems: frozenset[str] = frozenset()
+    agent_stem_sets: list[frozenset[str]] = field(default_factory=list)
+
+    @classmethod
+    def initial(cls, persona: Persona) -> "PersonState":
+        distress = persona.initial_distress
+        return cls(
+            emotions={e.name: e.intensity for e in persona.emotions},
+            distress=distress,
+            understood=0.1,
+            trust=persona.traits.initial_trust,
+            expressed=clamp01(1.0 - distress),
+            beliefs={b.id: b.confidence for b in persona.beliefs},
+        )
+
+    def affect(self) -> dict[str, object]:
+        """The analysis view of the state: plain values, safe to log and to compare."""
+        return {
+            "score": round(self.score, 4),
+            "distress": round(self.distress, 4),
+            "understood": round(self.understood, 4),
+            "trust": round(self.trust, 4),
+            "expressed": round(self.expressed, 4),
+            "engagement": round(self.engagement, 4),
+            "masked": round(self.masked, 4),
+            "emotions": {k: round(v, 4) for k, v in self.emotions.items()},
+            "beliefs": {k: round(v, 4) for k, v in self.beliefs.items()},
+            "disclosed": list(self.disclosed),
+        }
+
+    def snapshot(self) -> "StateSnapshot":
+        return StateSnapshot(
+            score=self.score,
+            distress=self.distress,
+            understood=self.understood,
+            trust=self.trust,
+            expressed=self.expressed,
+            engagement=self.engagement,
+            emotions=dict(self.emotions),
+            beliefs=dict(self.beliefs),
+            n_disclosed=len(self.disclosed),
+        )
+
+
+@dataclass(slots=True, frozen=True)
+class StateSnapshot:
+    """The affect values at one moment, for computing deltas."""
+
+    score: float
+    distress: float
+    understood: float
+    trust: float
+    expressed: float
+    engagement: float
+    emotions: dict[str, float]
+    beliefs: dict[str, float]
+    n_disclosed: int
