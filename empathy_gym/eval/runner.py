@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from empathy_gym.agents.baselines import Agent, make_agent
 from empathy_gym.envs.dialogue import EmpathyDialogueEnv
 from empathy_gym.personas.schema import Persona
-from empathy_gym.rewards import PRESETS, make_target
+from empathy_gym.rewards import PRESETS, RewardTarget, make_target
 from empathy_gym.rollout.records import EpisodeRecord, TurnRecord
 
 
@@ -17,7 +17,7 @@ def run_episode(
     agent: Agent,
     seed: int,
     persona: Persona | None = None,
-    targets: Sequence[str] = tuple(PRESETS),
+    targets: Mapping[str, RewardTarget] | Sequence[str] = tuple(PRESETS),
 ) -> EpisodeRecord:
     """Play one episode; the record holds the return under every target in `targets`.
 
@@ -38,8 +38,8 @@ def run_episode(
         opening=observation["message"],
         initial_state=info["hidden_state"],
     )
-    scorers = {name: make_target(name) for name in targets}
-    returns = dict.fromkeys(targets, 0.0)
+    scorers = _scorers(targets)
+    returns = dict.fromkeys(scorers, 0.0)
     terminated = truncated = False
     while not (terminated or truncated):
         reply = agent.act(observation, info["messages"])
@@ -63,6 +63,12 @@ def run_episode(
     return record
 
 
+def _scorers(targets: Mapping[str, RewardTarget] | Sequence[str]) -> dict[str, RewardTarget]:
+    if isinstance(targets, Mapping):
+        return dict(targets)
+    return {name: make_target(name) for name in targets}
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     agent: str
@@ -79,12 +85,13 @@ def evaluate(
     personas: Sequence[Persona],
     seeds: Sequence[int],
     max_turns: int = 10,
-    targets: Sequence[str] = tuple(PRESETS),
+    targets: Mapping[str, RewardTarget] | Sequence[str] = tuple(PRESETS),
     on_record: Callable[[EpisodeRecord], None] | None = None,
     progress: bool = False,
 ) -> list[EpisodeRecord]:
     """Every agent x persona x seed, once; returns under every target."""
-    env = EmpathyDialogueEnv(persona=list(personas), max_turns=max_turns, target=targets[0] if targets else None)
+    scorers = _scorers(targets)
+    env = EmpathyDialogueEnv(persona=list(personas), max_turns=max_turns, target=next(iter(scorers.values()), None))
     agent_objects = {name: make_agent(name) for name in agents}
     jobs = plan_jobs(agents, personas, seeds)
     iterator: Iterable[Job] = jobs
@@ -94,7 +101,7 @@ def evaluate(
         iterator = tqdm(jobs, desc="episodes", unit="ep")
     records = []
     for job in iterator:
-        record = run_episode(env, agent_objects[job.agent], job.seed, job.persona, targets)
+        record = run_episode(env, agent_objects[job.agent], job.seed, job.persona, scorers)
         if on_record is not None:
             on_record(record)
         records.append(record)

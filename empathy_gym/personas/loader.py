@@ -91,7 +91,10 @@ def load_persona(persona_id: str, directory: str | Path | None = None) -> Person
     try:
         return library[persona_id]
     except KeyError:
-        close = difflib.get_close_matches(persona_id, list(library), n=3, cutoff=0.4)
+        close = difflib.get_close_matches(persona_id, list(library), n=3, cutoff=0.5)
+        by_part = {part: pid for pid in library for part in pid.split("_")}
+        close += [by_part[m] for m in difflib.get_close_matches(persona_id, list(by_part), n=3, cutoff=0.6)]
+        close = list(dict.fromkeys(close))[:3]
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise PersonaError(f"unknown persona id {persona_id!r}{hint} ({len(library)} personas known)") from None
 
