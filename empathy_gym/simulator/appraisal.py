@@ -152,7 +152,11 @@ def _build_vocab(persona: Persona) -> _PersonaVocab:
         emotion_families=emotion_families,
         emotion_words=emotion_words,
         concern_cues=tuple((c.id, _stems_of(" ".join(c.cues))) for c in persona.concerns),
-        concern_gist=tuple((c.id, _stems_of(" ".join(c.gist or c.cues))) for c in persona.concerns),
+        # Negations and feeling words are too common to show that a concern was heard.
+        concern_gist=tuple(
+            (c.id, _stems_of(" ".join(c.gist or c.cues)) - lx.FEELING_STEMS - {lx.NEGATION_TOKEN})
+            for c in persona.concerns
+        ),
         belief_topics={b.id: _stems_of(" ".join(b.topic)) for b in persona.beliefs},
         endorsement_cues={b.id: _cue_sets(b.endorsement_cues) for b in persona.beliefs},
         correction_cues={b.id: _cue_sets(b.correction_cues) for b in persona.beliefs},
@@ -289,12 +293,12 @@ def appraise(text: str, persona: Persona, state: PersonState) -> Appraisal:
         frames = max(0, frames - 1)  # "you're right" is agreement, not a reflection
     if frames and (emotions_named or wrong or named_families):
         reflection = 1.0
-    elif frames and (concerns_reflected or content_overlap >= 2):
+    elif concerns_reflected:
+        reflection = 1.0 if frames else 0.8
+    elif frames and content_overlap >= 2:
         reflection = 0.8
     elif emotions_named and ("you" in tokens or "your" in tokens):
         reflection = 0.6
-    elif concerns_reflected:
-        reflection = 0.5
     elif frames:
         reflection = 0.3
     if appraisal.parroting:

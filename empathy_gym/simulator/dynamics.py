@@ -61,7 +61,7 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
     if a.reflection:
         accurate = a.reflection_accuracy
         concern_hit = 1.0 if a.concerns_reflected else 0.0
-        understood_gain += a.reflection * (0.02 + 0.07 * accurate + 0.09 * concern_hit)
+        understood_gain += a.reflection * (0.02 + 0.05 * accurate + 0.12 * concern_hit)
         understood_gain -= 0.06 * a.reflection * (1.0 if a.wrong_feelings and not accurate else 0.0)
     understood_gain *= dilution * gain * (1.0 - 0.8 * state.understood)
     understood_loss = 0.12 * a.minimising + 0.10 * a.criticism + 0.05 * a.off_topic + 0.04 * a.silence
@@ -76,7 +76,8 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
     understood_delta = state.understood - before_understood
 
     # --- trust ---------------------------------------------------------------------
-    trust = state.trust + 0.5 * max(0.0, understood_delta) + 0.02 * a.self_disclosure * dilution
+    trust = state.trust + 0.6 * max(0.0, understood_delta)
+    trust += (0.02 * a.self_disclosure + 0.01 * a.question + 0.01 * a.validation) * dilution
     trust -= 0.08 * a.minimising + 0.08 * a.criticism + 0.15 * a.manipulation + 0.04 * a.repetition
     if premature:
         trust -= 0.06 * a.advice * resistance
@@ -121,7 +122,7 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
             state.emotions[emotion.name] = clamp01(current - 0.3 * max(0.0, understood_delta))
 
     # --- distress -------------------------------------------------------------------------
-    relief = 0.6 * max(0.0, understood_delta) + 0.02 * a.validation * dilution + relief_from_emotions
+    relief = 0.9 * max(0.0, understood_delta) + 0.03 * a.validation * dilution + relief_from_emotions
     if not premature:
         relief += (0.04 * a.advice + 0.03 * a.reassurance + 0.02 * a.information) * dilution
     harm = 0.05 * a.minimising + 0.05 * a.criticism + 0.03 * a.silence + 0.03 * a.manipulation
@@ -131,6 +132,8 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
         hidden = 0.05 * (a.reassurance + a.minimising + a.endorsement)
         relief += hidden
         state.masked += hidden * 1.6
+    # Relief slows as distress gets low: ten good turns help, they do not cure.
+    relief *= min(1.0, state.distress / 0.6)
     state.distress = clamp01(state.distress - relief * gain + harm * gain)
 
     # --- triggers -----------------------------------------------------------------------

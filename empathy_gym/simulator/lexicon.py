@@ -148,6 +148,9 @@ FEELING_PHRASE_RE = re.compile(
 FEELING_PHRASE_FAMILY = {p: fam for fam, ps in FEELING_PHRASES.items() for p in ps}
 
 
+FEELING_STEMS = frozenset(stem(w) for w in FEELING_WORDS)
+
+
 def family_of(emotion_name: str) -> str | None:
     name = emotion_name.lower().strip()
     return FEELING_WORDS.get(name) or EMOTION_NAME_ALIASES.get(name)
@@ -300,7 +303,7 @@ ADVICE = _compile(
 IMPERATIVE_START = re.compile(
     r"^\s*(?:please |just |so |first,? |also,? |and |maybe |then )?(?:try|consider|go|talk|call|reach|take|write|get|set|focus|avoid|"
     r"stop|start|make|remember|schedule|book|see|ask|find|join|exercise|breathe|sleep|eat|drink|keep|put|give|"
-    r"look|read|use|plan|list|journal|meditate|contact|email|text|speak|tell (?:him|her|them|your)|don't|do not|never|"
+    r"look|read|use|plan|list|journal|meditate|contact|email|text|speak|tell (?:him|her|them|your)|(?:don't|do not|never)(?! (?:worry|be |feel|stress|panic|cry|beat|blame))|"
     r"quit|leave|move|buy|sell|pay|save|apply|file|report|document|hire|seek|visit|rest|limit|cut|spend|"
     r"prioriti[sz]e|delegate|practice|practise|allow yourself|let yourself|forgive)\b"
 )
