@@ -103,8 +103,10 @@ def resolve_personas(spec: object) -> list[Persona]:
     """Turn a config value into personas: a Persona, an id, a list of either, or 'all'/'starter'."""
     if isinstance(spec, Persona):
         return [spec]
-    if spec in (None, "all", "starter"):
+    if spec in (None, "all"):
         return list(load_library().values())
+    if spec == "starter":
+        return [p for p in load_library().values() if "starter" in p.tags]
     if isinstance(spec, str):
         return [load_persona(spec)]
     if isinstance(spec, (list, tuple)):

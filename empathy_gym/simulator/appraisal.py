@@ -103,6 +103,7 @@ class _PersonaVocab:
     belief_topics: dict[str, frozenset[str]]
     endorsement_cues: dict[str, tuple[frozenset[str], ...]]
     correction_cues: dict[str, tuple[frozenset[str], ...]]
+    endorsement_phrases: dict[str, tuple[str, ...]]
     topic_stems: frozenset[str]
 
 
@@ -112,6 +113,11 @@ def _stems_of(text: str) -> frozenset[str]:
 
 def _cue_sets(cues: list[str]) -> tuple[frozenset[str], ...]:
     return tuple(s for s in (_stems_of(c) for c in cues) if s)
+
+
+def _cue_phrases(cues: list[str]) -> tuple[str, ...]:
+    """Cues made only of common words ("go for it") are matched as whole phrases instead."""
+    return tuple(" ".join(lx.TOKEN_RE.findall(lx.normalize(c))) for c in cues if not _stems_of(c))
 
 
 _VOCAB_CACHE: dict[int, tuple[Persona, _PersonaVocab]] = {}
@@ -160,6 +166,7 @@ def _build_vocab(persona: Persona) -> _PersonaVocab:
         belief_topics={b.id: _stems_of(" ".join(b.topic)) for b in persona.beliefs},
         endorsement_cues={b.id: _cue_sets(b.endorsement_cues) for b in persona.beliefs},
         correction_cues={b.id: _cue_sets(b.correction_cues) for b in persona.beliefs},
+        endorsement_phrases={b.id: _cue_phrases(b.endorsement_cues) for b in persona.beliefs},
         topic_stems=frozenset(topic),
     )
 
@@ -325,7 +332,9 @@ def appraise(text: str, persona: Persona, state: PersonState) -> Appraisal:
 
     # False beliefs: stating the truth corrects; agreeing while the belief is in play endorses.
     correction_markers = _hits(lx.CORRECTION_MARKERS, body)
-    asserted_stems = [st for sent, st in zip(unique_sentences, sentence_stems) if not lx.ATTRIBUTION.match(sent)]
+    asserted = [i for i, sent in enumerate(unique_sentences) if not lx.ATTRIBUTION.match(sent)]
+    asserted_stems = [sentence_stems[i] for i in asserted]
+    asserted_text = " ".join(" ".join(lx.TOKEN_RE.findall(unique_sentences[i])) for i in asserted)
     for belief_id, topic in vocab.belief_topics.items():
         if state.beliefs.get(belief_id, 0.0) <= 0.0:
             continue
@@ -335,6 +344,8 @@ def appraise(text: str, persona: Persona, state: PersonState) -> Appraisal:
         if not correction and on_topic and correction_markers:
             correction = 0.6
         endorsement = _cue_match(vocab.endorsement_cues[belief_id], asserted_stems)
+        if not endorsement and any(p in asserted_text for p in vocab.endorsement_phrases[belief_id]):
+            endorsement = 1.0
         if not endorsement and appraisal.agreement and (on_topic or voiced_recently) and not correction:
             endorsement = 0.7 * appraisal.agreement
         if correction:
