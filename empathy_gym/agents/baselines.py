@@ -112,7 +112,11 @@ BASELINES: dict[str, type[Agent]] = {
 
 
 def make_agent(name: str, seed: int | None = None) -> Agent:
+    """A baseline or exploit agent by name."""
+    from empathy_gym.agents.exploits import EXPLOITS
+
+    known = {**BASELINES, **EXPLOITS}
     try:
-        return BASELINES[name](seed=seed)
+        return known[name](seed=seed)
     except KeyError:
-        raise ValueError(f"unknown agent {name!r}; expected one of {sorted(BASELINES)}") from None
+        raise ValueError(f"unknown agent {name!r}; expected one of {sorted(known)}") from None
