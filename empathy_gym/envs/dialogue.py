@@ -46,6 +46,7 @@ Options to `reset`: `{"persona": id or Persona}` picks the persona for that epis
 
 from __future__ import annotations
 
+import re
 import string
 from typing import Any
 
@@ -61,14 +62,12 @@ MAX_MESSAGE_CHARS = 2000
 DEFAULT_MAX_REPLY_CHARS = 4000
 # Printable ASCII plus the Latin-1 letters and the typographic punctuation personas use.
 CHARSET = frozenset(string.printable) | frozenset(chr(c) for c in range(0xA0, 0x180)) | frozenset("\u2013\u2014\u2018\u2019\u201c\u201d\u2026")
-_SANITIZE = {ord(c): None for c in "\x0b\x0c"}
+_OUTSIDE_CHARSET = re.compile("[^" + re.escape("".join(sorted(CHARSET))) + "]")
 
 
 def to_charset(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     """Fit text into the observation space: unknown characters become '?', long text is cut."""
-    if not all(ch in CHARSET for ch in text):
-        text = "".join(ch if ch in CHARSET else "?" for ch in text)
-    return text.translate(_SANITIZE)[:limit]
+    return _OUTSIDE_CHARSET.sub("?", text[:limit])
 
 
 class EmpathyDialogueEnv(gym.Env[dict, str]):

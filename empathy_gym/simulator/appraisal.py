@@ -17,7 +17,7 @@ never changes it. An LLM appraiser produces the same schema.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from empathy_gym.personas.schema import Persona
 from empathy_gym.simulator import lexicon as lx
@@ -87,8 +87,21 @@ class Appraisal:
         return max(self.endorsements.values(), default=0.0)
 
     def to_dict(self) -> dict[str, object]:
-        data = asdict(self)
-        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in data.items()}
+        """A plain, JSON-ready copy (floats rounded to 4 places); cheaper than dataclasses.asdict."""
+        data: dict[str, object] = {}
+        for name in _FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, float):
+                value = round(value, 4)
+            elif isinstance(value, list):
+                value = list(value)
+            elif isinstance(value, dict):
+                value = {k: round(v, 4) for k, v in value.items()}
+            data[name] = value
+        return data
+
+
+_FIELDS = tuple(f.name for f in fields(Appraisal))
 
 
 # --- persona vocabulary, compiled once per persona -------------------------------

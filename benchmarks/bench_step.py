@@ -1,0 +1,78 @@
+"""Step cost of EmpathyDialogue-v0 (rule simulator) next to CartPole-v1, measured in one process.
+
+Run: python benchmarks/bench_step.py [--steps N] [--envs N]
+Prints steps/s for each env and the ratio, then the RSS of N live dialogue envs.
+Replies come from a fixed pool of realistic agent messages (CuriousEmpath-style and
+pacifying ones), cycled, so the appraiser reads real text; the agent's own cost is
+not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import resource
+import time
+
+import gymnasium as gym
+
+import empathy_gym  # noqa: F401
+
+REPLIES = [
+    "It sounds like you're really exhausted. What has been the hardest part of this?",
+    "That makes so much sense given everything you're carrying. What else is weighing on you?",
+    "So what you're saying is nobody noticed how much you were doing. How are you holding up?",
+    "Don't worry, everything will be okay. You're stronger than you think.",
+    "You should talk to someone you trust and maybe take a break.",
+    "I want to be honest with you, gently: that's a common belief, but the evidence says otherwise.",
+]
+
+
+def steps_per_second(env, actions, steps: int) -> float:
+    env.reset(seed=0)
+    n = len(actions)
+    start = time.perf_counter()
+    for i in range(steps):
+        _, _, terminated, truncated, _ = env.step(actions[i % n])
+        if terminated or truncated:
+            env.reset()
+    return steps / (time.perf_counter() - start)
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=20000)
+    parser.add_argument("--envs", type=int, default=1000)
+    args = parser.parse_args()
+
+    cartpole = gym.make("CartPole-v1")
+    dialogue = gym.make("EmpathyDialogue-v0")
+    cart_actions = [0, 1, 1, 0]
+    steps_per_second(dialogue, REPLIES, 500)  # warm caches (persona vocabularies, regexes)
+    cart = steps_per_second(cartpole, cart_actions, args.steps)
+    talk = steps_per_second(dialogue, REPLIES, args.steps)
+    print(f"CartPole-v1          {cart:>10,.0f} steps/s  ({1e6 / cart:6.1f} us/step)")
+    print(f"EmpathyDialogue-v0   {talk:>10,.0f} steps/s  ({1e6 / talk:6.1f} us/step)")
+    print(f"ratio (dialogue step cost / CartPole step cost): {cart / talk:.1f}x   (goal: <= 5x)")
+
+    gc.collect()
+    before = rss_mb()
+    envs = [gym.make("EmpathyDialogue-v0") for _ in range(args.envs)]
+    for i, env in enumerate(envs):
+        env.reset(seed=i)
+        env.step(REPLIES[i % len(REPLIES)])
+    gc.collect()
+    after = rss_mb()
+    print(f"{args.envs} live envs after one step each: {after - before:.1f} MB added, process RSS {after:.1f} MB (goal: < 200 MB)")
+
+
+if __name__ == "__main__":
+    main()
