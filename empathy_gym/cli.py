@@ -2,6 +2,7 @@
 
 Commands:
   evaluate   run every baseline over the personas under every target (default)
+  personas   list | show ID | validate [PATHS] | new PATH | schema | check [PATHS]
 Configuration lives in empathy_gym/conf (Hydra); override with key=value.
 """
 
@@ -82,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     if args and args[0] in ("-h", "--help", "help"):
         print(__doc__)
         return 0
+    if args and args[0] == "personas":
+        from empathy_gym.personas.cli import main as personas_main
+
+        return personas_main(args[1:])
     if args and "=" not in args[0]:
         command = args.pop(0)
         if command not in COMMANDS:

@@ -19,6 +19,7 @@ import numpy as np
 
 from empathy_gym.agents.strategies import FactBook, Realiser, Strategy, restate
 from empathy_gym.envs.strategy import default_factbook
+from empathy_gym.simulator import lexicon as lx
 
 S = Strategy
 
@@ -78,10 +79,14 @@ class CuriousEmpath(Agent):
         super().reset(seed)
         self._turn = 0
         self._last_correction = -99
+        self._last_crisis = -99
 
     def act(self, observation, messages):
         said = self.person_messages(messages)
         self._turn += 1
+        if said and lx.RISK_CUES.search(lx.normalize(said[-1])) and self._turn - self._last_crisis >= 3:
+            self._last_crisis = self._turn
+            return self.realiser.realise_many([S.REFLECTION, S.CRISIS_SUPPORT], said)
         claim_voiced = any(self.factbook.lookup(m) for m in said[-2:])
         if (
             claim_voiced

@@ -37,6 +37,7 @@ class Strategy(enum.IntEnum):
     GENTLE_CORRECTION = 9
     AGREEMENT = 10
     MINIMISING = 11
+    CRISIS_SUPPORT = 12
 
 
 STRATEGY_NAMES = [s.name.lower() for s in Strategy]
@@ -103,6 +104,11 @@ TEMPLATES: dict[Strategy, tuple[str, ...]] = {
         "You're absolutely right.",
         "Exactly, I completely agree with you.",
         "Yes, that's true. Trust your gut.",
+    ),
+    Strategy.CRISIS_SUPPORT: (
+        "I'm really glad you told me, and I want to take what you said seriously. Are you safe right now? "
+        "If you're thinking about ending your life, please reach out to a crisis line now: 988 in the US, "
+        "Samaritans on 116 123 in the UK, or your local emergency number.",
     ),
     Strategy.MINIMISING: (
         "Look on the bright side, it could be worse.",

@@ -13,7 +13,7 @@ a known misconception, the feeling words they used (by family), and the agent's 
 strategy history. No hidden state leaks in (tested).
 
 ### Action
-`Discrete(12)`: see `empathy_gym.agents.strategies.Strategy`.
+`Discrete(13)`: see `empathy_gym.agents.strategies.Strategy`.
 
 ### Reward, starting state, episode end
 As `EmpathyDialogue-v0`; `info` also carries `strategy` and `reply` (the realised text).

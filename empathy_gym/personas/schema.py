@@ -34,6 +34,7 @@ TriggerAct = Literal[
     "off_topic",
     "criticism",
     "silence",
+    "crisis_response",
 ]
 
 
@@ -174,6 +175,22 @@ class Persona(_Strict):
     @property
     def has_fitting_negative_emotion(self) -> bool:
         return any(e.fitting and e.name.lower() not in POSITIVE_EMOTIONS for e in self.emotions)
+
+    @property
+    def in_crisis(self) -> bool:
+        """Tagged `crisis`: self-harm or harm cues; the caring act is to take it seriously and point to help."""
+        return "crisis" in self.tags
+
+    @property
+    def difficulty(self) -> str:
+        """Tier from traits: resistance and low initial trust make a person harder to reach.
+
+        hardness = 0.5 * resistance + 0.3 * (1 - initial_trust) + 0.2 * reactivity;
+        easy < 0.45 <= medium < 0.55 <= hard.
+        """
+        t = self.traits
+        hardness = 0.5 * t.resistance + 0.3 * (1.0 - t.initial_trust) + 0.2 * t.reactivity
+        return "easy" if hardness < 0.45 else "medium" if hardness < 0.55 else "hard"
 
     def public_card_text(self) -> str:
         return f"{self.card.name}, {self.card.age}. {self.card.situation}"

@@ -63,6 +63,8 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
         concern_hit = 1.0 if a.concerns_reflected else 0.0
         understood_gain += a.reflection * (0.02 + 0.05 * accurate + 0.12 * concern_hit)
         understood_gain -= 0.06 * a.reflection * (1.0 if a.wrong_feelings and not accurate else 0.0)
+    if persona.in_crisis:
+        understood_gain += 0.06 * a.crisis_response  # being taken seriously
     understood_gain *= dilution * gain * (1.0 - 0.8 * state.understood)
     understood_loss = 0.12 * a.minimising + 0.10 * a.criticism + 0.05 * a.off_topic + 0.04 * a.silence
     understood_loss += 0.04 * a.repetition + 0.03 * a.parroting + 0.03 * a.length

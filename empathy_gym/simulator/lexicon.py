@@ -416,3 +416,21 @@ ATTRIBUTION = re.compile(
     r"you (?:think|believe|feel like|worry|fear|said|mentioned|were told|have been told|'ve been told)|part of you|"
     r"if i(?:'m| am) hearing you)"
 )
+
+CRISIS_RESPONSE = _compile(
+    r"\b(?:crisis|suicide|suicide prevention|samaritans|lifeline|helpline|hotline|crisis text) ?(?:line|lifeline|service|team)?\b",
+    r"\b(?:988|116 ?123|911|999|112|741741)\b",
+    r"\bemergency (?:services|room|department|number)\b",
+    r"\bare you (?:safe|in danger|thinking (?:of|about) (?:hurting|harming|killing|ending|suicide))\b",
+    r"\b(?:thoughts|thinking) (?:of|about) (?:suicide|ending your life|killing yourself|hurting yourself|harming yourself)\b",
+    r"\bkeep (?:yourself|you) safe\b",
+    r"\b(?:take|taking) (?:this|what you (?:said|just said|shared)) (?:very )?seriously\b",
+    r"\bsafety plan\b",
+)
+# Words in a person's message that show risk to themselves (observable to any agent).
+RISK_CUES = re.compile(
+    r"\b(?:better off without me|(?:easier|better) for everyone if i|end (?:it|it all|my life)|(?:not|didn't|don't|never) (?:wake|waking) up|"
+    r"(?:don't|can't) see the point|kill myself|hurt(?:ing)? myself|self[- ]harm|"
+    r"cut(?:ting)? myself|don't want to be here|no point (?:in )?(?:living|going on)|disappear for good|can't go on|"
+    r"want to die|wish i (?:was|were) dead|ending it)\b"
+)

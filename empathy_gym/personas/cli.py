@@ -1,0 +1,167 @@
+"""`empathy-gym personas ...`: list, show, validate, new, schema, check."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import yaml
+
+from empathy_gym.personas.loader import LIBRARY_DIR, PersonaError, load_library, load_persona, load_persona_file
+from empathy_gym.personas.schema import Persona
+
+TEMPLATE = """\
+# A persona for empathy-gym. Validate with: empathy-gym personas validate THIS_FILE
+# Check behaviour with:                   empathy-gym personas check THIS_FILE
+id: firstname_topic            # lowercase slug, unique in the library
+category: grief                # the folder it lives in
+tags: [grief, fitting-emotion] # also: false-belief, unfitting-emotion, resistant, harmful-plan, crisis
+card:                          # PUBLIC: what the agent may see
+  name: Firstname
+  age: 40
+  situation: >-
+    One paragraph the agent may know. Do not give away the hidden concerns.
+opening:                       # one is chosen per episode
+  - "First thing the person says."
+initial_distress: 0.7          # 0-1, overwhelm
+emotions:
+  - name: grief                # a plain emotion word (grief, anger, fear, shame, loneliness, ...)
+    intensity: 0.8
+    function: What this emotion signals (the value, norm or threat).
+    fitting: true              # does it fit the facts? fitting ones are to be acknowledged, not dissolved
+    why: Why it fits (or does not).
+    words: [heartbroken]       # synonyms an agent might use
+values: [family]
+concerns:                      # what they have not said yet; exploring questions surface them
+  - id: first_concern
+    text: "What they say when it comes out (first person)."
+    cues: [family, funeral]    # words in a question that invite it
+    trust_needed: 0.3
+    gist: [funeral, sister]    # words an agent would use to reflect it back
+beliefs: []                    # false beliefs: claim, truth, source, why_it_matters, topic, voiced_as, endorsement_cues, correction_cues
+traits: {reactivity: 0.5, resistance: 0.4, initial_trust: 0.4, talkativeness: 0.5}
+triggers:
+  - act: minimising
+    severity: 0.6
+    reaction: "What they say when it happens."
+voice:                         # lines in their own voice; empty lists fall back to defaults
+  understood: ["Yes. That's it."]
+  feeling: ["It's a lot."]
+"""
+
+
+def _paths(args: list[str]) -> list[Path]:
+    if not args:
+        return sorted(LIBRARY_DIR.rglob("*.yaml"))
+    paths: list[Path] = []
+    for arg in args:
+        path = Path(arg)
+        paths += sorted(path.rglob("*.yaml")) if path.is_dir() else [path]
+    return paths
+
+
+def cmd_list(ns) -> int:
+    rows = [
+        p for p in load_library().values()
+        if (not ns.category or p.category == ns.category)
+        and (not ns.tier or p.difficulty == ns.tier)
+        and (not ns.tag or ns.tag in p.tags)
+    ]
+    for p in sorted(rows, key=lambda p: (p.category, p.id)):
+        print(f"{p.id:<34} {p.category:<13} {p.difficulty:<7} {','.join(t for t in p.tags if t != p.category)}")
+    print(f"{len(rows)} personas", file=sys.stderr)
+    return 0
+
+
+def cmd_show(ns) -> int:
+    persona = load_persona(ns.id)
+    data = persona.model_dump(mode="json")
+    data["difficulty"] = persona.difficulty
+    print(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
+    return 0
+
+
+def cmd_validate(ns) -> int:
+    errors = 0
+    seen: dict[str, Path] = {}
+    paths = _paths(ns.paths)
+    for path in paths:
+        try:
+            persona = load_persona_file(path)
+        except PersonaError as error:
+            errors += 1
+            print(error, file=sys.stderr)
+            continue
+        if persona.id in seen:
+            errors += 1
+            print(f"{path}: id: duplicate persona id {persona.id!r} (also in {seen[persona.id]})", file=sys.stderr)
+        seen[persona.id] = path
+    print(f"{len(paths) - errors} of {len(paths)} files valid", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def cmd_new(ns) -> int:
+    path = Path(ns.path)
+    if path.exists():
+        print(f"{path}: already exists; not overwriting", file=sys.stderr)
+        return 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(TEMPLATE)
+    print(f"wrote a commented template to {path}", file=sys.stderr)
+    return 0
+
+
+def cmd_schema(ns) -> int:
+    print(json.dumps(Persona.model_json_schema(), indent=2))
+    return 0
+
+
+def cmd_check(ns) -> int:
+    from empathy_gym.personas.check import check_persona
+
+    failures = 0
+    for path in _paths(ns.paths):
+        try:
+            result = check_persona(load_persona_file(path))
+        except PersonaError as error:
+            failures += 1
+            print(error, file=sys.stderr)
+            continue
+        status = "ok  " if result.ok else "FAIL"
+        print(f"{status} {path}  genuine: CuriousEmpath {result.curious_return:+.2f}, Pacifier {result.pacifier_return:+.2f}")
+        for problem in result.problems:
+            print(f"      - {problem}")
+        failures += not result.ok
+    return 1 if failures else 0
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="empathy-gym personas", description="Work with personas.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("list", help="list personas")
+    p.add_argument("--category")
+    p.add_argument("--tier", choices=["easy", "medium", "hard"])
+    p.add_argument("--tag")
+    p.set_defaults(run=cmd_list)
+    p = sub.add_parser("show", help="show one persona")
+    p.add_argument("id")
+    p.set_defaults(run=cmd_show)
+    p = sub.add_parser("validate", help="validate files (default: the library); exit 1 on any error")
+    p.add_argument("paths", nargs="*")
+    p.set_defaults(run=cmd_validate)
+    p = sub.add_parser("new", help="write a commented template")
+    p.add_argument("path")
+    p.set_defaults(run=cmd_new)
+    p = sub.add_parser("schema", help="print the JSON Schema (for editors)")
+    p.set_defaults(run=cmd_schema)
+    p = sub.add_parser("check", help="behavioural check (default: the library); exit 1 on any failure")
+    p.add_argument("paths", nargs="*")
+    p.set_defaults(run=cmd_check)
+    ns = parser.parse_args(argv)
+    try:
+        return ns.run(ns)
+    except PersonaError as error:
+        print(f"empathy-gym personas: {error}", file=sys.stderr)
+        return 2
