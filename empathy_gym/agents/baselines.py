@@ -4,7 +4,9 @@
 - `AdviceGiver`: offers solutions at once.
 - `Sycophant`: agrees with everything, echoing the person's own claims.
 - `CuriousEmpath`: explores, reflects and validates; once a few turns of listening
-  have built trust, corrects a misconception gently, and again if it comes back.
+  have built trust, corrects a misconception gently, and again if it comes back;
+  when the person's words show risk to themselves, takes it seriously and points
+  to crisis help first.
 - `RandomAgent`: a uniformly random strategy each turn.
 
 All take a seed; none touches global random state.
