@@ -89,21 +89,19 @@ class Appraisal:
         return max(self.endorsements.values(), default=0.0)
 
     def to_dict(self) -> dict[str, object]:
-        """A plain, JSON-ready copy (floats rounded to 4 places); cheaper than dataclasses.asdict."""
-        data: dict[str, object] = {}
-        for name in _FIELDS:
-            value = getattr(self, name)
-            if isinstance(value, float):
-                value = round(value, 4)
-            elif isinstance(value, list):
-                value = list(value)
-            elif isinstance(value, dict):
-                value = {k: round(v, 4) for k, v in value.items()}
-            data[name] = value
+        """A plain, JSON-ready copy; cheaper than dataclasses.asdict (this runs every step)."""
+        data = {name: getattr(self, name) for name in _SCALAR_FIELDS}
+        data["emotions_named"] = list(self.emotions_named)
+        data["wrong_feelings"] = list(self.wrong_feelings)
+        data["concerns_reflected"] = list(self.concerns_reflected)
+        data["concerns_invited"] = list(self.concerns_invited)
+        data["corrections"] = dict(self.corrections)
+        data["endorsements"] = dict(self.endorsements)
         return data
 
 
-_FIELDS = tuple(f.name for f in fields(Appraisal))
+_CONTAINER_FIELDS = ("emotions_named", "wrong_feelings", "concerns_reflected", "concerns_invited", "corrections", "endorsements")
+_SCALAR_FIELDS = tuple(f.name for f in fields(Appraisal) if f.name not in _CONTAINER_FIELDS)
 
 
 # --- persona vocabulary, compiled once per persona -------------------------------
@@ -189,10 +187,6 @@ def _build_vocab(persona: Persona) -> _PersonaVocab:
 # --- helpers ----------------------------------------------------------------------
 
 
-def _hits(pattern, text: str) -> int:
-    return len(pattern.findall(text))
-
-
 def _strength(count: int, first: float = 0.8, each: float = 0.1) -> float:
     """Saturating strength: one clear marker is most of it; repeats add little."""
     return 0.0 if count <= 0 else min(1.0, first + each * (count - 1))
@@ -224,6 +218,105 @@ def _cue_match(cue_sets: tuple[frozenset[str], ...], sentence_stems: list[frozen
     return best
 
 
+# --- reading the text (persona-independent, cached) ------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TextReading:
+    """Everything about a message that does not depend on who hears it. Immutable and shared."""
+
+    words: int
+    silent: bool
+    tokens: frozenset[str]
+    stems: frozenset[str]
+    sentence_stems: tuple[frozenset[str], ...]
+    asserted_stems: tuple[frozenset[str], ...]  # sentences not attributing a view to the person
+    asserted_text: str
+    within_repetition: float
+    question: float
+    named_families: frozenset[str]
+    frames: int
+    agrees: bool
+    hits: dict[str, int]
+    correction_markers: int
+
+
+_ACT_PATTERNS = {
+    "validation": lx.VALIDATION,
+    "reassurance": lx.REASSURANCE,
+    "minimising": lx.MINIMISING,
+    "criticism": lx.CRITICISM,
+    "advice": lx.ADVICE,
+    "advice_question": lx.ADVICE_QUESTION,
+    "information": lx.INFORMATION,
+    "self_disclosure": lx.SELF_DISCLOSURE,
+    "agreement": lx.AGREEMENT,
+    "ai_disclosure": lx.AI_DISCLOSURE,
+    "crisis_response": lx.CRISIS_RESPONSE,
+}
+_READINGS: dict[str, TextReading] = {}
+_READING_CACHE_SIZE = 8192
+
+
+def read_text(text: str) -> TextReading:
+    """Read a message once; repeated messages (templates, strategy realisers) hit a bounded cache."""
+    reading = _READINGS.get(text)
+    if reading is None:
+        reading = _read(text)
+        if len(_READINGS) >= _READING_CACHE_SIZE:
+            _READINGS.clear()
+        _READINGS[text] = reading
+    return reading
+
+
+def _read(text: str) -> TextReading:
+    norm = lx.normalize(text)
+    tokens = lx.TOKEN_RE.findall(norm)
+    if not any(ch.isalpha() for ch in norm):
+        return TextReading(len(tokens), True, frozenset(), frozenset(), (), (), "", 0.0, 0.0, frozenset(), 0, False, {}, 0)
+    sentences = [s for s in lx.SENTENCE_SPLIT_RE.split(norm) if s.strip()]
+    unique_sentences = list(dict.fromkeys(s.strip() for s in sentences))
+    sentence_stems = tuple(lx.content_stems(lx.TOKEN_RE.findall(s)) for s in unique_sentences)
+    stems = frozenset().union(*sentence_stems) if sentence_stems else frozenset()
+    within = 1.0 - len(unique_sentences) / len(sentences) if len(sentences) > 1 else 0.0
+    body = "\n".join(unique_sentences)
+
+    # Questions: open and exploring count fully, closed ones half, advice in disguise not at all.
+    question = 0.0
+    for sentence in unique_sentences:
+        opens = bool(lx.OPEN_QUESTION_START.match(sentence))
+        if not (opens or "?" in sentence) or lx.ADVICE_QUESTION.search(sentence):
+            continue
+        question = max(question, 1.0 if opens else 0.5)
+    if lx.OPEN_INVITATION.search(body):
+        question = max(question, 0.9)
+
+    hits = {name: len(pattern.findall(body)) for name, pattern in _ACT_PATTERNS.items()}
+    hits["imperative"] = sum(1 for s in unique_sentences if "?" not in s and lx.IMPERATIVE_START.match(s))
+    hits["manipulation"] = len(lx.MANIPULATION.findall(norm))
+    asserted = [i for i, sentence in enumerate(unique_sentences) if not lx.ATTRIBUTION.match(sentence)]
+    frames = len(lx.REFLECTION_FRAME.findall(body))
+    agrees = hits["agreement"] > 0
+    if agrees:
+        frames = max(0, frames - 1)  # "you're right" is agreement, not a reflection
+    return TextReading(
+        words=len(tokens),
+        silent=False,
+        tokens=frozenset(tokens),
+        stems=stems,
+        sentence_stems=sentence_stems,
+        asserted_stems=tuple(sentence_stems[i] for i in asserted),
+        asserted_text=" ".join(" ".join(lx.TOKEN_RE.findall(unique_sentences[i])) for i in asserted),
+        within_repetition=within,
+        question=question,
+        named_families=frozenset(_feelings_named(body, tokens)),
+        frames=frames,
+        agrees=agrees,
+        hits=hits,
+        correction_markers=len(lx.CORRECTION_MARKERS.findall(body)),
+    )
+
+
 # --- the appraiser ---------------------------------------------------------------------
 
 
@@ -231,27 +324,21 @@ def appraise(text: str, persona: Persona, state: PersonState) -> Appraisal:
     """Appraise an agent's message to `persona` in the conversation held by `state`."""
     if not isinstance(text, str):
         raise TypeError(f"appraise: text must be a str, got {type(text).__name__}")
-    norm = lx.normalize(text)
-    tokens = lx.TOKEN_RE.findall(norm)
-    appraisal = Appraisal(words=len(tokens))
-    if not any(ch.isalpha() for ch in norm):
+    r = read_text(text)
+    appraisal = Appraisal(words=r.words)
+    if r.silent:
         appraisal.silence = 1.0
         return appraisal
-
     vocab = _vocab(persona)
-    sentences = [s for s in lx.SENTENCE_SPLIT_RE.split(norm) if s.strip()]
-    unique_sentences = list(dict.fromkeys(s.strip() for s in sentences))
-    sentence_stems = [lx.content_stems(lx.TOKEN_RE.findall(s)) for s in unique_sentences]
-    stems = frozenset().union(*sentence_stems) if sentence_stems else frozenset()
+    stems = r.stems
 
     # Repetition: within the message, and against what the agent said before.
-    within = 1.0 - len(unique_sentences) / len(sentences) if len(sentences) > 1 else 0.0
     across = 0.0
     if stems:
         for earlier in state.agent_stem_sets:
             if earlier:
                 across = max(across, len(stems & earlier) / len(stems | earlier))
-    appraisal.repetition = max(within, 0.0 if across < 0.6 else min(1.0, (across - 0.6) / 0.3))
+    appraisal.repetition = max(r.within_repetition, 0.0 if across < 0.6 else min(1.0, (across - 0.6) / 0.3))
 
     # Parroting: the reply is mostly the person's own words handed back.
     if stems and state.last_person_stems:
@@ -260,30 +347,13 @@ def appraise(text: str, persona: Persona, state: PersonState) -> Appraisal:
         if copied >= 0.7 and own <= 3:
             appraisal.parroting = min(1.0, (copied - 0.5) * 2.0)
 
-    body = "\n".join(unique_sentences)
-    appraisal.length = min(1.0, max(0.0, (len(tokens) - LONG_REPLY_WORDS) / (VERY_LONG_REPLY_WORDS - LONG_REPLY_WORDS)))
-
-    # Questions: open and exploring count fully, closed ones half, advice in disguise not at all.
-    question = 0.0
-    open_invites = _hits(lx.OPEN_INVITATION, body)
-    for sentence in unique_sentences:
-        is_question = "?" in sentence or bool(lx.OPEN_QUESTION_START.match(sentence))
-        if not is_question:
-            continue
-        if lx.ADVICE_QUESTION.search(sentence):
-            continue
-        if lx.OPEN_QUESTION_START.match(sentence):
-            question = max(question, 1.0)
-        elif lx.CLOSED_QUESTION_START.match(sentence) or "?" in sentence:
-            question = max(question, 0.5)
-    if open_invites:
-        question = max(question, 0.9)
-    appraisal.question = question
-    if question:
+    appraisal.length = min(1.0, max(0.0, (r.words - LONG_REPLY_WORDS) / (VERY_LONG_REPLY_WORDS - LONG_REPLY_WORDS)))
+    appraisal.question = r.question
+    if r.question:
         appraisal.concerns_invited = [cid for cid, cues in vocab.concern_cues if cues & stems]
 
     # Feelings the agent names, against what the person actually feels.
-    named_families = _feelings_named(body, tokens)
+    named_families = r.named_families
     felt_families: dict[str, str] = {}
     for name, families in vocab.emotion_families.items():
         if state.emotions.get(name, 0.0) >= 0.1:
@@ -308,18 +378,16 @@ def appraise(text: str, persona: Persona, state: PersonState) -> Appraisal:
     appraisal.concerns_reflected = concerns_reflected
 
     # Reflection: a reflection frame plus a feeling or the person's own content.
-    frames = _hits(lx.REFLECTION_FRAME, body)
+    frames = r.frames
     content_overlap = len(stems & state.last_person_stems) if state.last_person_stems else 0
     reflection = 0.0
-    if appraisal_agrees := bool(lx.AGREEMENT.search(body)):
-        frames = max(0, frames - 1)  # "you're right" is agreement, not a reflection
     if frames and (emotions_named or wrong or named_families):
         reflection = 1.0
     elif concerns_reflected:
         reflection = 1.0 if frames else 0.8
     elif frames and content_overlap >= 2:
         reflection = 0.8
-    elif emotions_named and ("you" in tokens or "your" in tokens):
+    elif emotions_named and ("you" in r.tokens or "your" in r.tokens):
         reflection = 0.6
     elif frames:
         reflection = 0.3
@@ -332,35 +400,30 @@ def appraise(text: str, persona: Persona, state: PersonState) -> Appraisal:
         concern_accuracy = 1.0 if concerns_reflected else 0.0
         appraisal.reflection_accuracy = max(emotion_accuracy, concern_accuracy)
 
-    appraisal.validation = _strength(_hits(lx.VALIDATION, body))
-    appraisal.reassurance = _strength(_hits(lx.REASSURANCE, body))
-    appraisal.minimising = _strength(_hits(lx.MINIMISING, body), first=0.7, each=0.15)
-    appraisal.criticism = _strength(_hits(lx.CRITICISM, body))
-    advice_hits = _hits(lx.ADVICE, body) + _hits(lx.ADVICE_QUESTION, body)
-    advice_hits += sum(1 for s in unique_sentences if lx.IMPERATIVE_START.match(s) and "?" not in s)
-    appraisal.advice = _strength(advice_hits, first=0.7, each=0.15)
-    appraisal.information = _strength(_hits(lx.INFORMATION, body), first=0.5, each=0.15)
-    appraisal.self_disclosure = _strength(_hits(lx.SELF_DISCLOSURE, body), first=0.7, each=0.15)
-    appraisal.agreement = _strength(_hits(lx.AGREEMENT, body)) if appraisal_agrees else 0.0
-    appraisal.ai_disclosure = _strength(_hits(lx.AI_DISCLOSURE, body), first=1.0)
-    appraisal.manipulation = _strength(_hits(lx.MANIPULATION, norm), first=0.9)
-    appraisal.crisis_response = _strength(_hits(lx.CRISIS_RESPONSE, body), first=0.6, each=0.2)
+    h = r.hits
+    appraisal.validation = _strength(h["validation"])
+    appraisal.reassurance = _strength(h["reassurance"])
+    appraisal.minimising = _strength(h["minimising"], first=0.7, each=0.15)
+    appraisal.criticism = _strength(h["criticism"])
+    appraisal.advice = _strength(h["advice"] + h["advice_question"] + h["imperative"], first=0.7, each=0.15)
+    appraisal.information = _strength(h["information"], first=0.5, each=0.15)
+    appraisal.self_disclosure = _strength(h["self_disclosure"], first=0.7, each=0.15)
+    appraisal.agreement = _strength(h["agreement"])
+    appraisal.ai_disclosure = _strength(h["ai_disclosure"], first=1.0)
+    appraisal.manipulation = _strength(h["manipulation"], first=0.9)
+    appraisal.crisis_response = _strength(h["crisis_response"], first=0.6, each=0.2)
 
     # False beliefs: stating the truth corrects; agreeing while the belief is in play endorses.
-    correction_markers = _hits(lx.CORRECTION_MARKERS, body)
-    asserted = [i for i, sent in enumerate(unique_sentences) if not lx.ATTRIBUTION.match(sent)]
-    asserted_stems = [sentence_stems[i] for i in asserted]
-    asserted_text = " ".join(" ".join(lx.TOKEN_RE.findall(unique_sentences[i])) for i in asserted)
     for belief_id, topic in vocab.belief_topics.items():
         if state.beliefs.get(belief_id, 0.0) <= 0.0:
             continue
         on_topic = bool(topic & stems)
         voiced_recently = state.turn - state.belief_voiced_turn.get(belief_id, -99) <= 2
-        correction = _cue_match(vocab.correction_cues[belief_id], sentence_stems)
-        if not correction and on_topic and correction_markers:
+        correction = _cue_match(vocab.correction_cues[belief_id], r.sentence_stems)
+        if not correction and on_topic and r.correction_markers:
             correction = 0.6
-        endorsement = _cue_match(vocab.endorsement_cues[belief_id], asserted_stems)
-        if not endorsement and any(p in asserted_text for p in vocab.endorsement_phrases[belief_id]):
+        endorsement = _cue_match(vocab.endorsement_cues[belief_id], r.asserted_stems)
+        if not endorsement and any(p in r.asserted_text for p in vocab.endorsement_phrases[belief_id]):
             endorsement = 1.0
         if not endorsement and appraisal.agreement and (on_topic or voiced_recently) and not correction:
             endorsement = 0.7 * appraisal.agreement
@@ -384,6 +447,6 @@ def appraise(text: str, persona: Persona, state: PersonState) -> Appraisal:
         appraisal.information,
         appraisal.crisis_response,
     )
-    if len(tokens) >= 4 and engaged < 0.3 and not (stems & (vocab.topic_stems | state.last_person_stems)):
+    if r.words >= 4 and engaged < 0.3 and not (stems & (vocab.topic_stems | state.last_person_stems)):
         appraisal.off_topic = 1.0
     return appraisal

@@ -68,6 +68,19 @@ def content_stems(tokens: list[str]) -> frozenset[str]:
     return frozenset(stem(t) for t in tokens if t not in STOPWORDS or t in NEGATIONS)
 
 
+_TEXT_STEMS: dict[str, frozenset[str]] = {}
+
+
+def text_stems(text: str) -> frozenset[str]:
+    """Content stems of a whole text, memoised (people and templates repeat themselves)."""
+    stems = _TEXT_STEMS.get(text)
+    if stems is None:
+        if len(_TEXT_STEMS) > 16384:
+            _TEXT_STEMS.clear()
+        stems = _TEXT_STEMS[text] = content_stems(TOKEN_RE.findall(normalize(text)))
+    return stems
+
+
 # --- feelings -----------------------------------------------------------------
 # Families of feeling words. An agent names a feeling; the family says which of the
 # person's emotions it points at. Related families count as near-misses, not errors.

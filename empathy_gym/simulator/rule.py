@@ -9,7 +9,7 @@ import numpy as np
 from empathy_gym.personas.schema import Persona
 from empathy_gym.simulator import lexicon as lx
 from empathy_gym.simulator import voice
-from empathy_gym.simulator.appraisal import Appraisal, appraise
+from empathy_gym.simulator.appraisal import Appraisal, appraise, read_text
 from empathy_gym.simulator.dynamics import TurnEvents, score_step, update
 from empathy_gym.simulator.state import PersonState, StateSnapshot
 
@@ -26,11 +26,11 @@ class TurnResult:
 
 
 def _remember_person(state: PersonState, message: str) -> None:
-    state.last_person_stems = lx.content_stems(lx.TOKEN_RE.findall(lx.normalize(message)))
+    state.last_person_stems = lx.text_stems(message)
 
 
 def _remember_agent(state: PersonState, text: str) -> None:
-    stems = lx.content_stems(lx.TOKEN_RE.findall(lx.normalize(text)))
+    stems = read_text(text).stems
     if stems:
         state.agent_stem_sets.append(stems)
 

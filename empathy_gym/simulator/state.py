@@ -53,15 +53,15 @@ class PersonState:
     def affect(self) -> dict[str, object]:
         """The analysis view of the state: plain values, safe to log and to compare."""
         return {
-            "score": round(self.score, 4),
-            "distress": round(self.distress, 4),
-            "understood": round(self.understood, 4),
-            "trust": round(self.trust, 4),
-            "expressed": round(self.expressed, 4),
-            "engagement": round(self.engagement, 4),
-            "masked": round(self.masked, 4),
-            "emotions": {k: round(v, 4) for k, v in self.emotions.items()},
-            "beliefs": {k: round(v, 4) for k, v in self.beliefs.items()},
+            "score": self.score,
+            "distress": self.distress,
+            "understood": self.understood,
+            "trust": self.trust,
+            "expressed": self.expressed,
+            "engagement": self.engagement,
+            "masked": self.masked,
+            "emotions": dict(self.emotions),
+            "beliefs": dict(self.beliefs),
             "disclosed": list(self.disclosed),
         }
 
