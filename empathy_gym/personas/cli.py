@@ -137,6 +137,15 @@ def cmd_check(ns) -> int:
     return 1 if failures else 0
 
 
+def cmd_splits(ns) -> int:
+    from empathy_gym.personas.generator import SPLITS, curated_split, split_hash
+
+    for split in SPLITS:
+        members = curated_split(split)
+        print(f"{split:<6} {len(members):>3} personas  sha256[:16] {split_hash(members)}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="empathy-gym personas", description="Work with personas.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -156,6 +165,8 @@ def main(argv: list[str]) -> int:
     p.set_defaults(run=cmd_new)
     p = sub.add_parser("schema", help="print the JSON Schema (for editors)")
     p.set_defaults(run=cmd_schema)
+    p = sub.add_parser("splits", help="curated train/val/test splits by situation family, with their hashes")
+    p.set_defaults(run=cmd_splits)
     p = sub.add_parser("check", help="behavioural check (default: the library); exit 1 on any failure")
     p.add_argument("paths", nargs="*")
     p.set_defaults(run=cmd_check)

@@ -99,14 +99,34 @@ def load_persona(persona_id: str, directory: str | Path | None = None) -> Person
         raise PersonaError(f"unknown persona id {persona_id!r}{hint} ({len(library)} personas known)") from None
 
 
+def _resolve_split_spec(spec: str) -> list[Persona]:
+    from empathy_gym.personas.generator import SPLITS, PersonaGenerator, curated_split
+
+    parts = spec.split(":")
+    try:
+        if parts[0] == "split" and len(parts) == 2 and parts[1] in SPLITS:
+            return curated_split(parts[1])  # type: ignore[arg-type]
+        if parts[0] == "generated" and len(parts) in (3, 4) and parts[1] in SPLITS:
+            seed = int(parts[3]) if len(parts) == 4 else 0
+            return PersonaGenerator(seed).generate(int(parts[2]), split=parts[1])  # type: ignore[arg-type]
+    except ValueError as error:
+        raise PersonaError(f"persona spec {spec!r}: {error}") from None
+    raise PersonaError(
+        f"persona spec {spec!r}: expected 'split:<train|val|test>' or 'generated:<train|val|test>:<count>[:<seed>]'"
+    )
+
+
 def resolve_personas(spec: object) -> list[Persona]:
-    """Turn a config value into personas: a Persona, an id, a list of either, or 'all'/'starter'."""
+    """Turn a config value into personas: a Persona, an id, a list of either, 'all', 'starter',
+    'split:test' (a curated split) or 'generated:train:1000:0' (generated from train families)."""
     if isinstance(spec, Persona):
         return [spec]
     if spec in (None, "all"):
         return list(load_library().values())
     if spec == "starter":
         return [p for p in load_library().values() if "starter" in p.tags]
+    if isinstance(spec, str) and spec.startswith(("split:", "generated:")):
+        return _resolve_split_spec(spec)
     if isinstance(spec, str):
         return [load_persona(spec)]
     if isinstance(spec, (list, tuple)):
