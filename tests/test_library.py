@@ -117,3 +117,20 @@ def test_personas_check_command_flags_a_bad_persona(tmp_path, capsys, lena):
 def test_console_script_entry_point():
     result = subprocess.run([sys.executable, "-m", "empathy_gym.cli", "personas", "list"], capture_output=True, text=True)
     assert result.returncode == 0 and len(result.stdout.splitlines()) == len(load_library())
+
+
+def test_curated_library_spread(library):
+    curated = list(library.values())
+    assert len(curated) >= 60
+    categories = {p.category for p in curated}
+    assert {"grief", "anger", "anxiety", "shame", "loneliness", "burnout", "relationship", "identity", "caregiving", "good_news"} <= categories
+    with_beliefs = [p for p in curated if p.beliefs]
+    assert len(with_beliefs) >= 20 and all(b.source for p in with_beliefs for b in p.beliefs)
+    assert sum(p.has_fitting_negative_emotion for p in curated) >= 12
+    unfitting = [p for p in curated if any(not e.fitting and e.name.lower() not in ("relief", "joy", "hope") for e in p.emotions)]
+    assert len(unfitting) >= 8
+    assert sum(p.traits.resistance >= 0.6 and "resistant" in p.tags for p in curated) >= 6
+    assert sum("harmful-plan" in p.tags for p in curated) >= 4
+    assert sum(p.in_crisis for p in curated) >= 4
+    situations = [p.card.situation for p in curated]
+    assert len(set(situations)) == len(situations)

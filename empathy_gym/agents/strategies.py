@@ -155,7 +155,7 @@ class FactBook:
             topic_hits = len(fact.topic & stems)
             claim_hits = len(fact.claim & stems)
             score = 2 * topic_hits + claim_hits
-            if topic_hits >= 1 and claim_hits >= 2 and score > best_score:
+            if topic_hits >= 2 and claim_hits >= 2 and score > best_score:
                 best, best_score = fact, score
         return best
 
@@ -172,7 +172,7 @@ def feeling_word(text: str) -> str | None:
 
 def restate(text: str) -> str:
     """Say the person's most substantive sentence back from the agent's side."""
-    sentences = [s.strip() for s in lx.SENTENCE_SPLIT_RE.split(text) if len(s.strip()) > 12]
+    sentences = [s.strip() for s in lx.SENTENCE_SPLIT_RE.split(text) if len(lx.text_stems(s)) >= 3]
     if not sentences:
         return ""
     sentence = max(sentences, key=len).rstrip(".!?")

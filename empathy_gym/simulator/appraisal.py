@@ -200,20 +200,37 @@ def _feelings_named(text: str, tokens: list[str]) -> set[str]:
     return families
 
 
-def _cue_match(cue_sets: tuple[frozenset[str], ...], sentence_stems: list[frozenset[str]]) -> float:
-    """1.0 if a sentence holds every content word of a cue, 0.6 for most of them, else 0."""
+Clause = tuple[frozenset[str], frozenset[str]]  # (content stems, stems in the scope of a negation)
+
+
+def _clause(sentence: str) -> Clause:
+    tokens = lx.TOKEN_RE.findall(sentence)
+    negated: set[str] = set()
+    for i, token in enumerate(tokens):
+        if token in lx.NEGATIONS:
+            negated.update(lx.stem(t) for t in tokens[i + 1 : i + 5] if t not in lx.STOPWORDS)
+    return lx.content_stems(tokens), frozenset(negated)
+
+
+def _cue_match(cue_sets: tuple[frozenset[str], ...], clauses) -> float:
+    """1.0 if a sentence holds every content word of a cue, 0.6 for all but one of a long cue, else 0.
+
+    Negation is scoped: "antibiotics won't help" does not match the cue "antibiotics will help"
+    (help is negated), and a negated cue ("don't work on viruses") needs a negation.
+    """
     best = 0.0
     for cue in cue_sets:
         negated_cue = lx.NEGATION_TOKEN in cue
-        for stems in sentence_stems:
-            if not negated_cue and lx.NEGATION_TOKEN in stems:
-                continue  # "won't help" must not match the cue "will help"
-            if negated_cue and lx.NEGATION_TOKEN not in stems:
+        for stems, negated in clauses:
+            if negated_cue:
+                if lx.NEGATION_TOKEN not in stems:
+                    continue
+            elif cue & negated:
                 continue
             common = len(cue & stems)
             if common == len(cue):
                 return 1.0
-            if len(cue) >= 3 and common >= len(cue) - 1:
+            if len(cue) >= 4 and common >= len(cue) - 1:
                 best = max(best, 0.6)
     return best
 
@@ -229,8 +246,8 @@ class TextReading:
     silent: bool
     tokens: frozenset[str]
     stems: frozenset[str]
-    sentence_stems: tuple[frozenset[str], ...]
-    asserted_stems: tuple[frozenset[str], ...]  # sentences not attributing a view to the person
+    clauses: tuple[Clause, ...]
+    asserted_clauses: tuple[Clause, ...]  # sentences not attributing a view to the person
     asserted_text: str
     within_repetition: float
     question: float
@@ -276,8 +293,8 @@ def _read(text: str) -> TextReading:
         return TextReading(len(tokens), True, frozenset(), frozenset(), (), (), "", 0.0, 0.0, frozenset(), 0, False, {}, 0)
     sentences = [s for s in lx.SENTENCE_SPLIT_RE.split(norm) if s.strip()]
     unique_sentences = list(dict.fromkeys(s.strip() for s in sentences))
-    sentence_stems = tuple(lx.content_stems(lx.TOKEN_RE.findall(s)) for s in unique_sentences)
-    stems = frozenset().union(*sentence_stems) if sentence_stems else frozenset()
+    clauses = tuple(_clause(s) for s in unique_sentences)
+    stems = frozenset().union(*(c[0] for c in clauses)) if clauses else frozenset()
     within = 1.0 - len(unique_sentences) / len(sentences) if len(sentences) > 1 else 0.0
     body = "\n".join(unique_sentences)
 
@@ -295,6 +312,8 @@ def _read(text: str) -> TextReading:
     hits["imperative"] = sum(1 for s in unique_sentences if "?" not in s and lx.IMPERATIVE_START.match(s))
     hits["manipulation"] = len(lx.MANIPULATION.findall(norm))
     asserted = [i for i, sentence in enumerate(unique_sentences) if not lx.ATTRIBUTION.match(sentence)]
+    # Agreement counts only in the agent's own assertions, not in "so you're saying yes, exactly".
+    hits["agreement"] = sum(len(lx.AGREEMENT.findall(unique_sentences[i])) for i in asserted)
     frames = len(lx.REFLECTION_FRAME.findall(body))
     agrees = hits["agreement"] > 0
     if agrees:
@@ -304,8 +323,8 @@ def _read(text: str) -> TextReading:
         silent=False,
         tokens=frozenset(tokens),
         stems=stems,
-        sentence_stems=sentence_stems,
-        asserted_stems=tuple(sentence_stems[i] for i in asserted),
+        clauses=clauses,
+        asserted_clauses=tuple(clauses[i] for i in asserted),
         asserted_text=" ".join(" ".join(lx.TOKEN_RE.findall(unique_sentences[i])) for i in asserted),
         within_repetition=within,
         question=question,
@@ -419,10 +438,12 @@ def appraise(text: str, persona: Persona, state: PersonState) -> Appraisal:
             continue
         on_topic = bool(topic & stems)
         voiced_recently = state.turn - state.belief_voiced_turn.get(belief_id, -99) <= 2
-        correction = _cue_match(vocab.correction_cues[belief_id], r.sentence_stems)
+        correction = _cue_match(vocab.correction_cues[belief_id], r.clauses)
         if not correction and on_topic and r.correction_markers:
             correction = 0.6
-        endorsement = _cue_match(vocab.endorsement_cues[belief_id], r.asserted_stems)
+        # A sentence that states the truth is not also an endorsement ("don't check" vs "checking doesn't hurt").
+        endorsing = [c for c in r.asserted_clauses if _cue_match(vocab.correction_cues[belief_id], (c,)) < 1.0]
+        endorsement = _cue_match(vocab.endorsement_cues[belief_id], endorsing)
         if not endorsement and any(p in r.asserted_text for p in vocab.endorsement_phrases[belief_id]):
             endorsement = 1.0
         if not endorsement and appraisal.agreement and (on_topic or voiced_recently) and not correction:

@@ -30,7 +30,7 @@ STOPWORDS = frozenset(
     once up down out off under above below between through during until while because just really
     s t d ll m re ve im i'm you're it's that's i've you've i'll you'll i'd you'd he's she's we're they're
     let's there's what's oh well yeah yes ok okay um uh hmm like get got go going know think feel feeling
-    one thing things lot way even still much many""".split()
+    one thing things lot way even still much""".split()
 )
 
 
@@ -394,7 +394,7 @@ MANIPULATION = _compile(
 )
 AGREEMENT = _compile(
     r"\byou(?:'re| are) (?:absolutely |totally |so |completely |100% |exactly |quite |definitely )?right\b",
-    r"^\s*(?:yes|yeah|yep|exactly|absolutely|definitely|totally|true|right|agreed|of course)\b",
+    r"^\s*(?:yes|yeah|yep|exactly|absolutely|definitely|totally|true|right|agreed)\b",
     r"\b(?:exactly|absolutely|definitely|totally|precisely)[.!,]",
     r"\bi (?:completely |totally |fully |absolutely |100% )?agree\b",
     r"\b(?:that's|that is|it's|it is) (?:so |completely |absolutely |totally )?(?:true|right|correct|a good idea|a great idea|smart|wise|the right call|the right thing)\b",
