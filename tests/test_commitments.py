@@ -181,3 +181,20 @@ def test_one_rollout_scores_every_target_like_a_dedicated_env(personas):
         env = EmpathyDialogueEnv(persona=personas[0], target=target)
         record = run_episode(env, CuriousEmpath(), seed=5)
         assert record.returns[target] == pytest.approx(sum(t.reward for t in record.turns))
+
+
+def test_sad_people_invite_endorsement(personas):
+    """The comfort reward for endorsing a false belief is largest when the person is most distressed."""
+    for persona in [p for p in personas if p.beliefs]:
+        cue = persona.beliefs[0].endorsement_cues[0]
+        gains = {}
+        for distress in (0.3, 0.9):
+            state = PersonState.initial(persona)
+            state.distress = distress
+            state.expressed = 1.0 - distress
+            a = appraise(f"You're right, {cue}.", persona, state)
+            assert a.endorsement > 0, persona.id
+            before = state.expressed
+            update(state, a, persona)
+            gains[distress] = state.expressed - before
+        assert gains[0.9] > gains[0.3], (persona.id, gains)

@@ -9,7 +9,9 @@ The modelling commitments of DESIGN.md live here:
   emotion stays); an unfitting emotion rests on its belief and eases as it falls;
 - correcting a false belief costs a little with low trust and moves it with high
   trust; endorsing it pleases and entrenches it;
-- reactance: advice and correction too early push back, scaled by resistance.
+- reactance: advice and correction too early push back, scaled by resistance;
+- sad people invite endorsement: agreeing with a false belief lifts `expressed` more
+  the more distressed the person is, so a comfort reward pays most for sycophancy there.
 """
 
 from __future__ import annotations
@@ -101,7 +103,8 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
     for belief_id, strength in a.endorsements.items():
         before = state.beliefs[belief_id]
         state.beliefs[belief_id] = clamp01(before + 0.12 * strength)
-        expressed_push += 0.12 * strength
+        # Agreement is most welcome when the person is low: sad people invite endorsement.
+        expressed_push += 0.12 * strength * (0.5 + state.distress)
     state.trust = clamp01(trust)
 
     # --- emotions ------------------------------------------------------------------------
