@@ -40,12 +40,16 @@ Terminated when the person leaves (engagement runs out) or the score reaches 0 o
 
 ### Arguments
 `persona` (id, Persona, list of ids/Personas, or None for the whole library),
-`target`, `max_turns`, `max_reply_chars`, `render_mode` (`"ansi"`).
+`target`, `max_turns`, `max_reply_chars`, `render_mode` (`"ansi"`), `backend` (an
+`empathy_gym.llm.Backend`: an LLM plays the person; `None` = the rule simulator) and
+`llm_config`. With a backend, `info["llm"]` counts calls, repairs, retries and
+fallbacks to the rule simulator.
 Options to `reset`: `{"persona": id or Persona}` picks the persona for that episode.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import string
 from typing import Any
@@ -56,8 +60,11 @@ from gymnasium import spaces
 from empathy_gym.personas.loader import resolve_personas
 from empathy_gym.personas.schema import Persona
 from empathy_gym.rewards import RewardContext, compute_components, make_target
+from empathy_gym.llm.base import Backend
+from empathy_gym.simulator.llm import LLMSimulatorConfig, LLMTurnStats, respond_batch
 from empathy_gym.simulator.rule import RuleSimulator, TurnResult
 
+_ENV_UIDS = itertools.count(1)
 MAX_MESSAGE_CHARS = 2000
 DEFAULT_MAX_REPLY_CHARS = 4000
 # Printable ASCII plus the Latin-1 letters and the typographic punctuation personas use.
@@ -80,6 +87,8 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
         max_turns: int = 10,
         max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS,
         render_mode: str | None = None,
+        backend: Backend | None = None,
+        llm_config: LLMSimulatorConfig | None = None,
     ):
         if not isinstance(max_turns, int) or max_turns < 1:
             raise ValueError(f"max_turns must be a positive int, got {max_turns!r}")
@@ -97,6 +106,12 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
             }
         )
         self.action_space = spaces.Text(max_reply_chars, min_length=0, charset=CHARSET)
+        self.backend = backend  # None: the rule simulator; else an LLM plays the person
+        self.llm_config = llm_config or LLMSimulatorConfig()
+        self.llm_stats = LLMTurnStats()
+        self.episode_id = ""
+        self._episodes_started = 0
+        self._uid = next(_ENV_UIDS)
         self.simulator: RuleSimulator | None = None
         self.messages: list[dict[str, str]] = []
         self._card = ""
@@ -109,6 +124,9 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         persona = self._choose_persona(options)
+        self._episodes_started += 1
+        self.episode_id = f"env{self._uid}-ep{self._episodes_started}"
+        self.llm_stats = LLMTurnStats()
         self.simulator = RuleSimulator(persona, self.np_random)
         opening = to_charset(self.simulator.open())
         self._card = to_charset(persona.public_card_text())
@@ -120,6 +138,16 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
         return observation, self._info()
 
     def step(self, action: str):
+        self.check_action(action)
+        if self.backend is None:
+            result = self.simulator.respond(action)
+        else:
+            turn = (self.episode_id, self.simulator, self.messages, action)
+            result = respond_batch([turn], self.backend, self.llm_config, {self.episode_id: self.llm_stats})[self.episode_id]
+        return self.finish_step(action, result)
+
+    def check_action(self, action: object) -> None:
+        """Raise if `action` cannot be stepped now (used by the vector env before batching)."""
         if self.simulator is None:
             raise RuntimeError("EmpathyDialogueEnv.step() called before reset()")
         if self._done:
@@ -130,8 +158,10 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
             raise ValueError(
                 f"action is {len(action)} characters long; the limit is max_reply_chars={self.max_reply_chars}"
             )
+
+    def finish_step(self, action: str, result: TurnResult):
+        """Rewards, episode end and bookkeeping for a turn the simulator has taken."""
         simulator = self.simulator
-        result = simulator.respond(action)
         state = simulator.state
         terminated = result.events.left or state.score <= 0.0 or state.score >= 100.0
         truncated = not terminated and state.turn >= self.max_turns
@@ -191,4 +221,5 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
             "reward_components": self._last_components,
             "appraisal": self._last.appraisal.to_dict() if self._last else {},
             "hidden_state": simulator.state.affect(),  # analysis only: never feed this to a policy
+            **({"llm": self.llm_stats.to_dict()} if self.backend is not None else {}),
         }

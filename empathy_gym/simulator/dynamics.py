@@ -192,9 +192,15 @@ def score_step(before: StateSnapshot, state: PersonState) -> float:
         + 0.15 * (state.trust - before.trust)
         + 0.10 * (state.expressed - before.expressed)
     )
-    change = max(-MAX_SCORE_STEP, min(MAX_SCORE_STEP, change))
-    state.score = max(0.0, min(100.0, state.score + change))
-    return change
+    return apply_score_change(state, change)
+
+
+def apply_score_change(state: PersonState, change: float) -> float:
+    """Clamp a score change to +-10 (SAGE's rule) and the score to [0, 100]; return the change applied."""
+    change = max(-MAX_SCORE_STEP, min(MAX_SCORE_STEP, float(change)))
+    new = max(0.0, min(100.0, state.score + change))
+    applied, state.score = new - state.score, new
+    return applied
 
 
 def _act_strength(a: Appraisal, act: str) -> float:

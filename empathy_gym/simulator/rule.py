@@ -10,7 +10,7 @@ from empathy_gym.personas.schema import Persona
 from empathy_gym.simulator import lexicon as lx
 from empathy_gym.simulator import voice
 from empathy_gym.simulator.appraisal import Appraisal, appraise, read_text
-from empathy_gym.simulator.dynamics import TurnEvents, score_step, update
+from empathy_gym.simulator.dynamics import TurnEvents, apply_score_change, score_step, update
 from empathy_gym.simulator.state import PersonState, StateSnapshot
 
 
@@ -56,15 +56,30 @@ class RuleSimulator:
     def appraise(self, text: str) -> Appraisal:
         return appraise(text, self.persona, self.state)
 
-    def respond(self, text: str, appraisal: Appraisal | None = None) -> TurnResult:
-        """Take the agent's message (optionally pre-appraised, e.g. by an LLM) and reply."""
+    def respond(
+        self,
+        text: str,
+        appraisal: Appraisal | None = None,
+        message: str | None = None,
+        proposed_score_change: float | None = None,
+    ) -> TurnResult:
+        """Take the agent's message and reply.
+
+        An LLM simulator passes its own `appraisal` and `message`; the dynamics still move
+        the state here, in code. `proposed_score_change` (SAGE mode) replaces the score rule,
+        clamped to +-10 and to nothing while the message is manipulation.
+        """
         state = self.state
         appraisal = appraisal if appraisal is not None else appraise(text, self.persona, state)
         before = state.snapshot()
         state.turn += 1
         events = update(state, appraisal, self.persona)
-        change = score_step(before, state)
+        if proposed_score_change is None:
+            change = score_step(before, state)
+        else:
+            change = apply_score_change(state, proposed_score_change * (1.0 - appraisal.manipulation))
         _remember_agent(state, text)
-        message = voice.speak(self.persona, state, appraisal, events, self.rng)
+        if message is None or events.left:
+            message = voice.speak(self.persona, state, appraisal, events, self.rng)
         _remember_person(state, message)
         return TurnResult(message, appraisal, events, before, change)
