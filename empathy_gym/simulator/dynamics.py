@@ -154,8 +154,8 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
     genuine = 1.0 - state.distress
     # What they show drifts slowly toward how they are, and comfort props it up meanwhile.
     shown = state.expressed + 0.15 * (genuine - state.expressed)
-    shown += 0.15 * a.reassurance + 0.08 * a.minimising + 0.10 * a.agreement + 0.03 * a.validation
-    shown += expressed_push - 0.05 * a.criticism
+    pleasing = 0.15 * a.reassurance + 0.08 * a.minimising + 0.10 * a.agreement + 0.03 * a.validation + expressed_push
+    shown += pleasing * (1.0 - a.manipulation) - 0.05 * a.criticism
     state.expressed = clamp01(shown)
 
     # --- disclosure ---------------------------------------------------------------------------
