@@ -53,6 +53,15 @@ class VLLMBackend(Backend):
         return SamplingParams(**kwargs)
 
     def _generate(self, requests: list[ChatRequest]) -> list[ChatResult]:
+        try:
+            return self._chat(requests)
+        except (ValueError, RuntimeError) as error:
+            if len(requests) == 1:
+                return [ChatResult("", finish_reason="error", error=f"{type(error).__name__}: {error}", tag=requests[0].tag)]
+            # One bad request (e.g. a prompt over max_model_len) rejects the whole batch: isolate it.
+            return [result for request in requests for result in self._generate([request])]
+
+    def _chat(self, requests: list[ChatRequest]) -> list[ChatResult]:
         start = time.perf_counter()
         conversations = [list(r.messages) for r in requests]
         outputs = self.llm.chat(conversations, [self._sampling(r) for r in requests], use_tqdm=False)

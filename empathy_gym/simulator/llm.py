@@ -214,13 +214,13 @@ def parse_turn(text: str, persona: Persona) -> tuple[LLMAppraisal | None, bool, 
     """(turn, repaired, error). Ids that are not this persona's are an error, not silently dropped."""
     repaired = False
     try:
-        data = json.loads(text)
+        data = json.loads(text, strict=False)  # tolerate raw newlines inside strings
     except ValueError:
         fixed = repair_json(text)
         if fixed is None:
             return None, False, "no JSON object in the output"
         try:
-            data = json.loads(fixed)
+            data = json.loads(fixed, strict=False)
         except ValueError as error:
             return None, True, f"invalid JSON after repair: {error}"
         repaired = True
