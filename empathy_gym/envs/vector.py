@@ -20,6 +20,10 @@ sub-env (its action is ignored, its reward is 0) and returns the new opening.
 mask. Per-episode state lives in the sub-env that owns the episode and backend results
 are routed by episode id, never by batch position.
 
+### Arguments
+`num_envs`, and as `EmpathyDialogue-v0`: `persona` (shared by all sub-envs, or
+`persona_per_env` for one each), `target`, `max_turns`, `backend`, `llm_config`.
+
 ### Determinism
 `reset(seed=s)` seeds sub-env i with `s + i`; the same seed gives the same episodes
 whatever the batch composition or the order a backend answers in.
@@ -49,15 +53,24 @@ class EmpathyDialogueVectorEnv(VectorEnv):
         max_turns: int = 10,
         backend: Backend | None = None,
         llm_config: LLMSimulatorConfig | None = None,
+        persona_per_env: Sequence[Any] | None = None,
     ):
         if num_envs < 1:
             raise ValueError(f"num_envs must be >= 1, got {num_envs}")
+        if persona_per_env is not None and len(persona_per_env) != num_envs:
+            raise ValueError(f"persona_per_env has {len(persona_per_env)} entries for {num_envs} envs")
         self.num_envs = num_envs
         self.backend = backend
         self.llm_config = llm_config or LLMSimulatorConfig()
         self.envs = [
-            EmpathyDialogueEnv(persona=persona, target=target, max_turns=max_turns, backend=backend, llm_config=self.llm_config)
-            for _ in range(num_envs)
+            EmpathyDialogueEnv(
+                persona=persona if persona_per_env is None else persona_per_env[i],
+                target=target,
+                max_turns=max_turns,
+                backend=backend,
+                llm_config=self.llm_config,
+            )
+            for i in range(num_envs)
         ]
         self.single_observation_space = self.envs[0].observation_space
         self.single_action_space = self.envs[0].action_space

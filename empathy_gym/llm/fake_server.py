@@ -55,6 +55,9 @@ class FakeOpenAIServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
+            disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
+
             def log_message(self, *args):  # keep test output clean
                 pass
 
@@ -113,3 +116,47 @@ class FakeOpenAIServer:
                 return self._send(200, json.dumps(body).encode())
 
         return Handler
+
+
+def serve_in_subprocess(latency_s: float = 0.0, responder: str = "person"):
+    """Start the server in its own process (no GIL shared with the caller); returns (process, url)."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "empathy_gym.llm.fake_server", "--latency", str(latency_s), "--responder", responder],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    url = process.stdout.readline().strip()
+    if not url.startswith("http"):
+        process.kill()
+        raise RuntimeError(f"fake server did not start (printed {url!r})")
+    return process, url
+
+
+def _main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A loopback OpenAI-compatible server with scripted answers.")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
+    parser.add_argument("--responder", choices=["echo", "person"], default="person")
+    args = parser.parse_args()
+    if args.responder == "person":
+        from empathy_gym.llm.base import ChatRequest
+        from empathy_gym.simulator.llm import scripted_person_reply
+
+        def responder(payload):
+            return scripted_person_reply(ChatRequest.of(payload["messages"]))
+    else:
+
+        def responder(payload):
+            return payload["messages"][-1]["content"]
+
+    server = FakeOpenAIServer(responder=responder, latency_s=args.latency)
+    print(server.url, flush=True)
+    server._server.serve_forever()
+
+
+if __name__ == "__main__":
+    _main()

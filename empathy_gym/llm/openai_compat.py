@@ -58,43 +58,55 @@ class OpenAICompatibleBackend(Backend):
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
         self.structured_output = structured_output
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._client = None
 
-    # --- sync facade -----------------------------------------------------------------------
+    # --- sync facade: one event loop and one connection pool, reused across calls ----------------
 
     def _generate(self, requests: list[ChatRequest]) -> list[ChatResult]:
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+            self._thread = threading.Thread(target=self._loop.run_forever, name="empathy-gym-http", daemon=True)
+            self._thread.start()
+        # A blocking wait on the loop's future (no polling); works from inside another event loop too.
+        return asyncio.run_coroutine_threadsafe(self.agenerate(requests), self._loop).result()
+
+    def close(self) -> None:
+        if self._loop is None:
+            return
+        if self._client is not None:
+            asyncio.run_coroutine_threadsafe(self._client.aclose(), self._loop).result()
+            self._client = None
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()
+        self._loop = None
+
+    def __del__(self) -> None:  # pragma: no cover - best effort at interpreter exit
         try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(self.agenerate(requests))
-        # Called from inside an event loop (a notebook): run ours in a thread instead of nesting.
-        box: dict[str, Any] = {}
+            self.close()
+        except Exception:
+            pass
 
-        def run() -> None:
-            try:
-                box["value"] = asyncio.run(self.agenerate(requests))
-            except BaseException as error:  # re-raised in the caller's thread
-                box["error"] = error
-
-        thread = threading.Thread(target=run)
-        thread.start()
-        thread.join()
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
-
-    async def agenerate(self, requests: list[ChatRequest]) -> list[ChatResult]:
+    def _get_client(self):
         import httpx
 
+        if self._client is None:
+            limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
+            headers = {"Authorization": f"Bearer {self.api_key}"}
+            self._client = httpx.AsyncClient(base_url=self.base_url, headers=headers, limits=limits, timeout=self.timeout_s)
+        return self._client
+
+    async def agenerate(self, requests: list[ChatRequest]) -> list[ChatResult]:
+        client = self._get_client()
         semaphore = asyncio.Semaphore(self.concurrency)
-        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
-        headers = {"Authorization": f"Bearer {self.api_key}"}
-        async with httpx.AsyncClient(base_url=self.base_url, headers=headers, limits=limits, timeout=self.timeout_s) as client:
 
-            async def one(request: ChatRequest) -> ChatResult:
-                async with semaphore:
-                    return await self._complete(client, request)
+        async def one(request: ChatRequest) -> ChatResult:
+            async with semaphore:
+                return await self._complete(client, request)
 
-            return list(await asyncio.gather(*(one(r) for r in requests)))
+        return list(await asyncio.gather(*(one(r) for r in requests)))
 
     # --- one request with retries -------------------------------------------------------
 
