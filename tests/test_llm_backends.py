@@ -1,7 +1,5 @@
 """LLM backends against real local stand-ins: a loopback HTTP server with faults, a tiny local model."""
 
-import time
-
 import pytest
 
 from empathy_gym.llm import BackendError, ChatRequest, SamplingParams, ScriptedBackend
@@ -72,15 +70,12 @@ def test_http_backend_drops_response_format_when_unsupported():
         assert "response_format" not in server.requests[-1]
 
 
-def test_http_backend_respects_the_concurrency_limit():
+@pytest.mark.parametrize("limit", [1, 3])
+def test_http_backend_respects_the_concurrency_limit(limit):
     with FakeOpenAIServer(latency_s=0.2) as server:
-        start = time.perf_counter()
-        _backend(server, concurrency=4, timeout_s=5).generate(_requests(8))
-        limited = time.perf_counter() - start
-        start = time.perf_counter()
-        _backend(server, concurrency=8, timeout_s=5).generate(_requests(8))
-        wide = time.perf_counter() - start
-    assert limited >= 0.38 and wide < limited
+        results = _backend(server, concurrency=limit, timeout_s=10).generate(_requests(6))
+        assert all(r.ok for r in results)
+        assert server.max_in_flight == limit  # overlapping up to the limit, never beyond
 
 
 def test_http_backend_config_errors_are_clear(monkeypatch):

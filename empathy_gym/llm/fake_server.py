@@ -29,6 +29,8 @@ class FakeOpenAIServer:
         self.timeout_s = timeout_s
         self.faults: collections.deque[str] = collections.deque()
         self.requests: list[dict[str, Any]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests it was ever answering at once
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -81,6 +83,16 @@ class FakeOpenAIServer:
                 if not self.path.endswith("/chat/completions"):
                     return self._send(404, b'{"error": {"message": "no such endpoint"}}')
                 fault = server._next_fault()
+                with server._lock:
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    return self._answer(payload, fault)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+
+            def _answer(self, payload: dict[str, Any], fault: str | None) -> None:
                 if server.latency_s:
                     time.sleep(server.latency_s)
                 if fault in ("500", "503"):

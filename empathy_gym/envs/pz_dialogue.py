@@ -1,0 +1,157 @@
+"""HelperPersonEnv: PettingZoo parallel env where a helper and a person are both agents.
+
+### Description
+The `EmpathyDialogue-v0` conversation as a multi-agent game. The person is either the
+simulator (then the only agent is `helper`) or a learning agent (`learning_person=True`:
+agents `helper` and `person`). Moves are simultaneous: each step the helper sends a
+message and the person sends theirs, each answering what the other said last step. The
+hidden state always moves by the code's dynamics from the helper's message; a learning
+person only supplies the words.
+
+### Observations
+- `helper`: text mode `Dict(message=Text, persona_card=Text)` as `EmpathyDialogue-v0`;
+  strategy mode the observable feature `Box` of `EmpathyDialogueStrategy-v0`.
+- `person` (learning): `Dict(message=Text, persona_card=Text)`: the helper's last message
+  and the person's own card.
+
+### Actions
+- `helper`: `Text` (text mode) or `Discrete(13)` strategies (strategy mode).
+- `person`: `Text`, what they say.
+
+### Rewards
+`helper`: the reward target's weighted components (default `genuine`) for the turn.
+`person`: `score_delta`, how much better the person feels (0 before the first turn).
+
+### Start and end
+Reset picks the persona with the env's generator and the person opens. All agents
+terminate when the person leaves or the score hits 0 or 100, and truncate at `max_turns`.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from pettingzoo import ParallelEnv
+
+from empathy_gym.agents.features import N_FEATURES, observable_features
+from empathy_gym.agents.strategies import STRATEGY_NAMES, Realiser, Strategy
+from empathy_gym.envs.dialogue import CHARSET, MAX_MESSAGE_CHARS, EmpathyDialogueEnv, to_charset
+from empathy_gym.envs.strategy import default_factbook
+
+
+class HelperPersonEnv(ParallelEnv):
+    metadata = {"name": "empathy_helper_person_v0", "render_modes": ["ansi"], "is_parallelizable": True}
+
+    def __init__(
+        self,
+        persona: Any = None,
+        target: Any = None,
+        max_turns: int = 10,
+        learning_person: bool = False,
+        action_mode: str = "text",
+        render_mode: str | None = None,
+    ):
+        if action_mode not in ("text", "strategy"):
+            raise ValueError(f"action_mode must be 'text' or 'strategy', got {action_mode!r}")
+        self.dialogue = EmpathyDialogueEnv(persona=persona, target=target, max_turns=max_turns, render_mode=render_mode)
+        self.action_mode = action_mode
+        self.learning_person = learning_person
+        self.render_mode = render_mode
+        self.max_turns = max_turns
+        self.possible_agents = ["helper", "person"] if learning_person else ["helper"]
+        self.agents: list[str] = []
+        self.factbook = default_factbook()
+        self._realiser: Realiser | None = None
+        self._strategies: list[int] = []
+        self._person_said = ""
+        self._helper_said = ""
+
+    @functools.lru_cache(maxsize=None)
+    def observation_space(self, agent: str) -> spaces.Space:
+        if agent == "helper" and self.action_mode == "strategy":
+            return spaces.Box(0.0, 1.0, shape=(N_FEATURES,), dtype=np.float32)
+        return self.dialogue.observation_space
+
+    @functools.lru_cache(maxsize=None)
+    def action_space(self, agent: str) -> spaces.Space:
+        if agent == "helper" and self.action_mode == "strategy":
+            return spaces.Discrete(len(Strategy))
+        return spaces.Text(MAX_MESSAGE_CHARS, min_length=0, charset=CHARSET)
+
+    def reset(self, seed: int | None = None, options: dict | None = None):
+        observation, info = self.dialogue.reset(seed=seed, options=options)
+        self._realiser = Realiser(self.dialogue.np_random, self.factbook)
+        self._strategies = []
+        self._person_said = observation["message"]
+        self._helper_said = ""
+        self.agents = list(self.possible_agents)
+        if seed is not None:
+            for i, agent in enumerate(self.possible_agents):
+                self.action_space(agent).seed(seed + 1 + i)
+        return self._observations(), {agent: self._info(info) for agent in self.agents}
+
+    def step(self, actions: dict[str, Any]):
+        if not self.agents:
+            raise RuntimeError("HelperPersonEnv.step() called after the episode ended; call reset()")
+        missing = [a for a in self.agents if a not in actions]
+        if missing:
+            raise ValueError(f"missing actions for agent(s) {missing}")
+        message = self._helper_message(actions["helper"])
+        simulator = self.dialogue.simulator
+        self.dialogue.check_action(message)
+        if self.learning_person:
+            words = actions["person"]
+            if not isinstance(words, str):
+                raise TypeError(f"person action must be a str, got {type(words).__name__}")
+            result = simulator.respond(message, message=to_charset(words) or "...")
+        else:
+            result = simulator.respond(message)
+        observation, reward, terminated, truncated, info = self.dialogue.finish_step(message, result)
+        self._person_said = observation["message"]
+        self._helper_said = message
+        rewards = {"helper": float(reward)}
+        if self.learning_person:
+            rewards["person"] = float(info["reward_components"]["score_delta"])
+        observations = self._observations()
+        terminations = {a: bool(terminated) for a in self.agents}
+        truncations = {a: bool(truncated) for a in self.agents}
+        infos = {a: self._info(info) for a in self.agents}
+        if terminated or truncated:
+            self.agents = []
+        return observations, rewards, terminations, truncations, infos
+
+    def render(self):
+        return self.dialogue.render()
+
+    def close(self) -> None:
+        self.dialogue.close()
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _helper_message(self, action: Any) -> str:
+        if self.action_mode == "text":
+            return action
+        if not self.action_space("helper").contains(action):
+            raise ValueError(f"helper action must be an int in [0, {len(Strategy) - 1}], got {action!r}")
+        self._strategies.append(int(action))
+        said = [m["content"] for m in self.dialogue.messages if m["role"] == "user"]
+        return self._realiser.realise(Strategy(int(action)), said)
+
+    def _observations(self) -> dict[str, Any]:
+        card = to_charset(self.dialogue.persona.public_card_text())
+        observations: dict[str, Any] = {}
+        if self.action_mode == "strategy":
+            turn = len(self._strategies)
+            observations["helper"] = observable_features(self._person_said, self._strategies, turn, self.max_turns, self.factbook)
+        else:
+            observations["helper"] = {"message": self._person_said, "persona_card": card}
+        if self.learning_person:
+            observations["person"] = {"message": to_charset(self._helper_said), "persona_card": card}
+        return {a: observations[a] for a in self.agents}
+
+    def _info(self, info: dict) -> dict:
+        extra = {"strategy": STRATEGY_NAMES[self._strategies[-1]]} if self._strategies else {}
+        return {**info, **extra}

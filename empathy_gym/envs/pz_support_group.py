@@ -1,0 +1,195 @@
+"""SupportGroupEnv: PettingZoo parallel env with several simulated people and one or more helpers.
+
+### Description
+A support group: `n_people` simulated people, each with their own persona and hidden
+state, and `n_helpers` learning helpers. Each step every helper addresses one person or
+the whole group; each addressed person appraises the message, their state moves by the
+code's dynamics, and they reply. People who leave stop taking part.
+
+### Observations (per helper)
+- strategy mode: `Box(0, 1, (n_people * (N_FEATURES + 2),))`: for each person, the
+  observable features of their last message plus two flags (still present; addressed
+  by anyone last step). Nothing hidden.
+- text mode: `Dict(transcript=Text)`: the last words of each person, one line each (`Name: words`).
+
+### Actions (per helper)
+- strategy mode: `Discrete((n_people + 1) * 13)`: `target * 13 + strategy`, target 0 is
+  the whole group and k is person k.
+- text mode: `Tuple(Discrete(n_people + 1), Text)`: (target, message).
+
+### Rewards (per helper)
+From the same components and target as `EmpathyDialogue-v0`: the reward of the addressed
+person's turn; for a group message, the mean over the people present (a generic message
+to everyone is not paid n times). A helper who addresses someone who has left gets 0.
+
+### Start and end
+Reset draws the people with the env's generator (distinct personas) and each opens.
+All helpers terminate when every person has left; truncate after `max_turns` steps.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from pettingzoo import ParallelEnv
+
+from empathy_gym.agents.features import N_FEATURES, observable_features
+from empathy_gym.agents.strategies import Realiser, Strategy
+from empathy_gym.envs.dialogue import CHARSET, EmpathyDialogueEnv
+from empathy_gym.envs.strategy import default_factbook
+from empathy_gym.personas.loader import resolve_personas
+
+N_STRATEGIES = len(Strategy)
+TRANSCRIPT_CHARS = 4000
+
+
+class SupportGroupEnv(ParallelEnv):
+    metadata = {"name": "empathy_support_group_v0", "render_modes": ["ansi"], "is_parallelizable": True}
+
+    def __init__(
+        self,
+        n_people: int = 3,
+        n_helpers: int = 2,
+        persona: Any = "starter",
+        target: Any = None,
+        max_turns: int = 10,
+        action_mode: str = "strategy",
+        render_mode: str | None = None,
+    ):
+        if action_mode not in ("text", "strategy"):
+            raise ValueError(f"action_mode must be 'text' or 'strategy', got {action_mode!r}")
+        if n_people < 1 or n_helpers < 1:
+            raise ValueError("a support group needs at least one person and one helper")
+        self.pool = resolve_personas(persona)
+        if len(self.pool) < n_people:
+            raise ValueError(f"n_people={n_people} but the persona set has only {len(self.pool)} personas")
+        self.n_people, self.n_helpers = n_people, n_helpers
+        self.target, self.max_turns = target, max_turns
+        self.action_mode, self.render_mode = action_mode, render_mode
+        self.possible_agents = [f"helper_{i}" for i in range(n_helpers)]
+        self.agents: list[str] = []
+        self.people: list[EmpathyDialogueEnv] = []
+        self.factbook = default_factbook()
+        self._rng = np.random.default_rng()
+        self._realiser: Realiser | None = None
+        self._present = np.zeros(n_people, dtype=bool)
+        self._addressed = np.zeros(n_people, dtype=bool)
+        self._strategies: list[list[int]] = []
+        self._steps = 0
+
+    @functools.lru_cache(maxsize=None)
+    def observation_space(self, agent: str) -> spaces.Space:
+        if self.action_mode == "strategy":
+            return spaces.Box(0.0, 1.0, shape=(self.n_people * (N_FEATURES + 2),), dtype=np.float32)
+        return spaces.Dict({"transcript": spaces.Text(TRANSCRIPT_CHARS, min_length=0, charset=CHARSET)})
+
+    @functools.lru_cache(maxsize=None)
+    def action_space(self, agent: str) -> spaces.Space:
+        if self.action_mode == "strategy":
+            return spaces.Discrete((self.n_people + 1) * N_STRATEGIES)
+        return spaces.Tuple((spaces.Discrete(self.n_people + 1), spaces.Text(2000, min_length=0, charset=CHARSET)))
+
+    def reset(self, seed: int | None = None, options: dict | None = None):
+        if seed is not None:
+            self._rng = np.random.default_rng(seed)
+            for i, agent in enumerate(self.possible_agents):
+                self.action_space(agent).seed(seed + 1 + i)
+        chosen = self._rng.choice(len(self.pool), size=self.n_people, replace=False)
+        self.people = [EmpathyDialogueEnv(persona=self.pool[int(k)], target=self.target, max_turns=10**6) for k in chosen]
+        for person in self.people:
+            person.reset(seed=int(self._rng.integers(2**31)))
+        self._realiser = Realiser(self._rng, self.factbook)
+        self._present[:] = True
+        self._addressed[:] = False
+        self._strategies = [[] for _ in range(self.n_people)]
+        self._steps = 0
+        self.agents = list(self.possible_agents)
+        infos = {agent: self._info() for agent in self.agents}
+        return self._observations(), infos
+
+    def step(self, actions: dict[str, Any]):
+        if not self.agents:
+            raise RuntimeError("SupportGroupEnv.step() called after the episode ended; call reset()")
+        missing = [a for a in self.agents if a not in actions]
+        if missing:
+            raise ValueError(f"missing actions for agent(s) {missing}")
+        self._addressed[:] = False
+        rewards = {}
+        for agent in self.agents:
+            target, message = self._decode(actions[agent])
+            rewards[agent] = self._deliver(target, message)
+        self._steps += 1
+        everyone_left = not self._present.any()
+        truncated = not everyone_left and self._steps >= self.max_turns
+        observations = self._observations()
+        terminations = {a: everyone_left for a in self.agents}
+        truncations = {a: truncated for a in self.agents}
+        infos = {a: self._info() for a in self.agents}
+        if everyone_left or truncated:
+            self.agents = []
+        return observations, rewards, terminations, truncations, infos
+
+    def render(self):
+        lines = []
+        for person in self.people:
+            lines.append(person.render() if person.render_mode else f"{person.persona.card.name}: {person.messages[-1]['content']}")
+        return "\n".join(lines)
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _decode(self, action: Any) -> tuple[int, Any]:
+        if self.action_mode == "strategy":
+            if not self.action_space("helper_0").contains(action):
+                raise ValueError(f"action must be an int in [0, {(self.n_people + 1) * N_STRATEGIES - 1}], got {action!r}")
+            return int(action) // N_STRATEGIES, Strategy(int(action) % N_STRATEGIES)
+        target, message = action
+        if not 0 <= int(target) <= self.n_people or not isinstance(message, str):
+            raise ValueError(f"action must be (target in [0, {self.n_people}], str), got {action!r}")
+        return int(target), message
+
+    def _deliver(self, target: int, content: Any) -> float:
+        indices = [k for k in range(self.n_people) if self._present[k]] if target == 0 else [target - 1]
+        rewards = []
+        for k in indices:
+            if not self._present[k]:
+                rewards.append(0.0)
+                continue
+            person = self.people[k]
+            if isinstance(content, Strategy):
+                said = [m["content"] for m in person.messages if m["role"] == "user"]
+                message = self._realiser.realise(content, said)
+                self._strategies[k].append(int(content))
+            else:
+                message = content[: person.max_reply_chars]
+            _, reward, terminated, _, _ = person.step(message)
+            self._addressed[k] = True
+            if terminated:
+                self._present[k] = False
+            rewards.append(reward)
+        return float(np.mean(rewards)) if rewards else 0.0
+
+    def _observations(self) -> dict[str, Any]:
+        if self.action_mode == "strategy":
+            parts = []
+            for k, person in enumerate(self.people):
+                last = person.messages[-1]["content"]
+                features = observable_features(last, self._strategies[k], len(self._strategies[k]), self.max_turns, self.factbook)
+                parts.append(np.concatenate([features, np.array([self._present[k], self._addressed[k]], dtype=np.float32)]))
+            observation = np.concatenate(parts).astype(np.float32)
+        else:
+            lines = [
+                f"{person.persona.card.name}: {person.messages[-1]['content'] if self._present[k] else '(has left)'}"
+                for k, person in enumerate(self.people)
+            ]
+            observation = {"transcript": "\n".join(lines)[:TRANSCRIPT_CHARS]}
+        return {agent: observation for agent in self.agents}
+
+    def _info(self) -> dict[str, Any]:
+        return {
+            "people": [p.persona.id for p in self.people],
+            "present": self._present.tolist(),
+            "hidden_state": [p.simulator.state.affect() for p in self.people],  # analysis only
+        }
