@@ -1,17 +1,23 @@
 """The `empathy-gym` command: `empathy-gym [COMMAND] [hydra overrides...]`.
 
 Commands:
-  evaluate   run every baseline over the personas under every target (default)
-  personas   list | show ID | validate [PATHS] | new PATH | schema | check [PATHS]
-Configuration lives in empathy_gym/conf (Hydra); override with key=value.
+  evaluate   every agent over the personas under every target, a leaderboard (default)
+  rollout    the same episodes as records only, in Ray actors with rollout=ray (resumable)
+  train      PPO (RLlib) on EmpathyDialogueStrategy-v0 under one target
+  personas   list | show ID | validate [PATHS] | new PATH | schema | splits | check [PATHS]
+Configuration lives in empathy_gym/conf (Hydra); override with key=value, e.g.
+  empathy-gym evaluate target=comfort env.max_turns=6
+  empathy-gym rollout rollout=ray rollout.workers=2 persona_set=test
+Every run writes its resolved config.yaml beside its records.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from hydra import compose, initialize_config_module
 from hydra.errors import HydraException
@@ -19,10 +25,10 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from empathy_gym.eval.leaderboard import format_leaderboard, leaderboard
-from empathy_gym.eval.runner import evaluate
+from empathy_gym.eval.runner import evaluate, plan_jobs
 from empathy_gym.personas.loader import PersonaError, resolve_personas
 from empathy_gym.rewards import make_target
-from empathy_gym.rollout.records import RecordWriter
+from empathy_gym.rollout.records import RecordWriter, read_records
 
 
 def load_config(overrides: list[str]) -> DictConfig:
@@ -33,48 +39,133 @@ def load_config(overrides: list[str]) -> DictConfig:
 def _targets(cfg: DictConfig) -> dict:
     names = list(cfg.target.names)
     if cfg.target.weights is not None:
-        weights = OmegaConf.to_container(cfg.target.weights)
-        return {names[0]: make_target(weights)}
+        return {names[0]: make_target(OmegaConf.to_container(cfg.target.weights))}
     return {name: make_target(name) for name in names}
 
 
+def _personas(cfg: DictConfig):
+    spec = cfg.personas
+    return resolve_personas(OmegaConf.to_container(spec) if OmegaConf.is_config(spec) else spec)
+
+
+def _seeds(cfg: DictConfig) -> list[int]:
+    return list(range(cfg.seed_offset, cfg.seed_offset + cfg.seeds))
+
+
+def backend_config(cfg: DictConfig) -> dict[str, Any] | None:
+    """The backend for the simulated person, as plain kwargs for `make_backend` (None: rule simulator)."""
+    if cfg.simulator.kind == "rule":
+        return None
+    if cfg.backend.kind is None:
+        raise ValueError("simulator=llm needs a backend: add backend=openai, backend=vllm, backend=transformers or backend=scripted")
+    return OmegaConf.to_container(cfg.backend, resolve=True)
+
+
+def build_env_kwargs(cfg: DictConfig) -> dict[str, Any]:
+    from empathy_gym.llm import SamplingParams, make_backend
+    from empathy_gym.simulator.llm import LLMSimulatorConfig, scripted_person_reply
+
+    kwargs: dict[str, Any] = {"max_turns": cfg.env.max_turns, "max_reply_chars": cfg.env.max_reply_chars}
+    spec = backend_config(cfg)
+    if spec is None:
+        return kwargs
+    kind = spec.pop("kind")
+    if kind == "scripted":
+        spec = {"script": scripted_person_reply}
+    kwargs["backend"] = make_backend(kind, **spec)
+    sim = cfg.simulator
+    kwargs["llm_config"] = LLMSimulatorConfig(
+        sampling=SamplingParams(max_tokens=sim.max_tokens, temperature=sim.temperature),
+        max_retries=sim.max_retries,
+        on_failure=sim.on_failure,
+        sage_mode=sim.sage_mode,
+    )
+    return kwargs
+
+
 def _output_dir(cfg: DictConfig, command: str) -> Path:
-    if cfg.output_dir:
-        return Path(cfg.output_dir)
-    return Path("runs") / f"{command}-{time.strftime('%Y%m%d-%H%M%S')}"
+    out = Path(cfg.output_dir) if cfg.output_dir else Path("runs") / f"{command}-{time.strftime('%Y%m%d-%H%M%S')}"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    return out
 
 
 def evaluate_command(cfg: DictConfig) -> int:
-    personas = resolve_personas(OmegaConf.to_container(cfg.personas) if not isinstance(cfg.personas, str) else cfg.personas)
-    targets = _targets(cfg)
-    seeds = list(range(cfg.seed_offset, cfg.seed_offset + cfg.seeds))
+    personas, targets, seeds = _personas(cfg), _targets(cfg), _seeds(cfg)
+    env_kwargs = build_env_kwargs(cfg)
     out = _output_dir(cfg, "evaluate")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
     print(
         f"evaluating {len(cfg.agents)} agents x {len(personas)} personas x {len(seeds)} seeds "
         f"({len(cfg.agents) * len(personas) * len(seeds)} episodes, max {cfg.env.max_turns} turns)",
         file=sys.stderr,
     )
     with RecordWriter(out / "episodes.jsonl") as writer:
-        records = evaluate(
-            list(cfg.agents),
-            personas,
-            seeds,
-            max_turns=cfg.env.max_turns,
-            targets=targets,
-            on_record=writer.write,
-            progress=cfg.progress,
-        )
-    boards = [format_leaderboard(leaderboard(records, name), name) for name in targets]
-    text = "\n\n".join(boards)
+        records = evaluate(list(cfg.agents), personas, seeds, targets=targets, on_record=writer.write,
+                           progress=cfg.progress, env_kwargs=env_kwargs)
+    text = "\n\n".join(format_leaderboard(leaderboard(records, name), name) for name in targets)
     (out / "leaderboard.txt").write_text(text + "\n")
     print(text)
     print(f"\nwrote {len(records)} episode records to {out / 'episodes.jsonl'}", file=sys.stderr)
     return 0
 
 
-COMMANDS: dict[str, Callable[[DictConfig], int]] = {"evaluate": evaluate_command}
+def rollout_command(cfg: DictConfig) -> int:
+    personas, targets, seeds = _personas(cfg), list(_targets(cfg)), _seeds(cfg)
+    out = _output_dir(cfg, "rollout")
+    path = out / "episodes.jsonl"
+    jobs = plan_jobs(list(cfg.agents), personas, seeds)
+    if cfg.rollout.workers <= 0:
+        before = len(list(read_records(path))) if path.exists() else 0
+        done = {r.episode_id for r in read_records(path)} if path.exists() else set()
+        todo = [j for j in jobs if f"{j.agent}/{j.persona.id}/{j.seed}" not in done]
+        env_kwargs = build_env_kwargs(cfg)
+        with RecordWriter(path) as writer:
+            evaluate(list(cfg.agents), [], [], targets=targets, env_kwargs=env_kwargs, jobs=todo, on_record=writer.write, progress=cfg.progress)
+        summary = {"written": len(todo), "skipped": len(jobs) - len(todo), "existing_before": before}
+        if cfg.rollout.parquet:
+            from empathy_gym.rollout.pool import write_parquet
+
+            summary["parquet"] = str(write_parquet(path, path.with_suffix(".parquet")))
+    else:
+        from empathy_gym.rollout.pool import RolloutPool
+
+        if backend_config(cfg) is not None and cfg.backend.kind != "scripted":
+            env_kwargs = {"max_turns": cfg.env.max_turns, "backend_config": backend_config(cfg)}
+        else:
+            env_kwargs = {"max_turns": cfg.env.max_turns}
+        pool = RolloutPool(workers=cfg.rollout.workers, env_kwargs=env_kwargs, targets=targets,
+                           chunk_size=cfg.rollout.chunk_size, gpus_per_worker=cfg.rollout.gpus_per_worker)
+        result = pool.run(jobs, path, parquet=cfg.rollout.parquet)
+        pool.shutdown()
+        summary = {k: getattr(result, k) for k in ("written", "skipped", "reruns", "seconds", "episodes_per_second", "parquet")}
+    (out / "rollout_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(json.dumps(summary))
+    return 0
+
+
+def train_command(cfg: DictConfig) -> int:
+    try:
+        from empathy_gym.train import train_ppo
+    except ImportError as error:
+        raise ValueError(f"train needs the rllib extra: pip install -c constraints-cpu.txt -e '.[rllib]' ({error})") from None
+    targets = _targets(cfg)
+    if len(targets) != 1:
+        raise ValueError(f"train needs one reward target (e.g. target=genuine), got {sorted(targets)}")
+    (name, target), = targets.items()
+    out = _output_dir(cfg, "train")
+    summary = train_ppo(target=dict(target.weights), target_name=name, persona=OmegaConf.to_container(cfg.personas)
+                        if OmegaConf.is_config(cfg.personas) else cfg.personas,
+                        max_turns=cfg.env.max_turns, output_dir=out, **OmegaConf.to_container(cfg.train))
+    (out / "train_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in summary.items() if k != "history"}, indent=2))
+    return 0
+
+
+COMMANDS: dict[str, Callable[[DictConfig], int]] = {
+    "evaluate": evaluate_command,
+    "rollout": rollout_command,
+    "train": train_command,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     if args and "=" not in args[0]:
         command = args.pop(0)
         if command not in COMMANDS:
-            print(f"empathy-gym: unknown command {command!r}; expected one of {sorted(COMMANDS)}", file=sys.stderr)
+            print(f"empathy-gym: unknown command {command!r}; expected one of {sorted([*COMMANDS, 'personas'])}", file=sys.stderr)
             return 2
     try:
         cfg = load_config(args)

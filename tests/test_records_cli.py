@@ -76,3 +76,45 @@ def test_cli_custom_weights(tmp_path, capsys):
 def test_cli_errors_are_clear(args, message, capsys, tmp_path):
     assert main([*args, f"output_dir={tmp_path}"] if "=" in args[0] else args) == 2
     assert message in capsys.readouterr().err
+
+
+def test_config_groups_compose_and_fail_clearly(capsys, tmp_path):
+    from empathy_gym.cli import load_config
+
+    cfg = load_config(["persona_set=test", "simulator=llm", "backend=openai", "rollout=ray", "rollout.workers=4", "target=comfort"])
+    assert cfg.personas == "split:test" and cfg.rollout.workers == 4 and cfg.backend.kind == "openai"
+    assert list(cfg.agents) == ["CuriousEmpath", "Pacifier", "AdviceGiver", "Sycophant", "Random"]
+    assert main(["rollout", "rollout=nope", f"output_dir={tmp_path}"]) == 2
+    assert "Could not find 'rollout/nope'" in capsys.readouterr().err
+    assert main(["evaluate", "simulator=llm", f"output_dir={tmp_path}"]) == 2
+    assert "needs a backend" in capsys.readouterr().err
+    assert main(["train", "target=all", f"output_dir={tmp_path}"]) == 2
+    assert "one reward target" in capsys.readouterr().err
+
+
+def test_rollout_command_is_resumable_and_keeps_its_config(tmp_path, capsys):
+    args = ["rollout", "personas=[tom_dog_died,maria_lost_mother]", "env.max_turns=3", "progress=false", f"output_dir={tmp_path}"]
+    assert main([*args, "seeds=1"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["written"] == 10
+    assert main([*args, "seeds=2"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary == {"written": 10, "skipped": 10, "existing_before": 10}
+    assert len(list(read_records(tmp_path / "episodes.jsonl"))) == 20
+    assert "max_turns: 3" in (tmp_path / "config.yaml").read_text()
+
+
+def test_evaluate_with_the_llm_simulator_through_hydra(tmp_path, capsys):
+    assert main(["evaluate", "simulator=llm", "backend=scripted", "personas=[tom_dog_died]", "seeds=1", "env.max_turns=2",
+                 "agents=[CuriousEmpath]", "progress=false", f"output_dir={tmp_path}"]) == 0
+    [record] = list(read_records(tmp_path / "episodes.jsonl"))
+    assert record.turns[0].person == "Thanks for asking. It has been a lot."  # the (stand-in) LLM spoke
+
+
+def test_train_command_runs_ppo_and_saves_a_checkpoint(tmp_path, capsys):
+    pytest.importorskip("ray", reason="the rllib extra is not installed")
+    code = main(["train", "target=genuine", "persona_set=starter", "train.iterations=1", "train.train_batch_size=200",
+                 "train.minibatch_size=100", "train.num_epochs=1", "train.env_runners=0", f"output_dir={tmp_path}"])
+    assert code == 0
+    summary = json.loads((tmp_path / "train_summary.json").read_text())
+    assert summary["iterations"] == 1 and summary["history"][0]["total_loss"] == summary["history"][0]["total_loss"]
+    assert (tmp_path / "checkpoint").exists() and (tmp_path / "config.yaml").exists()

@@ -88,12 +88,18 @@ def evaluate(
     targets: Mapping[str, RewardTarget] | Sequence[str] = tuple(PRESETS),
     on_record: Callable[[EpisodeRecord], None] | None = None,
     progress: bool = False,
+    env_kwargs: dict | None = None,
+    jobs: Sequence[Job] | None = None,
 ) -> list[EpisodeRecord]:
-    """Every agent x persona x seed, once; returns under every target."""
+    """Every agent x persona x seed (or the given `jobs`), once each; returns under every target.
+
+    `env_kwargs` go to `EmpathyDialogueEnv` (e.g. `backend=` for an LLM simulated person).
+    """
     scorers = _scorers(targets)
-    env = EmpathyDialogueEnv(persona=list(personas), max_turns=max_turns, target=next(iter(scorers.values()), None))
-    agent_objects = {name: make_agent(name) for name in agents}
-    jobs = plan_jobs(agents, personas, seeds)
+    jobs = list(jobs) if jobs is not None else plan_jobs(agents, personas, seeds)
+    env_kwargs = {"max_turns": max_turns, **(env_kwargs or {})}
+    env = EmpathyDialogueEnv(persona=[j.persona for j in jobs] or None, target=next(iter(scorers.values()), None), **env_kwargs)
+    agent_objects = {name: make_agent(name) for name in {j.agent for j in jobs}}
     iterator: Iterable[Job] = jobs
     if progress:
         from tqdm import tqdm

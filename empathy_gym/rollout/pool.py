@@ -62,6 +62,13 @@ class _Worker:
     def __init__(self, env_kwargs: dict[str, Any], targets: Sequence[str], slow_s: float = 0.0):
         from empathy_gym.envs.dialogue import EmpathyDialogueEnv
 
+        env_kwargs = dict(env_kwargs)
+        backend_config = env_kwargs.pop("backend_config", None)
+        if backend_config is not None:  # built here, in the actor (and on its GPU), not pickled from the driver
+            from empathy_gym.llm import make_backend
+
+            spec = dict(backend_config)
+            env_kwargs["backend"] = make_backend(spec.pop("kind"), **spec)
         self.env = EmpathyDialogueEnv(**env_kwargs)
         self.targets = list(targets)
         self.agents: dict[str, Any] = {}
