@@ -33,6 +33,9 @@ parser.add_argument("--short", action="store_true", help="one tiny iteration per
 parser.add_argument("--targets", nargs="+", default=["comfort", "genuine"])
 parser.add_argument("--iterations", type=int, default=25)
 parser.add_argument("--seed", type=int, default=0)
+parser.add_argument("--lr", type=float, default=1e-4)
+parser.add_argument("--entropy", type=float, default=0.0)
+parser.add_argument("--epochs", type=int, default=4)
 args = parser.parse_args()
 iterations = 1 if args.short else args.iterations
 ENV_ID = "empathy_gym:EmpathyDialogueStrategy-v0"  # the id form: remote env runners import empathy_gym themselves
@@ -45,12 +48,12 @@ def make_config(target: str) -> PPOConfig:
         .environment(ENV_ID, env_config={"target": target, "persona": "starter", "max_turns": 10})
         .env_runners(num_env_runners=0 if args.short else 1, num_envs_per_env_runner=1 if args.short else 4)
         .training(
-            lr=3e-4,
+            lr=args.lr,
             gamma=0.95,
-            entropy_coeff=0.01,
+            entropy_coeff=args.entropy,
             train_batch_size_per_learner=batch,
             minibatch_size=min(batch, 256),
-            num_epochs=1 if args.short else 6,
+            num_epochs=1 if args.short else args.epochs,
         )
         .debugging(seed=args.seed)
     )
