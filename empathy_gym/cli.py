@@ -5,6 +5,8 @@ Commands:
   rollout    the same episodes as records only, in Ray actors with rollout=ray (resumable)
   train      PPO (RLlib) on EmpathyDialogueStrategy-v0 under one target
   personas   list | show ID | validate [PATHS] | new PATH | schema | splits | check [PATHS]
+  report     RUN_DIR: one static HTML report (leaderboard, trajectories, episode viewer)
+  compare    RUN_A RUN_B: which metrics moved, with 95% intervals
 Configuration lives in empathy_gym/conf (Hydra); override with key=value, e.g.
   empathy-gym evaluate target=comfort env.max_turns=6
   empathy-gym rollout rollout=ray rollout.workers=2 persona_set=test
@@ -161,6 +163,32 @@ def train_command(cfg: DictConfig) -> int:
     return 0
 
 
+def _report_or_compare(args: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog=f"empathy-gym {args[0]}")
+    if args[0] == "report":
+        parser.add_argument("run_dir")
+        parser.add_argument("--output", help="default: RUN_DIR/report.html")
+    else:
+        parser.add_argument("run_a")
+        parser.add_argument("run_b")
+    ns = parser.parse_args(args[1:])
+    try:
+        if args[0] == "report":
+            from empathy_gym.eval.report import build_report
+
+            print(build_report(ns.run_dir, ns.output))
+        else:
+            from empathy_gym.eval.compare import compare_runs, format_deltas
+
+            print(format_deltas(compare_runs(ns.run_a, ns.run_b)))
+    except (FileNotFoundError, ValueError, ImportError) as error:
+        print(f"empathy-gym {args[0]}: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 COMMANDS: dict[str, Callable[[DictConfig], int]] = {
     "evaluate": evaluate_command,
     "rollout": rollout_command,
@@ -178,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         from empathy_gym.personas.cli import main as personas_main
 
         return personas_main(args[1:])
+    if args and args[0] in ("report", "compare"):
+        return _report_or_compare(args)
     if args and "=" not in args[0]:
         command = args.pop(0)
         if command not in COMMANDS:
