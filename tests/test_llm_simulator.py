@@ -155,3 +155,14 @@ def test_http_backend_faults_through_the_env():
         *_, info = env.step("That makes sense. How are you holding up?")
         assert info["llm"]["fallbacks"] == 1 and info["llm"]["calls"] == 3
         assert info["llm"]["prompt_tokens"] > 0 and info["llm"]["latency_s"] > 0
+
+
+def test_fallbacks_and_usage_reach_the_episode_record():
+    from empathy_gym.agents.baselines import CuriousEmpath
+    from empathy_gym.eval.runner import run_episode
+
+    env = _env(ScriptedBackend(["garbage"]), max_retries=0)
+    env.max_turns = 3
+    record = run_episode(env, CuriousEmpath(), seed=0, targets=["genuine"])
+    assert record.llm["fallbacks"] == 3 and record.llm["calls"] == 3 and record.llm["prompt_tokens"] > 0
+    assert json.loads(record.model_dump_json())["llm"]["fallbacks"] == 3

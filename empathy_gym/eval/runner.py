@@ -60,6 +60,7 @@ def run_episode(
         )
     record.terminated, record.truncated = terminated, truncated
     record.returns = returns
+    record.llm = info.get("llm")
     return record
 
 

@@ -37,6 +37,9 @@ class EpisodeRecord(BaseModel):
     terminated: bool = False
     truncated: bool = False
     returns: dict[str, float] = Field(default_factory=dict, description="Return under each reward target.")
+    llm: dict[str, Any] | None = Field(
+        default=None, description="LLM simulator accounting: calls, tokens, latency, repairs, retries, fallbacks."
+    )
 
 
 class RecordWriter:
