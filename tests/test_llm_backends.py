@@ -135,3 +135,13 @@ def test_vllm_backend_import_is_lazy_and_explained():
 
     with pytest.raises(ImportError, match="not importable here.*pip install 'empathy-gym\\[vllm\\]'"):
         VLLMBackend("any-model")
+
+
+def test_http_backend_close_is_idempotent_and_reusable_after():
+    with FakeOpenAIServer(responder=lambda p: "x") as server:
+        backend = _backend(server)
+        assert backend.generate(_requests(2))[0].text == "x"
+        backend.close()
+        backend.close()
+        assert backend.generate(_requests(1))[0].text == "x"  # a fresh loop and pool on demand
+        backend.close()

@@ -72,22 +72,30 @@ class OpenAICompatibleBackend(Backend):
         # A blocking wait on the loop's future (no polling); works from inside another event loop too.
         return asyncio.run_coroutine_threadsafe(self.agenerate(requests), self._loop).result()
 
-    def close(self) -> None:
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Close the connection pool and stop the loop thread (bounded waits: never hangs)."""
         if self._loop is None:
             return
-        if self._client is not None:
-            asyncio.run_coroutine_threadsafe(self._client.aclose(), self._loop).result()
-            self._client = None
+        if self._client is not None and self._thread is not None and self._thread.is_alive():
+            try:
+                asyncio.run_coroutine_threadsafe(self._client.aclose(), self._loop).result(timeout=timeout_s)
+            except Exception:  # a dead or stuck loop: the daemon thread goes with the process
+                pass
+        self._client = None
         self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join()
-        self._loop.close()
+        if self._thread is not None:
+            self._thread.join(timeout=timeout_s)
+        if self._thread is None or not self._thread.is_alive():
+            self._loop.close()
         self._loop = None
 
-    def __del__(self) -> None:  # pragma: no cover - best effort at interpreter exit
-        try:
-            self.close()
-        except Exception:
-            pass
+    def __del__(self) -> None:  # pragma: no cover - garbage collection: stop the loop, wait for nothing
+        loop = getattr(self, "_loop", None)
+        if loop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(loop.stop)
+            except RuntimeError:
+                pass
 
     def _get_client(self):
         import httpx
