@@ -267,7 +267,6 @@ _ACT_PATTERNS = {
     "advice_question": lx.ADVICE_QUESTION,
     "information": lx.INFORMATION,
     "self_disclosure": lx.SELF_DISCLOSURE,
-    "agreement": lx.AGREEMENT,
     "ai_disclosure": lx.AI_DISCLOSURE,
     "crisis_response": lx.CRISIS_RESPONSE,
 }
