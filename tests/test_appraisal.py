@@ -163,3 +163,43 @@ def test_any_text_gives_strengths_in_range(text):
             assert 0.0 <= value <= 1.0, (name, value)
     for value in [*a.corrections.values(), *a.endorsements.values()]:
         assert 0.0 <= value <= 1.0
+
+
+# Held-out style: supporter turns as people write them (lowercase, no question marks, ESConv-like).
+HELD_OUT = {
+    "question": ["what do you usually fight about", "did something happen recently that made it worse",
+                 "How long have you been feeling like this?", "Is there something specific at work that is bothering you?"],
+    "reflection": ["It sounds like you feel invisible in your own home.", "you must feel really unappreciated",
+                   "So you feel like nobody at work appreciates how hard you try.", "I can tell this has really been getting to you."],
+    "validation": ["that would upset anyone", "it makes sense you'd be frustrated", "Your feelings are completely valid.",
+                   "Anyone would feel exhausted working those hours."],
+    "reassurance": ["you two will figure this out", "It will all work out in the end.", "I believe in you, you can do this!",
+                    "You are doing a great job, don't be so hard on yourself."],
+    "advice": ["you could try making a chore chart together", "Why not ask HR for support?",
+               "Perhaps try some breathing exercises before your shift.", "maybe couples counseling could help"],
+    "information": ["Burnout is very common among healthcare workers.", "Studies have found that short breaks can reduce stress.",
+                    "There are hotlines and support programs specifically for nurses."],
+    "self_disclosure": ["I went through something similar last year at my job.", "my partner and I had the exact same fights",
+                        "I used to work night shifts too, so I know how exhausting it is."],
+    "minimising": ["it's just chores, not a big deal", "lots of couples argue, you're overthinking it",
+                   "at least he doesn't cheat on you"],
+}
+
+
+@pytest.mark.parametrize("act", sorted(HELD_OUT))
+def test_held_out_phrasings(act):
+    import empathy_gym
+
+    persona = empathy_gym.load_persona("kim_partner_conflict")
+    state = PersonState.initial(persona)
+    missed = [t for t in HELD_OUT[act] if getattr(appraise(t, persona, state), act) < 0.5]
+    assert not missed, missed
+
+
+def test_restatement_of_the_persons_own_words_is_a_reflection(lena):
+    from empathy_gym.simulator import lexicon as lx
+
+    state = PersonState.initial(lena)
+    state.last_person_stems = lx.text_stems("We fight about chores every week and he never notices how much I do around the house.")
+    a = appraise("so you do most of the housework and he doesn't even notice", lena, state)
+    assert a.reflection >= 0.7 and a.parroting == 0.0

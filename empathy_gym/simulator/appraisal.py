@@ -253,6 +253,7 @@ class TextReading:
     question: float
     named_families: frozenset[str]
     frames: int
+    strong_frame: bool
     agrees: bool
     hits: dict[str, int]
     correction_markers: int
@@ -289,7 +290,7 @@ def _read(text: str) -> TextReading:
     norm = lx.normalize(text)
     tokens = lx.TOKEN_RE.findall(norm)
     if not any(ch.isalpha() for ch in norm):
-        return TextReading(len(tokens), True, frozenset(), frozenset(), (), (), "", 0.0, 0.0, frozenset(), 0, False, {}, 0)
+        return TextReading(len(tokens), True, frozenset(), frozenset(), (), (), "", 0.0, 0.0, frozenset(), 0, False, False, {}, 0)
     sentences = [s for s in lx.SENTENCE_SPLIT_RE.split(norm) if s.strip()]
     unique_sentences = list(dict.fromkeys(s.strip() for s in sentences))
     clauses = tuple(_clause(s) for s in unique_sentences)
@@ -301,7 +302,8 @@ def _read(text: str) -> TextReading:
     question = 0.0
     for sentence in unique_sentences:
         opens = bool(lx.OPEN_QUESTION_START.match(sentence))
-        if not (opens or "?" in sentence) or lx.ADVICE_QUESTION.search(sentence):
+        asks = opens or "?" in sentence or bool(lx.CLOSED_QUESTION_START.match(sentence))
+        if not asks or lx.ADVICE_QUESTION.search(sentence):
             continue
         question = max(question, 1.0 if opens else 0.5)
     if lx.OPEN_INVITATION.search(body):
@@ -329,6 +331,7 @@ def _read(text: str) -> TextReading:
         question=question,
         named_families=frozenset(_feelings_named(body, tokens)),
         frames=frames,
+        strong_frame=bool(lx.STRONG_FRAME.search(body)),
         agrees=agrees,
         hits=hits,
         correction_markers=len(lx.CORRECTION_MARKERS.findall(body)),
@@ -405,6 +408,8 @@ def appraise(text: str, persona: Persona, state: PersonState) -> Appraisal:
         reflection = 1.0 if frames else 0.8
     elif frames and content_overlap >= 2:
         reflection = 0.8
+    elif r.strong_frame:
+        reflection = 0.7  # "you feel like nobody notices": a reflection even of words we cannot check
     elif emotions_named and ("you" in r.tokens or "your" in r.tokens):
         reflection = 0.6
     elif frames:
@@ -467,6 +472,7 @@ def appraise(text: str, persona: Persona, state: PersonState) -> Appraisal:
         appraisal.information,
         appraisal.crisis_response,
     )
-    if r.words >= 4 and engaged < 0.3 and not (stems & (vocab.topic_stems | state.last_person_stems)):
+    addresses_them = "you" in r.tokens or "your" in r.tokens
+    if r.words >= 4 and engaged < 0.3 and not addresses_them and not (stems & (vocab.topic_stems | state.last_person_stems)):
         appraisal.off_topic = 1.0
     return appraisal

@@ -57,11 +57,23 @@ def _stem(word: str) -> str:
         return NEGATION_TOKEN
     if len(word) <= 4:
         return word
-    for suffix in ("ing", "ies", "ied", "ed", "es", "s", "ly"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            word = word[: -len(suffix)]
-            break
-    return word[:6]
+    if word.endswith(("ies", "ied")):
+        base = word[:-3] + "i"
+    elif word.endswith("ing") and len(word) >= 7:
+        base = word[:-3]
+    elif word.endswith(("ed", "ly")) and len(word) >= 6:
+        base = word[:-2]
+    elif word.endswith(("uses", "sses", "shes", "ches", "xes", "zes")):
+        base = word[:-2]  # viruses -> virus, couches -> couch
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) >= 5:
+        base = word[:-1]
+    else:
+        base = word
+    if base.endswith("y"):
+        base = base[:-1] + "i"  # worry / worried / worries -> worri
+    if base.endswith("e") and len(base) > 4:
+        base = base[:-1]  # notice / notices / noticed -> notic
+    return base[:6]
 
 
 def content_stems(tokens: list[str]) -> frozenset[str]:
@@ -213,12 +225,15 @@ OPEN_INVITATION = _compile(
     r"\bhow (?:are|have) you (?:been )?(?:feeling|doing|coping|holding up|managing)\b",
     r"\bwhat(?:'s| is) (?:going on|on your mind|weighing|behind)\b",
 )
+# A yes/no question even without its question mark ("did something happen recently").
 CLOSED_QUESTION_START = re.compile(
-    r"^\s*(?:and |so |but )?(?:are|is|do|does|did|have|has|was|were|can|could|would|will|should|am)\b"
+    r"^\s*(?:and |so |but )?(?:are|is|do|does|did|have|has|was|were|can|could|would|will|should|am) "
+    r"(?:you|he|she|they|it|there|something|anything|anyone|anybody|that|this|your|we)\b"
 )
 ADVICE_QUESTION = _compile(
     r"\bhave you (?:tried|considered|thought about|looked into)\b",
     r"\bwhy (?:don't|not) you\b",
+    r"\bwhy not (?:try|ask|talk|go|take|see|call|get|just|look|speak|reach|book|consider)\b",
     r"\bdid you try\b",
     r"\b(?:have|did) you (?:talked|spoken|talk|speak) to\b",
     r"\bwhat (?:if|about) (?:you )?(?:try|trying|talk|talking|go|going|take|taking|call|calling|write|writing)\b",
@@ -240,6 +255,14 @@ REFLECTION_FRAME = _compile(
     r"\bpart of you\b",
     r"\bthat must (?:be|have been|feel)\b",
     r"\bno wonder you\b",
+    r"\bi can (?:tell|see) (?:that |how |this |it )",
+    r"\b(?:getting to|weighing on|taking a toll on|wearing on|eating at) you\b",
+    r"\byou(?:'re| are)? feel(?:ing)? (?:like|that|as if)\b",
+    r"(?:^|\n)\s*(?:so|and so|basically|in short),? (?:you|your|he|she|they|the|it|what)\b",
+)
+STRONG_FRAME = re.compile(
+    r"\b(?:you(?:'re| are)? feel(?:ing)? (?:like|that|as if)|(?:it )?(?:sounds|seems) like you|what i(?:'m| am) hearing|"
+    r"i can (?:tell|see) (?:that |how )|(?:getting to|weighing on|taking a toll on) you)"
 )
 VALIDATION = _compile(
     r"\bmakes? (?:total |complete |perfect |so much |a lot of )?sense\b",
@@ -249,18 +272,26 @@ VALIDATION = _compile(
     r"\bno wonder\b",
     r"\banyone (?:would|in your|might|could)\b",
     r"\b(?:you have|you've got|you had) every (?:right|reason)\b",
-    r"\byour (?:feelings|reaction|anger|grief|fear|worry|sadness|frustration|response) (?:is|are|makes?) (?:valid|understandable|real|fair|natural)\b",
+    r"\byour (?:feelings|reaction|anger|grief|fear|worry|sadness|frustration|response|emotions) (?:is|are|makes?) (?:completely |totally |so |entirely |perfectly )?(?:valid|understandable|real|fair|natural|normal|justified)\b",
     r"\bi(?:'d| would) (?:feel|be) (?:\w+ ){0,2}(?:too|as well|the same)\b",
     r"\b(?:that's|that is|it's|it is|that sounds|sounds|that must be|must be) (?:really |so |incredibly |very |genuinely |truly )?(?:hard|difficult|tough|rough|painful|heavy|a lot|awful|terrible|unfair|exhausting|overwhelming|scary|brutal|lonely|heartbreaking|devastating)\b",
     r"\bi can (?:see|understand|imagine) (?:why|how)\b",
     r"\bthank you for (?:sharing|telling|trusting|opening)\b",
+    r"\b(?:would|could) (?:upset|frustrate|hurt|anger|exhaust|scare|worry|bother|annoy|overwhelm) (?:anyone|anybody|most people|me|me too)\b",
     r"\bthat took (?:courage|guts)\b",
     r"\bi(?:'m| am) (?:so |really |truly |very )?sorry (?:for|about|to hear|that|you)\b",
     r"\b(?:you're|you are) not (?:alone|crazy|wrong to|overreacting|being silly)\b",
 )
 REASSURANCE = _compile(
     r"\b(?:it|everything|things|all|this|that)(?:'ll| will| is going to|'s going to| are going to) (?:all )?(?:be|turn out|work out|get) (?:\w+ )?(?:ok|okay|fine|alright|all right|better|good|great|well)\b",
-    r"\b(?:it|things|everything) will work (?:itself )?out\b",
+    r"\b(?:it|things|everything) will (?:all )?work (?:itself )?out\b",
+    r"\byou(?:'re| are) doing (?:a |an |the )?(?:great|good|amazing|wonderful|fantastic|incredible|brilliant|best)\b",
+    r"\b(?:don'?t|do not) be (?:so |too )?hard on yourself\b",
+    r"\byou(?:'re| are) not alone\b",
+    r"\bi believe in you\b",
+    r"\byou(?:'ll| will| two will| both will| guys will)? (?:figure|sort|work) (?:this|it|things) out\b",
+    r"\byou can do (?:this|it)\b",
+    r"\bi(?:'m| am) (?:so )?proud of you\b",
     r"\b(?:don'?t|do not) (?:you )?worry\b",
     r"\bno need to (?:worry|be|feel|stress|panic)\b",
     r"\bnothing to (?:worry|be afraid|fear|stress)\b",
@@ -281,7 +312,7 @@ MINIMISING = _compile(
     r"\b(?:look on the |on the )?bright side\b",
     r"\beverything happens for a reason\b",
     r"\bcheer up\b",
-    r"\b(?:don'?t|do not) be (?:so |too )?(?:sad|upset|angry|mad|down|hard on|dramatic|negative|anxious|scared|silly)\b",
+    r"\b(?:don'?t|do not) be (?:so |too )?(?:sad|upset|angry|mad|down|dramatic|negative|anxious|scared|silly)\b",
     r"\b(?:just|simply) (?:move on|get over|let it go|let go|relax|calm down|think positive|stay positive|be positive|be happy|smile|forget)\b",
     r"\bget over it\b",
     r"\bmove on\b",
@@ -300,6 +331,8 @@ MINIMISING = _compile(
     r"\bhappens to (?:everyone|everybody|all of us)\b",
     r"\bthink positive(?:ly)?\b",
     r"\bsilver lining\b",
+    r"\b(?:over ?thinking|overanaly[sz]ing|over-analy[sz]ing|making (?:too much|a big deal|a mountain) (?:of|out of))\b",
+    r"\b(?:everyone|everybody|lots of (?:people|couples|parents)|all couples|all parents) (?:argues?|fights?|goes through|go through|has (?:this|that)|deals? with)\b",
     r"\b(?:life|it) goes on\b",
 )
 CRITICISM = _compile(
@@ -321,25 +354,30 @@ ADVICE = _compile(
     r"\bmy advice\b",
     r"\bit (?:might|may|could|would) (?:help|be (?:good|helpful|worth|a good idea)) (?:to|if)\b",
     r"\b(?:a good|one) (?:idea|option|step|thing to try) (?:is|would be|might be)\b",
-    r"\bmaybe (?:you|try)\b",
+    r"\b(?:maybe|perhaps) (?:you|try|consider|it)\b",
     r"\bit(?:'s| is) (?:important|best|better|wise|worth it) to\b",
     r"\bthe (?:best|first) (?:thing|step)\b",
     r"\bthe key is\b",
     r"\bone thing that (?:helps|might help|can help)\b",
     r"\bhere(?:'s| is| are) (?:what|some|a few) (?:you|tips|steps|ideas|things)\b",
     r"\bmake sure (?:you|to)\b",
+    r"\b(?:could|might|may|would|can) (?:really |also |definitely |probably )?help(?: you)?[.!]?$",
+    r"\b(?:could|might|may|would|can) (?:really |also |definitely |probably )?help (?:you |with |to )",
     r"\bconsider (?:\w+ing|talking|reaching|seeing|getting|taking)\b",
     r"\bif i were you\b",
 )
 IMPERATIVE_START = re.compile(
-    r"^\s*(?:please |just |so |first,? |also,? |and |maybe |then )?(?:try|consider|go|talk|call|reach|take|write|get|set|focus|avoid|"
+    r"^\s*(?:please |just |so |first,? |also,? |and |maybe |perhaps |then )?(?:try|consider|go|talk|call|reach|take|write|get|set|focus|avoid|"
     r"stop|start|make|remember|schedule|book|see|ask|find|join|exercise|breathe|sleep|eat|drink|keep|put|give|"
     r"look|read|use|plan|list|journal|meditate|contact|email|text|speak|tell (?:him|her|them|your)|(?:don't|do not|never)(?! (?:worry|be |feel|stress|panic|cry|beat|blame))|"
     r"quit|leave|move|buy|sell|pay|save|apply|file|report|document|hire|seek|visit|rest|limit|cut|spend|"
-    r"prioriti[sz]e|delegate|practice|practise|allow yourself|let yourself|forgive)\b"
+    r"prioriti[sz]e|delegate|practice|practise|allow yourself|let yourself|forgive|sit down|explain|share|express|communicate|discuss|let (?:him|her|them) know|ask (?:him|her|them|for))\b"
 )
 INFORMATION = _compile(
-    r"\b(?:research|studies|a study|science|data|evidence|statistics) (?:shows?|suggests?|finds?|found|says?|indicates?|has shown)\b",
+    r"\b(?:research|studies|a study|science|data|evidence|statistics|surveys?) (?:(?:have|has) )?(?:shows?|shown|suggests?|suggested|finds?|found|says?|indicates?|indicated)\b",
+    r"\b(?:is|are) (?:very |really |quite |pretty |extremely |so |actually )?(?:common|normal|typical|rare|treatable|widespread)\b",
+    r"\b(?:many|most|lots of|a lot of) \w+s (?:report|say|find|feel|experience|go through|struggle|have|deal)\b",
+    r"\bthere (?:are|is) (?:\w+ ){0,3}(?:resources|programs|programmes|services|hotlines|helplines|groups|options|support|organi[sz]ations)\b",
     r"\baccording to\b",
     r"\b(?:in fact|actually|as a matter of fact|the fact is|the truth is|technically)\b",
     r"\b(?:it's|it is) (?:very |really |quite |pretty )?(?:common|normal|typical|rare|usual) (?:for|to|that)\b",
@@ -357,6 +395,8 @@ SELF_DISCLOSURE = _compile(
     r"\bmy (?:mom|mum|mother|dad|father|wife|husband|partner|friend|dog|cat|son|daughter|brother|sister|grand\w+|boss|own|family|ex)\b",
     r"\bi remember (?:when|feeling|how)\b",
     r"\bi(?:'ve| have) been there\b",
+    r"\bi (?:went|was|have been|'ve been) through\b",
+    r"\bi used to\b",
     r"\bin my (?:experience|life|case|own)\b",
     r"\bi (?:also|too) (?:felt|had|lost|went|struggle|get|feel)\b",
     r"\bpersonally,? i\b",
