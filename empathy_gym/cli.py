@@ -30,7 +30,7 @@ from empathy_gym.eval.leaderboard import format_leaderboard, leaderboard
 from empathy_gym.eval.runner import evaluate, plan_jobs
 from empathy_gym.personas.loader import PersonaError, resolve_personas
 from empathy_gym.rewards import make_target
-from empathy_gym.rollout.records import RecordWriter, read_records
+from empathy_gym.rollout.records import RecordWriter
 
 
 def load_config(overrides: list[str]) -> DictConfig:
@@ -117,13 +117,14 @@ def rollout_command(cfg: DictConfig) -> int:
     path = out / "episodes.jsonl"
     jobs = plan_jobs(list(cfg.agents), personas, seeds)
     if cfg.rollout.workers <= 0:
-        before = len(list(read_records(path))) if path.exists() else 0
-        done = {r.episode_id for r in read_records(path)} if path.exists() else set()
-        todo = [j for j in jobs if f"{j.agent}/{j.persona.id}/{j.seed}" not in done]
-        env_kwargs = build_env_kwargs(cfg)
+        from empathy_gym.rollout.pool import episode_id, existing_episode_ids
+
+        done = existing_episode_ids(path)
+        todo = [j for j in jobs if episode_id(j) not in done]
         with RecordWriter(path) as writer:
-            evaluate(list(cfg.agents), [], [], targets=targets, env_kwargs=env_kwargs, jobs=todo, on_record=writer.write, progress=cfg.progress)
-        summary = {"written": len(todo), "skipped": len(jobs) - len(todo), "existing_before": before}
+            evaluate([], [], [], targets=targets, env_kwargs=build_env_kwargs(cfg), jobs=todo, on_record=writer.write,
+                     progress=cfg.progress)
+        summary = {"written": len(todo), "skipped": len(jobs) - len(todo), "existing_before": len(done)}
         if cfg.rollout.parquet:
             from empathy_gym.rollout.pool import write_parquet
 
