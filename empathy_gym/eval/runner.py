@@ -12,6 +12,11 @@ from empathy_gym.rewards import PRESETS, RewardTarget, make_target
 from empathy_gym.rollout.records import EpisodeRecord, TurnRecord
 
 
+def episode_key(agent: str, persona_id: str, seed: int) -> str:
+    """The id of an episode: which agent, which persona, which seed. Unique within a run."""
+    return f"{agent}/{persona_id}/{seed}"
+
+
 def run_episode(
     env: EmpathyDialogueEnv,
     agent: Agent,
@@ -29,7 +34,7 @@ def run_episode(
     observation, info = env.reset(seed=seed, options=options)
     persona = env.persona
     record = EpisodeRecord(
-        episode_id=f"{agent.name}/{persona.id}/{seed}",
+        episode_id=episode_key(agent.name, persona.id, seed),
         agent=agent.name,
         persona_id=persona.id,
         category=persona.category,

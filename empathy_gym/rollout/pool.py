@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from empathy_gym.eval.runner import Job
+from empathy_gym.eval.runner import Job, episode_key
 from empathy_gym.rollout.records import RecordWriter
 
 
 def episode_id(job: Job) -> str:
-    return f"{job.agent}/{job.persona.id}/{job.seed}"
+    return episode_key(job.agent, job.persona.id, job.seed)
 
 
 @dataclass(slots=True)
