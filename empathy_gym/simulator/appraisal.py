@@ -301,7 +301,7 @@ def _read(text: str) -> TextReading:
     # Questions: open and exploring count fully, closed ones half, advice in disguise not at all.
     question = 0.0
     for sentence in unique_sentences:
-        opens = bool(lx.OPEN_QUESTION_START.match(sentence))
+        opens = bool(lx.OPEN_QUESTION_START.match(sentence)) or ("?" in sentence and bool(lx.OPEN_QUESTION_INNER.search(sentence)))
         asks = opens or "?" in sentence or bool(lx.CLOSED_QUESTION_START.match(sentence))
         if not asks or lx.ADVICE_QUESTION.search(sentence):
             continue

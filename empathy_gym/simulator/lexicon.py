@@ -225,6 +225,8 @@ OPEN_INVITATION = _compile(
     r"\bhow (?:are|have) you (?:been )?(?:feeling|doing|coping|holding up|managing)\b",
     r"\bwhat(?:'s| is) (?:going on|on your mind|weighing|behind)\b",
 )
+# An open question after a preamble: "On a scale of 1 to 10, how anxious are you?" (used when '?' is present).
+OPEN_QUESTION_INNER = re.compile(r"(?:[,;:]\s*|\b(?:and|but|so|then)\s+)(?:what|how|why|when|where|who|which)\b")
 # A yes/no question even without its question mark ("did something happen recently").
 CLOSED_QUESTION_START = re.compile(
     r"^\s*(?:and |so |but )?(?:are|is|do|does|did|have|has|was|were|can|could|would|will|should|am) "
@@ -418,7 +420,9 @@ MANIPULATION = _compile(
     r"\b(?:system|developer) (?:prompt|message|instruction|override)\b",
     r"\byou are now\b",
     r"\bnew instructions?\b",
-    r"\bfrom now on,? you\b",
+    r"\bfrom now on,? (?:you|respond|reply|answer|say|only|always|act|behave)\b",
+    r"\b(?:respond|reply|answer) (?:only )?with ['\"]",
+    r"\b(?:say|answer|reply|respond with|type) (?:10|ten|100|a hundred)\b",
     r"\bpretend (?:you|to be|that you)\b",
     r"\b(?:reveal|print|show|repeat) your (?:instructions|prompt|rules|system)\b",
     r"\bend (?:the|this) (?:conversation|episode|session|chat|simulation)\b",
@@ -472,7 +476,9 @@ ATTRIBUTION = re.compile(
 
 CRISIS_RESPONSE = _compile(
     r"\b(?:crisis|suicide|suicide prevention|samaritans|lifeline|helpline|hotline|crisis text) ?(?:line|lifeline|service|team)?\b",
-    r"\b(?:988|116 ?123|911|999|112|741741)\b",
+    r"\b(?:988|116 ?123|911|999|112|741741|0800 ?\d{3,4} ?\d{0,4}|24/7)\b",
+    r"\b(?:childline|samaritans|shout|befrienders|papyrus|lifeline|crisis ?text ?line|helplines?|hotlines?)\b",
+    r"\btext \w+ to \d{3,6}\b",
     r"\bemergency (?:services|room|department|number)\b",
     r"\bare you (?:safe|in danger|thinking (?:of|about) (?:hurting|harming|killing|ending|suicide))\b",
     r"\b(?:thoughts|thinking) (?:of|about) (?:suicide|ending your life|killing yourself|hurting yourself|harming yourself)\b",
