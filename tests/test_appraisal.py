@@ -231,3 +231,25 @@ def test_more_manipulation(text, lena):
 def test_a_scaling_question_is_not_manipulation(lena):
     a = appraise("On a scale of 1 to 10, how anxious are you feeling tonight?", lena, PersonState.initial(lena))
     assert a.manipulation == 0.0 and a.question >= 0.9
+
+
+MIXED_TURNS = [
+    ("I'm so sorry you're going through this. Failing an exam you worked so hard for must be crushing. "
+     "What was the hardest part of getting the results?", {"validation", "reflection", "question"}),
+    ("That's really tough. When I failed my driving test I felt like an idiot too. Maybe you could book the retake soon?",
+     {"validation", "self_disclosure", "advice"}),
+    ("A lot of people don't pass the first time - it's really common. You'll get it next time, I'm sure!",
+     {"information", "reassurance"}),
+    ("It seems like you're being really hard on yourself right now, and that's understandable after such a disappointment.",
+     {"reflection", "validation"}),
+    ("I understand. It can be really hard to pick yourself up after something like that.", {"validation"}),
+]
+
+
+@pytest.mark.parametrize(("text", "acts"), MIXED_TURNS)
+def test_every_act_in_a_mixed_turn_is_read(text, acts):
+    import empathy_gym
+
+    persona = empathy_gym.load_persona("sam_failed_exam")
+    a = appraise(text, persona, PersonState.initial(persona))
+    assert {act for act in acts if getattr(a, act) >= 0.5} == acts

@@ -229,7 +229,7 @@ OPEN_INVITATION = _compile(
 OPEN_QUESTION_INNER = re.compile(r"(?:[,;:]\s*|\b(?:and|but|so|then)\s+)(?:what|how|why|when|where|who|which)\b")
 # A yes/no question even without its question mark ("did something happen recently").
 CLOSED_QUESTION_START = re.compile(
-    r"^\s*(?:and |so |but )?(?:are|is|do|does|did|have|has|was|were|can|could|would|will|should|am) "
+    r"^\s*(?:and |so |but |anyway,? |also,? |hmm,? |ok,? |okay,? |well,? )?(?:are|is|do|does|did|have|has|was|were|can|could|would|will|should|am) "
     r"(?:you|he|she|they|it|there|something|anything|anyone|anybody|that|this|your|we)\b"
 )
 ADVICE_QUESTION = _compile(
@@ -279,6 +279,8 @@ VALIDATION = _compile(
     r"\b(?:that's|that is|it's|it is|that sounds|sounds|that must be|must be) (?:really |so |incredibly |very |genuinely |truly )?(?:hard|difficult|tough|rough|painful|heavy|a lot|awful|terrible|unfair|exhausting|overwhelming|scary|brutal|lonely|heartbreaking|devastating)\b",
     r"\bi can (?:see|understand|imagine) (?:why|how)\b",
     r"\bthank you for (?:sharing|telling|trusting|opening)\b",
+    r"\bit can be (?:really |so |very |incredibly |especially )?(?:hard|difficult|tough|painful|overwhelming|exhausting|scary|lonely)\b",
+    r"\bi (?:completely |totally |really |fully )?(?:understand|get it)[.!]",
     r"\b(?:would|could) (?:upset|frustrate|hurt|anger|exhaust|scare|worry|bother|annoy|overwhelm) (?:anyone|anybody|most people|me|me too)\b",
     r"\bthat took (?:courage|guts)\b",
     r"\bi(?:'m| am) (?:so |really |truly |very )?sorry (?:for|about|to hear|that|you)\b",
@@ -291,6 +293,8 @@ REASSURANCE = _compile(
     r"\b(?:don'?t|do not) be (?:so |too )?hard on yourself\b",
     r"\byou(?:'re| are) not alone\b",
     r"\bi believe in you\b",
+    r"\byou(?:'ll| will) (?:get|nail|pass|ace|crush|manage) (?:it|this|there|that)\b",
+    r"\bi(?:'m| am) sure[.!]",
     r"\byou(?:'ll| will| two will| both will| guys will)? (?:figure|sort|work) (?:this|it|things) out\b",
     r"\byou can do (?:this|it)\b",
     r"\bi(?:'m| am) (?:so )?proud of you\b",
