@@ -127,7 +127,9 @@ def test_curated_library_spread(library):
     with_beliefs = [p for p in curated if p.beliefs]
     assert len(with_beliefs) >= 20 and all(b.source for p in with_beliefs for b in p.beliefs)
     assert sum(p.has_fitting_negative_emotion for p in curated) >= 12
-    unfitting = [p for p in curated if any(not e.fitting and e.name.lower() not in ("relief", "joy", "hope") for e in p.emotions)]
+    from empathy_gym.personas.schema import POSITIVE_EMOTIONS
+
+    unfitting = [p for p in curated if any(not e.fitting and e.name.lower() not in POSITIVE_EMOTIONS for e in p.emotions)]
     assert len(unfitting) >= 8
     assert sum(p.traits.resistance >= 0.6 and "resistant" in p.tags for p in curated) >= 6
     assert sum("harmful-plan" in p.tags for p in curated) >= 4

@@ -42,6 +42,15 @@ from empathy_gym.envs.dialogue import CHARSET, MAX_MESSAGE_CHARS, EmpathyDialogu
 from empathy_gym.envs.strategy import default_factbook
 
 
+def require_actions(env: ParallelEnv, actions: dict) -> None:
+    """Raise unless the episode is running and every live agent has an action."""
+    if not env.agents:
+        raise RuntimeError(f"{type(env).__name__}.step() called after the episode ended; call reset()")
+    missing = [a for a in env.agents if a not in actions]
+    if missing:
+        raise ValueError(f"missing actions for agent(s) {missing}")
+
+
 class HelperPersonEnv(ParallelEnv):
     metadata = {"name": "empathy_helper_person_v0", "render_modes": ["ansi"], "is_parallelizable": True}
 
@@ -94,11 +103,7 @@ class HelperPersonEnv(ParallelEnv):
         return self._observations(), {agent: self._info(info) for agent in self.agents}
 
     def step(self, actions: dict[str, Any]):
-        if not self.agents:
-            raise RuntimeError("HelperPersonEnv.step() called after the episode ended; call reset()")
-        missing = [a for a in self.agents if a not in actions]
-        if missing:
-            raise ValueError(f"missing actions for agent(s) {missing}")
+        require_actions(self, actions)
         message = self._helper_message(actions["helper"])
         simulator = self.dialogue.simulator
         self.dialogue.check_action(message)

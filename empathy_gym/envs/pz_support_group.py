@@ -39,6 +39,7 @@ from pettingzoo import ParallelEnv
 from empathy_gym.agents.features import N_FEATURES, observable_features
 from empathy_gym.agents.strategies import Realiser, Strategy
 from empathy_gym.envs.dialogue import CHARSET, EmpathyDialogueEnv
+from empathy_gym.envs.pz_dialogue import require_actions
 from empathy_gym.envs.strategy import default_factbook
 from empathy_gym.personas.loader import resolve_personas
 
@@ -111,11 +112,7 @@ class SupportGroupEnv(ParallelEnv):
         return self._observations(), infos
 
     def step(self, actions: dict[str, Any]):
-        if not self.agents:
-            raise RuntimeError("SupportGroupEnv.step() called after the episode ended; call reset()")
-        missing = [a for a in self.agents if a not in actions]
-        if missing:
-            raise ValueError(f"missing actions for agent(s) {missing}")
+        require_actions(self, actions)
         self._addressed[:] = False
         rewards = {}
         for agent in self.agents:

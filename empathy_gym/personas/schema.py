@@ -7,6 +7,7 @@ are errors so that a typo in a contributor's YAML never silently does nothing.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -172,9 +173,14 @@ class Persona(_Strict):
                 raise ValueError(f"emotions.{i}: an emotion tied to a false belief cannot be fitting")
         return self
 
+    @cached_property
+    def fitting_negative_emotions(self) -> tuple[str, ...]:
+        """Names of the fitting emotions that hurt: to be acknowledged, not dissolved."""
+        return tuple(e.name for e in self.emotions if e.fitting and e.name.lower() not in POSITIVE_EMOTIONS)
+
     @property
     def has_fitting_negative_emotion(self) -> bool:
-        return any(e.fitting and e.name.lower() not in POSITIVE_EMOTIONS for e in self.emotions)
+        return bool(self.fitting_negative_emotions)
 
     @property
     def in_crisis(self) -> bool:

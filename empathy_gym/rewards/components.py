@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from empathy_gym.personas.schema import POSITIVE_EMOTIONS, Persona
+from empathy_gym.personas.schema import Persona
 from empathy_gym.simulator.appraisal import Appraisal
 from empathy_gym.simulator.dynamics import TurnEvents
 from empathy_gym.simulator.state import PersonState, StateSnapshot
@@ -60,17 +60,13 @@ def trust_delta(c: RewardContext) -> float:
     return c.after.trust - c.before.trust
 
 
-def _fitting_negative(persona: Persona) -> list[str]:
-    return [e.name for e in persona.emotions if e.fitting and e.name.lower() not in POSITIVE_EMOTIONS]
-
-
 def fitting_emotion_respect(c: RewardContext) -> float:
     """Acknowledging a fitting negative emotion (+), pushing it down (-). Dissolving it earns nothing.
 
     +0.1 for validation or an accurate reflection while such an emotion is present;
     minus the total drop in fitting-emotion intensity this turn (scaled by 2).
     """
-    fitting = _fitting_negative(c.persona)
+    fitting = c.persona.fitting_negative_emotions
     if not fitting:
         return 0.0
     a = c.appraisal

@@ -74,9 +74,6 @@ class _Worker:
         self.agents: dict[str, Any] = {}
         self.slow_s = slow_s  # for tests that must catch a worker mid-chunk
 
-    def pid(self) -> int:
-        return os.getpid()
-
     def run(self, jobs: list[Job]) -> list[tuple[str, str]]:
         from empathy_gym.agents.baselines import make_agent
         from empathy_gym.eval.runner import run_episode

@@ -194,9 +194,7 @@ def _strength(count: int, first: float = 0.8, each: float = 0.1) -> float:
 
 def _feelings_named(text: str, tokens: list[str]) -> set[str]:
     families = {lx.FEELING_WORDS[t] for t in tokens if t in lx.FEELING_WORDS}
-    if any(" " in p for p in lx.FEELING_PHRASE_FAMILY):
-        for phrase in lx.FEELING_PHRASE_RE.findall(text):
-            families.add(lx.FEELING_PHRASE_FAMILY[phrase])
+    families.update(lx.FEELING_PHRASE_FAMILY[phrase] for phrase in lx.FEELING_PHRASE_RE.findall(text))
     return families
 
 

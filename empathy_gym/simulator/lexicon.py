@@ -469,7 +469,6 @@ CORRECTION_MARKERS = _compile(
     r"\bi(?:'m| am) not sure (?:that's|that is|it's|it is) (?:true|right|safe|how)\b",
     r"\b(?:but|however),? (?:that|this|it)(?:'s| is)? not\b",
 )
-PRONOUN_I = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself)\b")
 
 # "So you're saying X", "you believe X": saying back what the person thinks is not agreeing with it.
 ATTRIBUTION = re.compile(

@@ -75,7 +75,6 @@ class PersonState:
             engagement=self.engagement,
             emotions=dict(self.emotions),
             beliefs=dict(self.beliefs),
-            n_disclosed=len(self.disclosed),
         )
 
 
@@ -91,4 +90,3 @@ class StateSnapshot:
     engagement: float
     emotions: dict[str, float]
     beliefs: dict[str, float]
-    n_disclosed: int
