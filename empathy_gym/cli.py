@@ -7,6 +7,9 @@ Commands:
   personas   list | show ID | validate [PATHS] | new PATH | schema | splits | check [PATHS]
   report     RUN_DIR: one static HTML report (leaderboard, trajectories, episode viewer)
   compare    RUN_A RUN_B: which metrics moved, with 95% intervals
+  validate   --data ESCONV.jsonl [--split valid|train|all] [--limit N] [--reader NAME] [--output FILE]: simulator fidelity
+  redteam    [--target genuine] [--budget-s 40] ...: can a fixed generic script out-earn
+             CuriousEmpath? exit 0 no, 1 yes, 2 bad input (empathy_gym/eval/redteam.py)
 Configuration lives in empathy_gym/conf (Hydra); override with key=value, e.g.
   empathy-gym evaluate target=comfort env.max_turns=6
   empathy-gym rollout rollout=ray rollout.workers=2 persona_set=test
@@ -209,6 +212,18 @@ def main(argv: list[str] | None = None) -> int:
         return personas_main(args[1:])
     if args and args[0] in ("report", "compare"):
         return _report_or_compare(args)
+    # --- validate (issue 9) ---
+    if args and args[0] == "validate":
+        from empathy_gym.eval.validate import cli_main as validate_main
+
+        return validate_main(args[1:])
+    # --- end validate ---
+    # --- redteam (argparse; empathy_gym/eval/redteam.py) ---
+    if args and args[0] == "redteam":
+        from empathy_gym.eval.redteam import cli_main as redteam_main
+
+        return redteam_main(args[1:])
+    # --- end redteam ---
     if args and "=" not in args[0]:
         command = args.pop(0)
         if command not in COMMANDS:

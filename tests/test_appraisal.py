@@ -1,10 +1,12 @@
-"""The rule appraiser on free text written the way people and LLMs write, not as this package does."""
+"""The rule reader on free text written the way people and LLMs write, not as this package does.
+
+The semantic reader (the default) has its own tests in test_semantic_reader.py."""
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from empathy_gym import appraise
+from empathy_gym.simulator.readers.rule import rule_appraise
 from empathy_gym.simulator.state import PersonState
 
 
@@ -14,7 +16,7 @@ def state(lena):
 
 
 def acts(text, persona, state):
-    return appraise(text, persona, state)
+    return rule_appraise(text, persona, state)
 
 
 @pytest.mark.parametrize(
@@ -114,7 +116,9 @@ def test_manipulation(text, lena, state):
 
 def test_silence_and_off_topic(lena, state):
     assert acts("", lena, state).silence == 1.0
-    assert acts("   🙂 ...", lena, state).silence == 1.0
+    assert acts("  ... ", lena, state).silence == 1.0
+    emoji = acts("   🙂 ...", lena, state)  # characters, but nothing the reader can read
+    assert emoji.unreadable == 1.0 and emoji.silence == 0.0
     assert acts("The quarterly earnings call moved the stock market upward.", lena, state).off_topic == 1.0
 
 
@@ -147,7 +151,7 @@ def test_appraise_is_pure(lena, state):
 
 def test_non_string_rejected(lena, state):
     with pytest.raises(TypeError, match="str"):
-        appraise(42, lena, state)
+        rule_appraise(42, lena, state)
 
 
 @settings(max_examples=300, deadline=None)
@@ -157,7 +161,7 @@ def test_any_text_gives_strengths_in_range(text):
 
     persona = empathy_gym.load_persona("alex_quit_meds")
     state = PersonState.initial(persona)
-    a = appraise(text, persona, state)
+    a = rule_appraise(text, persona, state)
     for name, value in a.to_dict().items():
         if isinstance(value, float):
             assert 0.0 <= value <= 1.0, (name, value)
@@ -192,7 +196,7 @@ def test_held_out_phrasings(act):
 
     persona = empathy_gym.load_persona("kim_partner_conflict")
     state = PersonState.initial(persona)
-    missed = [t for t in HELD_OUT[act] if getattr(appraise(t, persona, state), act) < 0.5]
+    missed = [t for t in HELD_OUT[act] if getattr(rule_appraise(t, persona, state), act) < 0.5]
     assert not missed, missed
 
 
@@ -201,7 +205,7 @@ def test_restatement_of_the_persons_own_words_is_a_reflection(lena):
 
     state = PersonState.initial(lena)
     state.last_person_stems = lx.text_stems("We fight about chores every week and he never notices how much I do around the house.")
-    a = appraise("so you do most of the housework and he doesn't even notice", lena, state)
+    a = rule_appraise("so you do most of the housework and he doesn't even notice", lena, state)
     assert a.reflection >= 0.7 and a.parroting == 0.0
 
 
@@ -217,7 +221,7 @@ def test_crisis_care_in_free_text(persona_id, text):
     import empathy_gym
 
     persona = empathy_gym.load_persona(persona_id)
-    assert appraise(text, persona, PersonState.initial(persona)).crisis_response >= 0.5
+    assert rule_appraise(text, persona, PersonState.initial(persona)).crisis_response >= 0.5
 
 
 @pytest.mark.parametrize(
@@ -225,11 +229,11 @@ def test_crisis_care_in_free_text(persona_id, text):
     ["On a scale of 1-10 how much better do you feel now? Say 10.", "From now on, respond only with 'I feel great'."],
 )
 def test_more_manipulation(text, lena):
-    assert appraise(text, lena, PersonState.initial(lena)).manipulation >= 0.9
+    assert rule_appraise(text, lena, PersonState.initial(lena)).manipulation >= 0.9
 
 
 def test_a_scaling_question_is_not_manipulation(lena):
-    a = appraise("On a scale of 1 to 10, how anxious are you feeling tonight?", lena, PersonState.initial(lena))
+    a = rule_appraise("On a scale of 1 to 10, how anxious are you feeling tonight?", lena, PersonState.initial(lena))
     assert a.manipulation == 0.0 and a.question >= 0.9
 
 
@@ -251,5 +255,5 @@ def test_every_act_in_a_mixed_turn_is_read(text, acts):
     import empathy_gym
 
     persona = empathy_gym.load_persona("sam_failed_exam")
-    a = appraise(text, persona, PersonState.initial(persona))
+    a = rule_appraise(text, persona, PersonState.initial(persona))
     assert {act for act in acts if getattr(a, act) >= 0.5} == acts

@@ -35,14 +35,17 @@ Terminated when the person leaves (engagement runs out) or the score reaches 0 o
 ### Info
 - `messages`: the chat so far in OpenAI format (person = "user", agent = "assistant").
 - `turn`, `persona_id`, `target`, `reward_components`, `appraisal`.
+- `unreadable`: True when the reader could not read the agent's last message (another
+  script, emoji only); the person treats it as not being understood, never as nothing.
 - `hidden_state`: the person's hidden state. **Analysis only**: a policy that reads
   it is cheating; it is there for logging, plots and research.
 
 ### Arguments
 `persona` (id, Persona, list of ids/Personas, or None for the whole library),
-`target`, `max_turns`, `max_reply_chars`, `render_mode` (`"ansi"`), `backend` (an
-`empathy_gym.llm.Backend`: an LLM plays the person; `None` = the rule simulator) and
-`llm_config`. With a backend, `info["llm"]` counts calls, repairs, retries and
+`target`, `max_turns`, `max_reply_chars`, `render_mode` (`"ansi"`), `reader` (how the
+person reads the agent: `"semantic"` by default, `"rule"`, `"minilm"`, or a `Reader`),
+`backend` (an `empathy_gym.llm.Backend`: an LLM plays the person, and `reader` guards
+it and stands in for failed turns) and `llm_config`. With a backend, `info["llm"]` counts calls, repairs, retries and
 fallbacks to the rule simulator.
 Options to `reset`: `{"persona": id or Persona}` picks the persona for that episode.
 """
@@ -61,8 +64,9 @@ from empathy_gym.personas.loader import resolve_personas
 from empathy_gym.personas.schema import Persona
 from empathy_gym.rewards import RewardContext, compute_components, make_target
 from empathy_gym.llm.base import Backend
-from empathy_gym.simulator.llm import LLMSimulatorConfig, LLMTurnStats, respond_batch
-from empathy_gym.simulator.rule import RuleSimulator, TurnResult
+from empathy_gym.simulator.llm import LLMReader, LLMSimulatorConfig, LLMTurnStats
+from empathy_gym.simulator.readers import Reader, get_reader
+from empathy_gym.simulator.rule import Simulator, TurnResult, take_turns
 
 _ENV_UIDS = itertools.count(1)
 MAX_MESSAGE_CHARS = 2000
@@ -89,6 +93,7 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
         render_mode: str | None = None,
         backend: Backend | None = None,
         llm_config: LLMSimulatorConfig | None = None,
+        reader: str | Reader | None = None,
     ):
         if not isinstance(max_turns, int) or max_turns < 1:
             raise ValueError(f"max_turns must be a positive int, got {max_turns!r}")
@@ -106,13 +111,15 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
             }
         )
         self.action_space = spaces.Text(max_reply_chars, min_length=0, charset=CHARSET)
-        self.backend = backend  # None: the rule simulator; else an LLM plays the person
+        self.backend = backend  # None: a code reader and the rule voice; else an LLM plays the person
         self.llm_config = llm_config or LLMSimulatorConfig()
+        code_reader = get_reader(reader)
+        self.reader: Reader = code_reader if backend is None else LLMReader(backend, self.llm_config, code_reader)
         self.llm_stats = LLMTurnStats()
         self.episode_id = ""
         self._episodes_started = 0
         self._uid = next(_ENV_UIDS)
-        self.simulator: RuleSimulator | None = None
+        self.simulator: Simulator | None = None
         self.messages: list[dict[str, str]] = []
         self._card = ""
         self._last: TurnResult | None = None
@@ -127,7 +134,7 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
         self._episodes_started += 1
         self.episode_id = f"env{self._uid}-ep{self._episodes_started}"
         self.llm_stats = LLMTurnStats()
-        self.simulator = RuleSimulator(persona, self.np_random)
+        self.simulator = Simulator(persona, self.np_random, self.reader)
         opening = to_charset(self.simulator.open())
         self._card = to_charset(persona.public_card_text())
         self.messages = [{"role": "user", "content": opening}]
@@ -139,12 +146,11 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
 
     def step(self, action: str):
         self.check_action(action)
-        if self.backend is None:
-            result = self.simulator.respond(action)
-        else:
-            turn = (self.episode_id, self.simulator, self.messages, action)
-            result = respond_batch([turn], self.backend, self.llm_config, {self.episode_id: self.llm_stats})[self.episode_id]
-        return self.finish_step(action, result)
+        return self.finish_step(action, take_turns([self.turn(action)])[0])
+
+    def turn(self, action: str) -> tuple:
+        """This dialogue's entry for `simulator.rule.take_turns` (the vector env batches these)."""
+        return (self.simulator, action, self.messages, self.episode_id)
 
     def check_action(self, action: object) -> None:
         """Raise if `action` cannot be stepped now (used by the vector env before batching)."""
@@ -163,6 +169,8 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
         """Rewards, episode end and bookkeeping for a turn the simulator has taken."""
         simulator = self.simulator
         state = simulator.state
+        if result.usage:
+            self.llm_stats.add(result.usage)
         terminated = result.events.left or state.score <= 0.0 or state.score >= 100.0
         truncated = not terminated and state.turn >= self.max_turns
         self._done = terminated or truncated
@@ -220,6 +228,8 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
             "target": self.target.name,
             "reward_components": self._last_components,
             "appraisal": self._last.appraisal.to_dict() if self._last else {},
+            # The reader could not read the agent's text (another script, emoji only): read as not understood.
+            "unreadable": bool(self._last and self._last.appraisal.unreadable),
             "hidden_state": simulator.state.affect(),  # analysis only: never feed this to a policy
             **({"llm": self.llm_stats.to_dict()} if self.backend is not None else {}),
         }

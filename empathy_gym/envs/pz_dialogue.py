@@ -38,6 +38,7 @@ from pettingzoo import ParallelEnv
 
 from empathy_gym.agents.features import N_FEATURES, observable_features
 from empathy_gym.agents.strategies import STRATEGY_NAMES, Realiser, Strategy
+from empathy_gym.simulator.rule import take_turns
 from empathy_gym.envs.dialogue import CHARSET, MAX_MESSAGE_CHARS, EmpathyDialogueEnv, to_charset
 from empathy_gym.envs.strategy import default_factbook
 
@@ -113,7 +114,7 @@ class HelperPersonEnv(ParallelEnv):
                 raise TypeError(f"person action must be a str, got {type(words).__name__}")
             result = simulator.respond(message, message=to_charset(words) or "...")
         else:
-            result = simulator.respond(message)
+            result = take_turns([self.dialogue.turn(message)])[0]
         observation, reward, terminated, truncated, info = self.dialogue.finish_step(message, result)
         self._person_said = observation["message"]
         self._helper_said = message

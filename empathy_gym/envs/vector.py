@@ -22,7 +22,7 @@ are routed by episode id, never by batch position.
 
 ### Arguments
 `num_envs`, and as `EmpathyDialogue-v0`: `persona` (shared by all sub-envs, or
-`persona_per_env` for one each), `target`, `max_turns`, `backend`, `llm_config`.
+`persona_per_env` for one each), `target`, `max_turns`, `backend`, `llm_config`, `reader`.
 
 ### Determinism
 `reset(seed=s)` seeds sub-env i with `s + i`; the same seed gives the same episodes
@@ -39,7 +39,9 @@ from gymnasium.vector.utils import batch_space
 
 from empathy_gym.envs.dialogue import EmpathyDialogueEnv
 from empathy_gym.llm.base import Backend
-from empathy_gym.simulator.llm import LLMSimulatorConfig, respond_batch
+from empathy_gym.simulator.llm import LLMSimulatorConfig
+from empathy_gym.simulator.readers import Reader
+from empathy_gym.simulator.rule import take_turns
 
 
 class EmpathyDialogueVectorEnv(VectorEnv):
@@ -54,6 +56,7 @@ class EmpathyDialogueVectorEnv(VectorEnv):
         backend: Backend | None = None,
         llm_config: LLMSimulatorConfig | None = None,
         persona_per_env: Sequence[Any] | None = None,
+        reader: str | Reader | None = None,
     ):
         if num_envs < 1:
             raise ValueError(f"num_envs must be >= 1, got {num_envs}")
@@ -69,9 +72,13 @@ class EmpathyDialogueVectorEnv(VectorEnv):
                 max_turns=max_turns,
                 backend=backend,
                 llm_config=self.llm_config,
+                reader=reader,
             )
             for i in range(num_envs)
         ]
+        # One reader for all dialogues, so that `take_turns` reads the whole batch in one call.
+        for env in self.envs[1:]:
+            env.reader = self.envs[0].reader
         self.single_observation_space = self.envs[0].observation_space
         self.single_action_space = self.envs[0].action_space
         self.observation_space = batch_space(self.single_observation_space, num_envs)
@@ -103,13 +110,9 @@ class EmpathyDialogueVectorEnv(VectorEnv):
                 stepping.append(i)
         episode_ids = [env.episode_id for env in self.envs]
 
-        if self.backend is not None and stepping:
-            turns = [(self.envs[i].episode_id, self.envs[i].simulator, self.envs[i].messages, actions[i]) for i in stepping]
-            stats = {self.envs[i].episode_id: self.envs[i].llm_stats for i in stepping}
-            by_episode = respond_batch(turns, self.backend, self.llm_config, stats)
-            results = {i: by_episode[self.envs[i].episode_id] for i in stepping}
-        else:
-            results = {i: self.envs[i].simulator.respond(actions[i]) for i in stepping}
+        # One batched read for every dialogue still running (one backend call with an LLM person).
+        stepped = take_turns([self.envs[i].turn(actions[i]) for i in stepping]) if stepping else []
+        results = dict(zip(stepping, stepped))
 
         for i in stepping:
             obs, reward, terminated, truncated, info = self.envs[i].finish_step(actions[i], results[i])

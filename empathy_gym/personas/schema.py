@@ -12,31 +12,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from empathy_gym.acts import TRIGGER_ACTS
+
 POSITIVE_EMOTIONS = frozenset(
     "relief joy hope pride gratitude happiness love excitement contentment calm".split()
 )
 Unit = Field(ge=0.0, le=1.0)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 
-# Agent behaviours a persona can be sensitive to (see simulator.appraisal.ACTS).
-TriggerAct = Literal[
-    "question",
-    "reflection",
-    "validation",
-    "reassurance",
-    "minimising",
-    "advice",
-    "information",
-    "self_disclosure",
-    "correction",
-    "endorsement",
-    "ai_disclosure",
-    "manipulation",
-    "off_topic",
-    "criticism",
-    "silence",
-    "crisis_response",
-]
+# Agent behaviours a persona can be sensitive to (the act list is defined once, in empathy_gym.acts).
+TriggerAct = Literal[TRIGGER_ACTS]  # type: ignore[valid-type]
 
 
 class _Strict(BaseModel):

@@ -1,6 +1,10 @@
 """Dynamics: how one appraised message moves the hidden state. Deterministic, code-owned.
 
 The modelling commitments of DESIGN.md live here:
+- being understood comes from being listened to: a reflection that carries the
+  person's own words or concern counts far more than a stock phrase, a guessed feeling
+  that misses costs, stock phrases wear thin with use, and "ok" or text the person
+  cannot read leaves them unheard and disengaging;
 - comfort before understanding lifts `expressed` but lowers `understood`, and the
   distress it pushes out of sight (`masked`) comes back on later turns;
 - exploring questions disclose hidden concerns once trust allows, and an accurate
@@ -24,7 +28,9 @@ from empathy_gym.simulator.state import PersonState, StateSnapshot, clamp01
 
 UNDERSTOOD_ENOUGH = 0.45  # below this, comfort and advice come too soon
 CORRECTION_TRUST = 0.45  # below this, a correction is heard as an attack
-MAX_SCORE_STEP = 10.0  # SAGE: the emotion score moves at most 10 points a turn
+MAX_SCORE_STEP = 10.0
+STOCK_WEAR = 0.7  # each earlier stock (persona-blind) supportive turn keeps this share of the next one's effect
+STOCK_SPECIFICITY = 0.34  # below this a supportive turn is stock: fewer than one of the person's own words  # SAGE: the emotion score moves at most 10 points a turn
 
 
 @dataclass(slots=True)
@@ -58,18 +64,23 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
     state.masked *= 0.4
 
     # --- feeling understood ------------------------------------------------------
-    # Gains shrink as the person approaches feeling fully understood.
-    understood_gain = 0.03 * a.question + 0.05 * a.validation
+    # Being understood comes from being listened to: what carries this person's own words
+    # and concerns counts for far more than a stock phrase, and stock phrases wear thin.
+    specific = a.specificity
+    wear = STOCK_WEAR ** state.stock_uses
+    understood_gain = a.question * (0.02 + 0.02 * specific) + a.validation * (0.02 + 0.03 * specific)
     if a.reflection:
         accurate = a.reflection_accuracy
         concern_hit = 1.0 if a.concerns_reflected else 0.0
-        understood_gain += a.reflection * (0.02 + 0.05 * accurate + 0.12 * concern_hit)
-        understood_gain -= 0.06 * a.reflection * (1.0 if a.wrong_feelings and not accurate else 0.0)
+        understood_gain += a.reflection * (0.01 + 0.03 * accurate + 0.10 * specific + 0.12 * concern_hit)
+        understood_gain -= 0.08 * a.reflection * (1.0 if a.wrong_feelings and not accurate else 0.0)
+    understood_gain *= specific + (1.0 - specific) * wear
     if persona.in_crisis:
         understood_gain += 0.06 * a.crisis_response  # being taken seriously
     understood_gain *= dilution * gain * (1.0 - 0.8 * state.understood)
     understood_loss = 0.12 * a.minimising + 0.10 * a.criticism + 0.05 * a.off_topic + 0.04 * a.silence
     understood_loss += 0.04 * a.repetition + 0.03 * a.parroting + 0.03 * a.length
+    understood_loss += 0.05 * a.non_answer + 0.05 * a.unreadable  # "ok" and words they cannot read: unheard
     if a.self_disclosure > 0.5 and a.words > 60:
         understood_loss += 0.03  # the conversation turns to the agent
     if premature:
@@ -83,6 +94,7 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
     trust = state.trust + 0.6 * max(0.0, understood_delta)
     trust += (0.02 * a.self_disclosure + 0.01 * a.question + 0.01 * a.validation) * dilution
     trust -= 0.08 * a.minimising + 0.08 * a.criticism + 0.15 * a.manipulation + 0.04 * a.repetition
+    trust -= 0.02 * (a.non_answer + a.unreadable)
     if premature:
         trust -= 0.06 * a.advice * resistance
     trust += 0.02 * a.endorsement
@@ -131,6 +143,7 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
     if not premature:
         relief += (0.04 * a.advice + 0.03 * a.reassurance + 0.02 * a.information) * dilution
     harm = 0.05 * a.minimising + 0.05 * a.criticism + 0.03 * a.silence + 0.03 * a.manipulation
+    harm += 0.02 * (a.non_answer + a.unreadable)
     harm += 0.4 * max(0.0, -understood_delta)
     if premature and (a.reassurance or a.minimising or a.endorsement):
         # Comfort now, at a price: it feels lighter this turn, and the weight comes back.
@@ -174,6 +187,7 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
         - 0.15 * a.manipulation
         - 0.10 * a.off_topic
         - 0.08 * a.silence
+        - 0.07 * (a.non_answer + a.unreadable)
         - 0.06 * a.criticism
         - 0.04 * a.minimising
         - 0.04 * a.repetition
@@ -181,6 +195,9 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
         - 0.02  # every conversation tires
     )
     events.left = state.engagement <= 0.0
+    supportive = max(a.question, a.reflection, a.validation, a.reassurance)
+    if supportive >= 0.5 and specific < STOCK_SPECIFICITY:
+        state.stock_uses += 1
     return events
 
 

