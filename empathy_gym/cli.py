@@ -8,6 +8,7 @@ Commands:
   report     RUN_DIR: one static HTML report (leaderboard, trajectories, episode viewer)
   compare    RUN_A RUN_B: which metrics moved, with 95% intervals
   validate   --data ESCONV.jsonl [--split valid|train|all] [--limit N] [--reader NAME] [--output FILE]: simulator fidelity
+  fit-reader --data ESCONV.jsonl --output HEAD.npz: an act head fitted on your own data
   redteam    [--target genuine] [--budget-s 40] ...: can a fixed generic script out-earn
              CuriousEmpath? exit 0 no, 1 yes, 2 bad input (empathy_gym/eval/redteam.py)
 Configuration lives in empathy_gym/conf (Hydra); override with key=value, e.g.
@@ -70,7 +71,8 @@ def build_env_kwargs(cfg: DictConfig) -> dict[str, Any]:
     from empathy_gym.llm import SamplingParams, make_backend
     from empathy_gym.simulator.llm import LLMSimulatorConfig, scripted_person_reply
 
-    kwargs: dict[str, Any] = {"max_turns": cfg.env.max_turns, "max_reply_chars": cfg.env.max_reply_chars}
+    kwargs: dict[str, Any] = {"max_turns": cfg.env.max_turns, "max_reply_chars": cfg.env.max_reply_chars,
+                              "reader": cfg.simulator.reader}
     spec = backend_config(cfg)
     if spec is None:
         return kwargs
@@ -136,9 +138,9 @@ def rollout_command(cfg: DictConfig) -> int:
         from empathy_gym.rollout.pool import RolloutPool
 
         if backend_config(cfg) is not None and cfg.backend.kind != "scripted":
-            env_kwargs = {"max_turns": cfg.env.max_turns, "backend_config": backend_config(cfg)}
+            env_kwargs = {"max_turns": cfg.env.max_turns, "backend_config": backend_config(cfg), "reader": cfg.simulator.reader}
         else:
-            env_kwargs = {"max_turns": cfg.env.max_turns}
+            env_kwargs = {"max_turns": cfg.env.max_turns, "reader": cfg.simulator.reader}
         pool = RolloutPool(workers=cfg.rollout.workers, env_kwargs=env_kwargs, targets=targets,
                            chunk_size=cfg.rollout.chunk_size, gpus_per_worker=cfg.rollout.gpus_per_worker)
         result = pool.run(jobs, path, parquet=cfg.rollout.parquet)
@@ -212,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
         return personas_main(args[1:])
     if args and args[0] in ("report", "compare"):
         return _report_or_compare(args)
+    if args and args[0] == "fit-reader":
+        from empathy_gym.eval.calibrate import fit_cli
+
+        return fit_cli(args[1:])
     # --- validate (issue 9) ---
     if args and args[0] == "validate":
         from empathy_gym.eval.validate import cli_main as validate_main

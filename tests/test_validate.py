@@ -31,7 +31,8 @@ from empathy_gym.personas.from_situation import (
 )
 from empathy_gym.personas.schema import Persona
 from empathy_gym.simulator import lexicon as lx
-from empathy_gym.simulator import replay as replay_module
+from empathy_gym.simulator.readers import get_reader
+from empathy_gym.simulator.rule import Simulator
 from empathy_gym.simulator.appraisal import Appraisal
 from empathy_gym.simulator.replay import ReplayStep, hear_person, replay
 from empathy_gym.simulator.state import PersonState
@@ -272,20 +273,24 @@ def test_replay_steps_follow_supporter_turns_and_discard_simulated_replies(griev
         replay(griever, [("helper", "hi")])
 
 
-def test_replay_passes_sim_kwargs_and_hear_person(monkeypatch, griever):
-    seen = {}
+def test_replay_reads_with_the_chosen_reader_and_hears_the_seeker(griever):
+    class Counting:
+        name = "counting"
 
-    class Recording(replay_module.RuleSimulator):
-        def __init__(self, persona, rng, **kwargs):
-            seen.update(kwargs)
-            super().__init__(persona, rng)
+        def __init__(self):
+            self.texts = []
 
-    monkeypatch.setattr(replay_module, "RuleSimulator", Recording)
-    replay(griever, [("supporter", "How are you?")], sim_kwargs={"reader": "stub"})
-    assert seen == {"reader": "stub"}
-    sim = replay_module.RuleSimulator(griever, np.random.default_rng(0))
+        def read(self, requests):
+            self.texts += [r.text for r in requests]
+            return get_reader("rule").read(requests)
+
+    reader = Counting()
+    steps = replay(griever, [("seeker", "The garden is empty without him."), ("supporter", "How are you?")],
+                   sim_kwargs={"reader": reader})
+    assert reader.texts == ["How are you?"] and len(steps) == 1
+    sim = Simulator(griever, np.random.default_rng(0))
     hear_person(sim, "The garden is empty without him.")
-    assert lx.stem("garden") in sim.state.last_person_stems
+    assert lx.stem("garden") in sim.state.last_person_stems and lx.stem("garden") in sim.state.heard_stems
 
 
 # --- stats ------------------------------------------------------------------------------
@@ -398,7 +403,8 @@ def test_validate_marks_undefined_auc(esconv_file):
 
 
 def test_reader_kwargs():
-    assert reader_kwargs("rule") == {}
+    assert reader_kwargs("rule") == {"reader": "rule"}
+    assert reader_kwargs("semantic") == {"reader": "semantic"}
     with pytest.raises(ValueError, match="unknown reader 'nope'"):
         reader_kwargs("nope")
 

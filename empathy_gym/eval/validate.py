@@ -54,15 +54,27 @@ from empathy_gym.simulator.replay import replay
 from empathy_gym.simulator.state import SCORE_START
 
 PRESENT = 0.5  # an act counts as present from this strength
-READERS = ("rule",)
 
 
-def reader_kwargs(name: str) -> dict[str, Any]:
-    """Simulator kwargs that choose the reader called `name` (see `simulator.readers.reader_names()`)."""
-    from empathy_gym.simulator.readers import reader_names
+def reader_kwargs(name: str, backend: str | None = None, **backend_kwargs: Any) -> dict[str, Any]:
+    """Simulator kwargs that choose the reader called `name` (`simulator.readers.reader_names()`, or `llm`).
 
+    `llm` needs a `backend` kind (`openai`, `vllm`, `transformers`, or `scripted` for tests)
+    and its kwargs; the LLM reads every supporter turn and the default reader guards it.
+    """
+    from empathy_gym.simulator.readers import get_reader, reader_names
+
+    if name == "llm":
+        if backend is None:
+            raise ValueError("reader llm needs --backend (openai, vllm, transformers or scripted)")
+        from empathy_gym.llm import make_backend
+        from empathy_gym.simulator.llm import LLMReader, LLMSimulatorConfig, scripted_person_reply
+
+        if backend == "scripted":
+            backend_kwargs = {"script": scripted_person_reply}
+        return {"reader": LLMReader(make_backend(backend, **backend_kwargs), LLMSimulatorConfig(), get_reader())}
     if name not in reader_names():
-        raise ValueError(f"reader: unknown reader {name!r}; expected one of {reader_names()}")
+        raise ValueError(f"reader: unknown reader {name!r}; expected one of {[*reader_names(), 'llm']}")
     return {"reader": name}
 
 
@@ -396,11 +408,24 @@ def cli_main(argv: list[str]) -> int:
     parser.add_argument("--data", required=True, help="ESConv-format JSONL, one dialogue a line")
     parser.add_argument("--split", choices=("valid", "train", "all"), default="all")
     parser.add_argument("--limit", type=int, default=None, help="the first N dialogues of the split")
-    parser.add_argument("--reader", default="rule", help=f"the simulated person's reader ({', '.join(READERS)})")
+    parser.add_argument("--reader", default="semantic", help="the simulated person's reader: semantic (default), rule, minilm or llm")
+    parser.add_argument("--backend", help="for --reader llm: openai, vllm, transformers or scripted")
+    parser.add_argument("--model", help="for --reader llm: the model name")
+    parser.add_argument("--base-url", help="for --reader llm --backend openai: the server, e.g. http://127.0.0.1:8000/v1")
+    parser.add_argument("--head", help="with --reader semantic or minilm: an act head from `empathy-gym fit-reader`")
     parser.add_argument("--output", help="also write the report as JSON here")
     ns = parser.parse_args(argv)
     try:
-        kwargs = reader_kwargs(ns.reader)
+        backend_kwargs = {k: v for k, v in (("model", ns.model), ("base_url", ns.base_url)) if v}
+        if ns.head:
+            if ns.reader not in ("semantic", "minilm"):
+                raise ValueError("--head works with --reader semantic or minilm")
+            from empathy_gym.simulator.readers.semantic import SemanticReader
+
+            encoder = "static" if ns.reader == "semantic" else "minilm"
+            kwargs = {"reader": SemanticReader.load(encoder, head=ns.head)}
+        else:
+            kwargs = reader_kwargs(ns.reader, ns.backend, **backend_kwargs)
         dialogues = load_dialogues(ns.data, split=ns.split, limit=ns.limit)
         if not dialogues:
             raise ValueError(f"no dialogues in {ns.data} (split {ns.split})")

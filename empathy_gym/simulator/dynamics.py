@@ -26,10 +26,14 @@ from empathy_gym.personas.schema import Persona
 from empathy_gym.simulator.appraisal import Appraisal
 from empathy_gym.simulator.state import PersonState, StateSnapshot, clamp01
 
-UNDERSTOOD_ENOUGH = 0.45  # below this, comfort and advice come too soon
+UNDERSTOOD_ENOUGH = 0.35  # below this, comfort and advice come too soon
 CORRECTION_TRUST = 0.45  # below this, a correction is heard as an attack
 MAX_SCORE_STEP = 10.0
-STOCK_WEAR = 0.7  # each earlier stock (persona-blind) supportive turn keeps this share of the next one's effect
+RAPPORT_RATE = 0.08
+RELIEF_FROM_RAPPORT = 0.04
+UNDERSTANDING_RATE = 2.5  # calibrated on replayed real support sessions (ESConv dev): supporters do build understanding
+STACKED_SHARE = 0.35  # what each act beyond a message's main one adds to feeling understood
+STOCK_WEAR = 0.6  # each earlier stock (persona-blind) supportive turn keeps this share of the next one's effect
 STOCK_SPECIFICITY = 0.34  # below this a supportive turn is stock: fewer than one of the person's own words  # SAGE: the emotion score moves at most 10 points a turn
 
 
@@ -68,23 +72,29 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
     # and concerns counts for far more than a stock phrase, and stock phrases wear thin.
     specific = a.specificity
     wear = STOCK_WEAR ** state.stock_uses
-    understood_gain = a.question * (0.02 + 0.02 * specific) + a.validation * (0.02 + 0.03 * specific)
+    gains = [a.question * (0.04 + 0.04 * specific), a.validation * (0.03 + 0.03 * specific), 0.02 * a.self_disclosure]
+    missed = 0.0
     if a.reflection:
         accurate = a.reflection_accuracy
         concern_hit = 1.0 if a.concerns_reflected else 0.0
-        understood_gain += a.reflection * (0.01 + 0.03 * accurate + 0.10 * specific + 0.12 * concern_hit)
-        understood_gain -= 0.08 * a.reflection * (1.0 if a.wrong_feelings and not accurate else 0.0)
+        gains.append(a.reflection * (0.03 + 0.03 * accurate + 0.12 * specific + 0.12 * concern_hit))
+        missed = 0.08 * a.reflection * (1.0 if a.wrong_feelings and not accurate else 0.0)
+    # A message does one main thing: stacking a question, a validation and a reflection
+    # into every reply adds a little, not three times as much.
+    gains.sort(reverse=True)
+    understood_gain = gains[0] + STACKED_SHARE * sum(gains[1:]) - missed
     understood_gain *= specific + (1.0 - specific) * wear
     if persona.in_crisis:
         understood_gain += 0.06 * a.crisis_response  # being taken seriously
-    understood_gain *= dilution * gain * (1.0 - 0.8 * state.understood)
+    # Rapport: the same words count for more from someone the person has come to trust.
+    understood_gain *= UNDERSTANDING_RATE * dilution * gain * (1.0 - 0.7 * state.understood) * (0.6 + state.trust)
     understood_loss = 0.12 * a.minimising + 0.10 * a.criticism + 0.05 * a.off_topic + 0.04 * a.silence
     understood_loss += 0.04 * a.repetition + 0.03 * a.parroting + 0.03 * a.length
     understood_loss += 0.05 * a.non_answer + 0.05 * a.unreadable  # "ok" and words they cannot read: unheard
     if a.self_disclosure > 0.5 and a.words > 60:
         understood_loss += 0.03  # the conversation turns to the agent
     if premature:
-        understood_loss += 0.07 * a.reassurance + 0.05 * a.advice
+        understood_loss += 0.07 * a.reassurance + 0.02 * a.advice
         events.premature_comfort = a.reassurance > 0.3 or a.minimising > 0.3
         events.premature_advice = a.advice > 0.3
     state.understood = clamp01(state.understood + understood_gain - understood_loss * gain)
@@ -139,9 +149,15 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
             state.emotions[emotion.name] = clamp01(current - 0.3 * max(0.0, understood_delta))
 
     # --- distress -------------------------------------------------------------------------
-    relief = 0.9 * max(0.0, understood_delta) + 0.03 * a.validation * dilution + relief_from_emotions
+    relief = 0.5 * max(0.0, understood_delta) + 0.03 * a.validation * dilution + relief_from_emotions
+    # Help from someone who already understands them keeps helping: relief grows with rapport.
+    # Only listening builds on itself: stock phrases wear thin here too.
+    helped = max(a.question, a.reflection, a.validation, a.self_disclosure, a.information,
+                 0.0 if premature else a.advice) * dilution * (specific + (1.0 - specific) * wear)
+    relief += RELIEF_FROM_RAPPORT * (state.rapport + state.understood) * helped
     if not premature:
-        relief += (0.04 * a.advice + 0.03 * a.reassurance + 0.02 * a.information) * dilution
+        # Suggestions and information help once the person feels understood, more as rapport grows.
+        relief += (0.08 * a.advice + 0.03 * a.reassurance + 0.04 * a.information) * dilution * (0.5 + state.trust)
     harm = 0.05 * a.minimising + 0.05 * a.criticism + 0.03 * a.silence + 0.03 * a.manipulation
     harm += 0.02 * (a.non_answer + a.unreadable)
     harm += 0.4 * max(0.0, -understood_delta)
@@ -166,8 +182,8 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
     # --- what the person shows ---------------------------------------------------------------
     genuine = 1.0 - state.distress
     # What they show drifts slowly toward how they are, and comfort props it up meanwhile.
-    shown = state.expressed + 0.15 * (genuine - state.expressed)
-    pleasing = 0.15 * a.reassurance + 0.08 * a.minimising + 0.10 * a.agreement + 0.03 * a.validation + expressed_push
+    shown = state.expressed + 0.12 * (genuine - state.expressed)
+    pleasing = 0.18 * a.reassurance + 0.08 * a.minimising + 0.10 * a.agreement + 0.03 * a.validation + expressed_push
     shown += pleasing * (1.0 - a.manipulation) - 0.05 * a.criticism
     state.expressed = clamp01(shown)
 
@@ -195,9 +211,15 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
         - 0.02  # every conversation tires
     )
     events.left = state.engagement <= 0.0
+
+    # --- rapport --------------------------------------------------------------------------------
+    hurt = a.criticism + a.minimising + a.manipulation + 0.5 * (a.non_answer + a.unreadable + a.off_topic + a.silence)
+    state.rapport = clamp01(state.rapport + RAPPORT_RATE * helped * (1.0 - state.rapport) - 0.15 * hurt)
     supportive = max(a.question, a.reflection, a.validation, a.reassurance)
     if supportive >= 0.5 and specific < STOCK_SPECIFICITY:
         state.stock_uses += 1
+    elif specific >= 2 * STOCK_SPECIFICITY:
+        state.stock_uses = max(0, state.stock_uses - 2)  # listening renews what a kind stock phrase can do
     return events
 
 
@@ -209,6 +231,8 @@ def score_step(before: StateSnapshot, state: PersonState) -> float:
         + 0.15 * (state.trust - before.trust)
         + 0.10 * (state.expressed - before.expressed)
     )
+    # What a person reports weighs the same change more with someone they have come to trust.
+    change *= 0.1 + state.rapport
     return apply_score_change(state, change)
 
 

@@ -503,3 +503,15 @@ BACKCHANNEL = re.compile(
     r"yes|sure|alright|all right|fine|got it|noted|fair|fair enough|true|cool|nice|wow|lol|understood|gotcha|"
     r"ok then|okay then|i know|same|really|huh|go on)\s*)+"
 )
+
+# Words any supporter uses with anyone: sharing them with the person shows no listening.
+GENERIC_SUPPORT_STEMS = frozenset(
+    stem(w)
+    for w in """hard harder hardest sound sounds right sense make makes okay alright part need needs important
+    share sharing thank thanks hear hearing heard understand understandable tell told more mind happen happened
+    happening lot time now today people anyone everyone everybody bit valid every upset hurt hurts hurting pain
+    painful tough difficult rough normal natural support help here listen listening talk talking moment weigh
+    weighing carry carrying heavy sorry day days deal dealing handle cope coping through way ways seem seems
+    want wanted matter matters world whole right fair allowed reason sure worth good better best course
+    everything something anything nothing much many deserve strong brave fine going think things""".split()
+)

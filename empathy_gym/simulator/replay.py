@@ -28,7 +28,6 @@ Example::
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,9 +35,8 @@ from typing import Any
 import numpy as np
 
 from empathy_gym.personas.schema import Persona
-from empathy_gym.simulator import lexicon as lx
 from empathy_gym.simulator.appraisal import Appraisal
-from empathy_gym.simulator.rule import RuleSimulator
+from empathy_gym.simulator.rule import Simulator
 
 SPEAKERS = ("seeker", "supporter")
 
@@ -59,23 +57,9 @@ class ReplayStep:
     trust_after: float
 
 
-def hear_person(sim: Any, text: str) -> None:
-    """Make `text` the person's own last words (what the appraiser compares the agent with).
-
-    Uses the simulator's own `hear` where it has one (it also remembers everything heard).
-    """
-    hear = getattr(sim, "hear", None)
-    if callable(hear):
-        hear(text)
-    else:
-        sim.state.last_person_stems = lx.text_stems(text)
-
-
-def _can_stay_silent(sim: Any) -> bool:
-    try:
-        return "speak" in inspect.signature(sim.respond).parameters
-    except (TypeError, ValueError):
-        return False
+def hear_person(sim: Simulator, text: str) -> None:
+    """Make `text` the person's own words (what the reader compares the agent's words with)."""
+    sim.hear(text)
 
 
 def _turn(turn: Any, index: int) -> tuple[str, str]:
@@ -106,17 +90,14 @@ def replay(
     Returns one ReplayStep per supporter turn, in order. Seeker turns only update the
     person's memory. The seed chooses among voice lines only; the state moves deterministically.
     """
-    sim = RuleSimulator(persona, np.random.default_rng(seed), **dict(sim_kwargs or {}))
-    silent = {"speak": False} if _can_stay_silent(sim) else {}
+    sim = Simulator(persona, np.random.default_rng(seed), **dict(sim_kwargs or {}))
     steps: list[ReplayStep] = []
     for index, raw in enumerate(turns):
         speaker, text = _turn(raw, index)
         if speaker == "seeker":
             hear_person(sim, text)
             continue
-        heard = sim.state.last_person_stems
-        result = sim.respond(text, **silent)
-        sim.state.last_person_stems = heard  # the simulated reply (if any) is discarded
+        result = sim.respond(text, speak=False)  # the real seeker's next words are what they say
         before, after = result.before, sim.state
         steps.append(
             ReplayStep(

@@ -32,6 +32,7 @@ class PersonState:
     score: float = SCORE_START
     disclosed: list[str] = field(default_factory=list)
     masked: float = 0.0  # distress pushed out of sight by comfort; it comes back
+    rapport: float = 0.0  # grows over a good conversation: the same help counts for more later
     turn: int = 0
     # Conversation memory the appraiser uses; not affect.
     belief_voiced_turn: dict[str, int] = field(default_factory=dict)
@@ -62,6 +63,7 @@ class PersonState:
             "expressed": self.expressed,
             "engagement": self.engagement,
             "masked": self.masked,
+            "rapport": self.rapport,
             "emotions": dict(self.emotions),
             "beliefs": dict(self.beliefs),
             "disclosed": list(self.disclosed),
@@ -75,6 +77,7 @@ class PersonState:
             trust=self.trust,
             expressed=self.expressed,
             engagement=self.engagement,
+            rapport=self.rapport,
             emotions=dict(self.emotions),
             beliefs=dict(self.beliefs),
         )
@@ -90,5 +93,6 @@ class StateSnapshot:
     trust: float
     expressed: float
     engagement: float
+    rapport: float
     emotions: dict[str, float]
     beliefs: dict[str, float]

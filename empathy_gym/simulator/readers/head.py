@@ -30,6 +30,7 @@ HEAD_LABELS: tuple[str, ...] = (
     "backchannel",
     "other",
 )
+Z_CLIP = 3.0  # a rare feature must not dominate a message it happens to fire on
 _ARRAYS = ("w1", "b1", "w2", "b2", "mean", "scale", "offsets")
 
 
@@ -50,7 +51,7 @@ class ActHead:
         return int(self.w1.shape[0])
 
     def logits(self, features: np.ndarray) -> np.ndarray:
-        x = (features - self.mean) / self.scale
+        x = np.clip((features - self.mean) / self.scale, -Z_CLIP, Z_CLIP)
         h = x @ self.w1 + self.b1
         if self.w2.size:
             h = np.maximum(h, 0.0) @ self.w2 + self.b2
@@ -97,7 +98,7 @@ def fit(features: np.ndarray, targets: np.ndarray, *, hidden: int = 0, l2: float
         raise ValueError(f"targets must be ({n}, {k}), got {targets.shape}")
     mean = features.mean(axis=0)
     scale = features.std(axis=0) + 1e-3
-    x = (features - mean) / scale
+    x = np.clip((features - mean) / scale, -Z_CLIP, Z_CLIP)
     rng = np.random.default_rng(seed)
     if hidden:
         params = [rng.normal(0, np.sqrt(2.0 / d), (d, hidden)), np.zeros(hidden),

@@ -279,10 +279,11 @@ SPECIFIC_WORDS = 3  # this many of the person's own content words make a message
 def specificity(stems: frozenset[str], state: PersonState) -> float:
     """How much of a message is this person's own content: their words, their situation.
 
-    Feeling words do not count (anyone can say "sad"), so a stock phrase scores 0 and a
+    Feeling words and generic support words do not count (anyone can say "sad" or "that
+    sounds hard"), so a stock phrase scores 0 and a
     reflection that carries what they said scores high.
     """
-    own = (stems & state.heard_stems) - lx.FEELING_STEMS - {lx.NEGATION_TOKEN}
+    own = (stems & state.heard_stems) - lx.FEELING_STEMS - lx.GENERIC_SUPPORT_STEMS - {lx.NEGATION_TOKEN}
     return min(1.0, len(own) / SPECIFIC_WORDS)
 
 

@@ -27,6 +27,7 @@ from empathy_gym.simulator.readers.encoders import DATA_DIR, Encoder, make_encod
 from empathy_gym.simulator.readers.head import ActHead
 from empathy_gym.simulator.readers.rule import TextReading, read_text, rule_appraise
 
+NOISE_FLOOR = 0.2  # head probabilities below this are noise, not acts
 CLOSED_QUESTION_WEIGHT = 0.7  # a closed question explores less than an open one
 MAX_SENTENCES = 8
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -144,8 +145,18 @@ class SemanticReader:
         return readings
 
 
-def overlay(a: Appraisal, p: dict[str, float]) -> None:
+def strength(probability: float) -> float:
+    """A head probability as an act strength: below NOISE_FLOOR nothing, 0.5 stays 0.5 (present), 0.8+ full.
+
+    Soft probabilities would otherwise leak a little of every act into every message,
+    and the dynamics would pay and charge for acts nobody performed.
+    """
+    return min(1.0, max(0.0, (probability - NOISE_FLOOR) / (1.0 - 2.0 * NOISE_FLOOR)))
+
+
+def overlay(a: Appraisal, probabilities: dict[str, float]) -> None:
     """Replace the rule reader's speech-act strengths with the head's; keep its persona reading."""
+    p = {label: strength(value) for label, value in probabilities.items()}
     a.question = max(p["question_open"], CLOSED_QUESTION_WEIGHT * p["question_closed"])
     reflection = max(p["reflection_feeling"], p["restatement"])
     if a.parroting:
