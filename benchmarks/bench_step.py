@@ -20,7 +20,7 @@ import time
 import gymnasium as gym
 
 import empathy_gym  # noqa: F401
-from empathy_gym.simulator.appraisal import _READINGS
+from empathy_gym.simulator.readers.rule import _READINGS
 from empathy_gym.simulator.lexicon import _TEXT_STEMS
 
 REPLIES = [

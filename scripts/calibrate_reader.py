@@ -37,15 +37,20 @@ def main() -> int:
     reader = SemanticReader.load(args.encoder)
     train, valid = load_dialogues(args.data, split="train"), load_dialogues(args.data, split="valid")
 
-    def f1(dialogues, offsets):
+    cache = {}
+    for name, dialogues in (("train", train), ("valid", valid)):
         texts, truth = supporter_turns(dialogues)
-        return macro_f1(truth, strategies_from_logits(_raw_logits(reader, texts) + offsets, _named(texts)), labels=STRATEGIES)
+        cache[name] = (_raw_logits(reader, texts), _named(texts), truth)
+
+    def f1(name, offsets):
+        logits, named, truth = cache[name]
+        return macro_f1(truth, strategies_from_logits(logits + offsets, named), labels=STRATEGIES)
 
     zero = np.zeros(len(HEAD_LABELS))
-    print(f"before: train {f1(train, zero):.3f}  valid {f1(valid, zero):.3f}")
+    print(f"before: train {f1('train', zero):.3f}  valid {f1('valid', zero):.3f}")
     t0 = time.time()
-    offsets = calibrate_offsets(reader, train)
-    print(f"after:  train {f1(train, offsets):.3f}  valid {f1(valid, offsets):.3f}  ({time.time() - t0:.0f} s)")
+    offsets = calibrate_offsets(reader, train, logits=cache["train"][0])
+    print(f"after:  train {f1('train', offsets):.3f}  valid {f1('valid', offsets):.3f}  ({time.time() - t0:.0f} s)")
     print("offsets:", ", ".join(f"{label} {value:+.2f}" for label, value in zip(HEAD_LABELS, offsets) if value))
     reader.head.offsets = offsets.astype(np.float32)
     path = DATA_DIR / f"head_{args.encoder}.npz"

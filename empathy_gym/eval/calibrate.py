@@ -86,12 +86,17 @@ def _named(texts: Sequence[str]) -> np.ndarray:
     return np.array([bool(read_text(t).named_families) for t in texts])
 
 
-def calibrate_offsets(reader: SemanticReader, dialogues: Sequence[Dialogue], passes: int = 3) -> np.ndarray:
-    """Per-label logit offsets maximising strategy macro-F1 on `dialogues` (coordinate ascent)."""
+def calibrate_offsets(reader: SemanticReader, dialogues: Sequence[Dialogue], passes: int = 3,
+                      logits: np.ndarray | None = None) -> np.ndarray:
+    """Per-label logit offsets maximising strategy macro-F1 on `dialogues` (coordinate ascent).
+
+    `logits`: the head's raw logits for the dialogues' supporter turns, if already computed.
+    """
     texts, truth = supporter_turns(dialogues)
     if not texts:
         raise ValueError("calibrate: no supporter turns with a strategy label in the data")
-    logits, named = _raw_logits(reader, texts), _named(texts)
+    logits = _raw_logits(reader, texts) if logits is None else logits
+    named = _named(texts)
     offsets = np.zeros(len(HEAD_LABELS))
 
     def score(o: np.ndarray) -> float:

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -28,7 +30,40 @@ class Encoder(Protocol):
         ...
 
 
+_BERT_SPLIT = re.compile(r"[^\W_]+|[^\w\s]|_", re.UNICODE)
+
+
+_ASCII_SPLIT = re.compile(r"[a-z0-9]+|[^a-z0-9\s]")
+
+
+def _bert_words(text: str) -> list[str]:
+    """BERT's basic (uncased) pre-tokenisation: lowercase, strip accents, split off punctuation."""
+    text = text.lower()
+    if text.isascii():
+        return _ASCII_SPLIT.findall(text)
+    text = unicodedata.normalize("NFD", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    words = []
+    for word in _BERT_SPLIT.findall(text):
+        if len(word) > 1 and any(_is_cjk(ch) for ch in word):
+            words.extend(word)  # BERT splits CJK ideographs one by one
+        else:
+            words.append(word)
+    return words
+
+
+def _is_cjk(ch: str) -> bool:
+    code = ord(ch)
+    return 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x2FA1F
+
+
 class StaticEncoder:
+    """Mean of the message's WordPiece token vectors, normalised (model2vec's pooling).
+
+    Word pieces are looked up once per distinct word and kept (a bounded cache), so a
+    message costs a regex split and a few vector additions: no tokenizer call per message.
+    """
+
     name = "static"
 
     def __init__(self, directory: str | Path = STATIC_DIR):
@@ -46,22 +81,26 @@ class StaticEncoder:
         self.dim = int(self.table.shape[1])
         unk = self.tokenizer.token_to_id("[UNK]")
         self.unk_id = -1 if unk is None else unk
-        self._cache: dict[str, np.ndarray] = {}
+        self._words: dict[str, list[int]] = {}  # word -> its word-piece ids (unknown pieces dropped)
+
+    def _ids(self, word: str) -> list[int]:
+        known = self._words.get(word)
+        if known is None:
+            known = [i for i in self.tokenizer.encode(word, add_special_tokens=False).ids if i != self.unk_id]
+            if len(self._words) > 200_000:
+                self._words.clear()
+            self._words[word] = known
+        return known
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        todo = [i for i, t in enumerate(texts) if t not in self._cache]
-        if todo:
-            encodings = self.tokenizer.encode_batch([texts[i] for i in todo], add_special_tokens=False)
-            if len(self._cache) > 50_000:
-                self._cache.clear()
-            for i, encoding in zip(todo, encodings):
-                ids = [t for t in encoding.ids if t != self.unk_id]
-                vector = self.table[ids].mean(axis=0) if ids else np.zeros(self.dim, dtype=np.float32)
-                norm = float(np.linalg.norm(vector))
-                self._cache[texts[i]] = vector / norm if norm > 0 else vector
-        for i, text in enumerate(texts):
-            out[i] = self._cache[text]
+        for row, text in enumerate(texts):
+            ids = [i for word in _bert_words(text) for i in self._ids(word)]
+            if ids:
+                vector = self.table[ids].sum(axis=0)
+                norm = float(np.sqrt(vector @ vector))
+                if norm > 0:
+                    out[row] = vector / norm
         return out
 
 

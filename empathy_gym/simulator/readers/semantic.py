@@ -112,6 +112,7 @@ class SemanticReader:
         self.head = head
         self.name = "semantic" if encoder.name == "static" else encoder.name
         self._cache: dict[str, dict[str, float]] = {}
+        self._strengths: dict[str, dict[str, float]] = {}
 
     @classmethod
     def load(cls, encoder: str = "static", head: str | Path | None = None) -> "SemanticReader":
@@ -127,20 +128,29 @@ class SemanticReader:
             np.maximum.at(best, np.asarray(owner), probs)
             if len(self._cache) > 20_000:
                 self._cache.clear()
+                self._strengths.clear()
             for text, row in zip(todo, best):
                 self._cache[text] = dict(zip(self.head.labels, row.tolist()))
         empty = dict.fromkeys(self.head.labels, 0.0)
         return [self._cache.get(t, empty) for t in texts]
 
+    def _act_strengths(self, text: str) -> dict[str, float]:
+        known = self._strengths.get(text)
+        if known is None:
+            probabilities = self._cache.get(text) or dict.fromkeys(self.head.labels, 0.0)
+            known = self._strengths[text] = {label: strength(p) for label, p in probabilities.items()}
+        return known
+
     def read(self, requests) -> list:
         from empathy_gym.simulator.readers import Reading
 
-        probabilities = self.act_probabilities([r.text for r in requests])
+        texts = [r.text for r in requests]
+        self.act_probabilities(texts)
         readings = []
-        for request, p in zip(requests, probabilities):
+        for request in requests:
             appraisal = rule_appraise(request.text, request.persona, request.state)
             if not (appraisal.silence or appraisal.unreadable):
-                overlay(appraisal, p)
+                overlay(appraisal, self._act_strengths(request.text))
             readings.append(Reading(appraisal))
         return readings
 
@@ -154,9 +164,8 @@ def strength(probability: float) -> float:
     return min(1.0, max(0.0, (probability - NOISE_FLOOR) / (1.0 - 2.0 * NOISE_FLOOR)))
 
 
-def overlay(a: Appraisal, probabilities: dict[str, float]) -> None:
-    """Replace the rule reader's speech-act strengths with the head's; keep its persona reading."""
-    p = {label: strength(value) for label, value in probabilities.items()}
+def overlay(a: Appraisal, p: dict[str, float]) -> None:
+    """Replace the rule reader's speech-act strengths with the head's (`p`: act strengths); keep its persona reading."""
     a.question = max(p["question_open"], CLOSED_QUESTION_WEIGHT * p["question_closed"])
     reflection = max(p["reflection_feeling"], p["restatement"])
     if a.parroting:
