@@ -60,6 +60,11 @@ def trust_delta(c: RewardContext) -> float:
     return c.after.trust - c.before.trust
 
 
+def walked_away(c: RewardContext) -> float:
+    """-1 on the turn the person leaves because they stopped engaging: an end, not an escape from cost."""
+    return -1.0 if c.events.left else 0.0
+
+
 def fitting_emotion_respect(c: RewardContext) -> float:
     """Acknowledging a fitting negative emotion (+), pushing it down (-). Dissolving it earns nothing.
 
@@ -154,6 +159,7 @@ COMPONENTS: dict[str, Component] = {
     "distress_relief": distress_relief,
     "understood_delta": understood_delta,
     "trust_delta": trust_delta,
+    "walked_away": walked_away,
     "fitting_emotion_respect": fitting_emotion_respect,
     "belief_correction": belief_correction,
     "false_belief_endorsement": false_belief_endorsement,

@@ -13,6 +13,7 @@ _ATTUNED = {
     "understood_delta": 1.0,
     "distress_relief": 1.0,
     "trust_delta": 0.5,
+    "walked_away": 1.0,
     "fitting_emotion_respect": 1.0,
 }
 _TRUTHFUL = {"belief_correction": 1.0, "false_belief_endorsement": 1.0}

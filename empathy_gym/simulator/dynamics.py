@@ -90,7 +90,7 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
     understood_gain *= UNDERSTANDING_RATE * dilution * gain * (1.0 - 0.7 * state.understood) * (0.6 + state.trust)
     understood_loss = 0.12 * a.minimising + 0.10 * a.criticism + 0.05 * a.off_topic + 0.04 * a.silence
     understood_loss += 0.04 * a.repetition + 0.03 * a.parroting + 0.03 * a.length
-    understood_loss += 0.05 * a.non_answer + 0.05 * a.unreadable  # "ok" and words they cannot read: unheard
+    understood_loss += 0.08 * (a.non_answer + a.unreadable)  # "ok" and words they cannot read: unheard
     if a.self_disclosure > 0.5 and a.words > 60:
         understood_loss += 0.03  # the conversation turns to the agent
     if premature:
@@ -104,7 +104,7 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
     trust = state.trust + 0.6 * max(0.0, understood_delta)
     trust += (0.02 * a.self_disclosure + 0.01 * a.question + 0.01 * a.validation) * dilution
     trust -= 0.08 * a.minimising + 0.08 * a.criticism + 0.15 * a.manipulation + 0.04 * a.repetition
-    trust -= 0.02 * (a.non_answer + a.unreadable)
+    trust -= 0.04 * (a.non_answer + a.unreadable)
     if premature:
         trust -= 0.06 * a.advice * resistance
     trust += 0.02 * a.endorsement
@@ -159,7 +159,7 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
         # Suggestions and information help once the person feels understood, more as rapport grows.
         relief += (0.08 * a.advice + 0.03 * a.reassurance + 0.04 * a.information) * dilution * (0.5 + state.trust)
     harm = 0.05 * a.minimising + 0.05 * a.criticism + 0.03 * a.silence + 0.03 * a.manipulation
-    harm += 0.02 * (a.non_answer + a.unreadable)
+    harm += 0.05 * (a.non_answer + a.unreadable)
     harm += 0.4 * max(0.0, -understood_delta)
     if premature and (a.reassurance or a.minimising or a.endorsement):
         # Comfort now, at a price: it feels lighter this turn, and the weight comes back.
