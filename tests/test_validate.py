@@ -430,3 +430,38 @@ def test_cli_validate_errors_return_2(tmp_path, capsys):
     assert f"{bad}:2: expected a JSON object" in capsys.readouterr().err
     assert main(["validate", "--data", str(bad), "--reader", "nope"]) == 2
     assert "unknown reader" in capsys.readouterr().err
+
+
+# --- every reader, and the fit path -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["rule", "semantic", "llm"])
+def test_validate_runs_every_reader(esconv_file, name):
+    kwargs = reader_kwargs(name, "scripted") if name == "llm" else reader_kwargs(name)
+    report = validate(load_dialogues(esconv_file), sim_kwargs=kwargs, reader_name=name)
+    assert report.reader == name and report.supporter_turns == 21
+    for measure in ("strategy_macro_f1", "rating_spearman", "relief_spearman"):
+        assert math.isfinite(report.measures[measure].value), measure
+    if name == "llm":
+        reader = kwargs["reader"]
+        assert reader.name == "llm" and reader.backend.meter.calls >= 21  # the LLM read every supporter turn
+
+
+def test_reader_kwargs_llm_needs_a_backend():
+    with pytest.raises(ValueError, match="--backend"):
+        reader_kwargs("llm")
+
+
+def test_cli_fit_reader_writes_a_head_that_validate_uses(esconv_file, tmp_path, capsys):
+    head = tmp_path / "my_head.npz"
+    assert main(["fit-reader", "--data", str(esconv_file), "--output", str(head), "--fit-split", "train",
+                 "--measure-split", "valid"]) == 0
+    printed = capsys.readouterr().out
+    assert head.is_file() and "fitted" in printed and "strategy macro-F1 on 'valid'" in printed
+    out = tmp_path / "fitted.json"
+    assert main(["validate", "--data", str(esconv_file), "--reader", "semantic", "--head", str(head),
+                 "--output", str(out)]) == 0
+    assert json.loads(out.read_text())["dialogues"] == 6
+    assert main(["validate", "--data", str(esconv_file), "--reader", "rule", "--head", str(head)]) == 2
+    assert main(["fit-reader", "--data", str(esconv_file), "--output", str(head), "--fit-split", "nope"]) == 2
+    assert "split: expected 'train', 'valid' or 'all', got 'nope'" in capsys.readouterr().err
