@@ -130,7 +130,15 @@ def test_fitting_emotion_stands_while_distress_falls(maria):
     env = EmpathyDialogueEnv(persona=maria)
     _, info = env.reset(seed=0)
     grief0, distress0 = info["hidden_state"]["emotions"]["grief"], info["hidden_state"]["distress"]
-    for text in ["It sounds like you're heartbroken. What was she like?", "That makes so much sense. What else is on your mind?"] * 3:
+    replies = [
+        "It sounds like you're heartbroken. What was she like?",
+        "That makes so much sense, a month is no time at all. What else is on your mind?",
+        "You thought it would be getting easier by now, and it isn't. What has been the hardest part?",
+        "Of course you're grieving her still. What do you miss most about your mom?",
+        "It sounds like you were the one holding everyone together. Who checks on you?",
+        "That's a lot to carry on your own. How are the evenings?",
+    ]
+    for text in replies:  # distinct replies: repeating yourself is not listening
         _, _, _, _, info = env.step(text)
     assert info["hidden_state"]["emotions"]["grief"] == pytest.approx(grief0)
     assert info["hidden_state"]["distress"] < distress0 - 0.1

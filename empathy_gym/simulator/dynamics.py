@@ -32,6 +32,7 @@ MAX_SCORE_STEP = 10.0
 RAPPORT_RATE = 0.08
 RELIEF_FROM_RAPPORT = 0.04
 UNDERSTANDING_RATE = 2.5  # calibrated on replayed real support sessions (ESConv dev): supporters do build understanding
+ELABORATE_WORDS = 20  # replies shorter than this count for less (real seekers rate longer replies higher)
 STACKED_SHARE = 0.35  # what each act beyond a message's main one adds to feeling understood
 STOCK_WEAR = 0.6  # each earlier stock (persona-blind) supportive turn keeps this share of the next one's effect
 STOCK_SPECIFICITY = 0.34  # below this a supportive turn is stock: fewer than one of the person's own words  # SAGE: the emotion score moves at most 10 points a turn
@@ -82,7 +83,9 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
     # A message does one main thing: stacking a question, a validation and a reflection
     # into every reply adds a little, not three times as much.
     gains.sort(reverse=True)
-    understood_gain = gains[0] + STACKED_SHARE * sum(gains[1:]) - missed
+    # A substantive reply shows engagement; a few words do less (walls of text are diluted above).
+    elaboration = 0.4 + 0.6 * min(1.0, a.words / ELABORATE_WORDS)
+    understood_gain = (gains[0] + STACKED_SHARE * sum(gains[1:])) * elaboration - missed
     understood_gain *= specific + (1.0 - specific) * wear
     if persona.in_crisis:
         understood_gain += 0.06 * a.crisis_response  # being taken seriously
@@ -102,7 +105,7 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
 
     # --- trust ---------------------------------------------------------------------
     trust = state.trust + 0.6 * max(0.0, understood_delta)
-    trust += (0.02 * a.self_disclosure + 0.01 * a.question + 0.01 * a.validation) * dilution
+    trust += (0.02 * a.self_disclosure + 0.02 * a.question + 0.01 * a.validation) * dilution
     trust -= 0.08 * a.minimising + 0.08 * a.criticism + 0.15 * a.manipulation + 0.04 * a.repetition
     trust -= 0.04 * (a.non_answer + a.unreadable)
     if premature:
@@ -153,7 +156,7 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
     # Help from someone who already understands them keeps helping: relief grows with rapport.
     # Only listening builds on itself: stock phrases wear thin here too.
     helped = max(a.question, a.reflection, a.validation, a.self_disclosure, a.information,
-                 0.0 if premature else a.advice) * dilution * (specific + (1.0 - specific) * wear)
+                 0.0 if premature else a.advice) * dilution * (specific + (1.0 - specific) * wear) * elaboration
     relief += RELIEF_FROM_RAPPORT * (state.rapport + state.understood) * helped
     if not premature:
         # Suggestions and information help once the person feels understood, more as rapport grows.

