@@ -8,8 +8,8 @@ Run: python benchmarks/bench_reader.py [--messages N] [--steps N] [--readers rul
    each reader, for repeated replies (a templated agent: six replies cycled) and unique
    replies (every reply a new text, as an LLM writes). Goals for the default reader:
    <= 10x CartPole repeated, <= 30x unique.
-Unique texts are pairs of the held-out phrasings in data/phrases-heldout/ with a counter
-word, so no two are equal.
+Unique texts are held-out phrasings (data/phrases-heldout/, 12 words on average) with a
+counter appended, so no two are equal; `--pair` joins two phrasings (~24 words).
 """
 
 from __future__ import annotations
@@ -39,12 +39,18 @@ REPLIES = [
 WORDS = "today tonight lately again still really honestly anyway though maybe".split()
 
 
-def unique_texts():
-    phrases = [json.loads(line)["text"] for f in sorted(glob.glob(str(ROOT / "data/phrases-heldout/*.jsonl")))
-               for line in open(f) if line.strip()]
+def heldout_phrases() -> list[str]:
+    return [json.loads(line)["text"] for f in sorted(glob.glob(str(ROOT / "data/phrases-heldout/*.jsonl")))
+            for line in open(f) if line.strip()]
+
+
+def unique_texts(pair: bool = False):
+    """Never-repeating replies: a held-out phrasing (or two, `pair`) and a counter."""
+    phrases = heldout_phrases()
     for i in itertools.count():
-        a, b = phrases[i % len(phrases)], phrases[(i * 7 + 3) % len(phrases)]
-        yield f"{a} {b} {WORDS[i % len(WORDS)]} {i}"
+        a = phrases[i % len(phrases)]
+        text = f"{a} {phrases[(i * 7 + 3) % len(phrases)]}" if pair else a
+        yield f"{text} {WORDS[i % len(WORDS)]} {i}"
 
 
 def messages_per_second(reader, texts, batch: int) -> float:
@@ -71,8 +77,11 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--readers", default="rule,semantic,minilm")
+    parser.add_argument("--pair", action="store_true", help="two phrasings per unique reply (~35 words)")
     args = parser.parse_args()
-    source = unique_texts()
+    source = unique_texts(args.pair)
+    sample = list(itertools.islice(unique_texts(args.pair), 1000))
+    print(f"unique replies: {sum(len(t.split()) for t in sample) / len(sample):.0f} words on average")
     readers = {}
     for name in args.readers.split(","):
         try:

@@ -1,4 +1,4 @@
-"""Step cost of EmpathyDialogue-v0 (rule simulator) next to CartPole-v1, measured in one process.
+"""Step cost of EmpathyDialogue-v0 (default reader) next to CartPole-v1, measured in one process.
 
 Run: python benchmarks/bench_step.py [--steps N] [--envs N]
 Prints steps/s for each env (best of 3 interleaved rounds) and the ratio, then the RSS of
@@ -50,6 +50,9 @@ class Uncached(gym.Wrapper):
     def step(self, action):
         _READINGS.clear()
         _TEXT_STEMS.clear()
+        reader = self.env.unwrapped.reader
+        for cache in ("_cache", "_strengths"):  # the semantic reader's per-text caches
+            getattr(reader, cache, {}).clear()
         return self.env.step(action)
 
 
