@@ -4,14 +4,16 @@
 `EmpathyDialogueStrategy-v0` (discrete strategies in, observable features out).
 """
 
+from empathy_gym.acts import ACTS
 from empathy_gym.envs import EmpathyDialogueEnv, EmpathyDialogueStrategyEnv, register_envs
+from empathy_gym.personas.from_situation import persona_from_situation
 from empathy_gym.personas.loader import PersonaError, load_library, load_persona, load_persona_file
-from empathy_gym.personas.from_situation import persona_from_situation  # issue 9
 from empathy_gym.personas.schema import Persona
 from empathy_gym.rewards import COMPONENTS, PRESETS, RewardTarget, make_target
-from empathy_gym.simulator.appraisal import ACTS, Appraisal, appraise
+from empathy_gym.simulator.appraisal import Appraisal, appraise
+from empathy_gym.simulator.readers import Reader, ReadRequest, get_reader
+from empathy_gym.simulator.replay import replay
 from empathy_gym.simulator.state import PersonState
-from empathy_gym.simulator.replay import replay  # issue 9
 
 register_envs()
 
@@ -26,12 +28,15 @@ __all__ = [
     "Persona",
     "PersonState",
     "PersonaError",
+    "ReadRequest",
+    "Reader",
     "RewardTarget",
     "appraise",
+    "get_reader",
     "load_library",
     "load_persona",
     "load_persona_file",
     "make_target",
-    "persona_from_situation",  # issue 9
-    "replay",  # issue 9
+    "persona_from_situation",
+    "replay",
 ]

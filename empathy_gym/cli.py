@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         from empathy_gym.eval.calibrate import fit_cli
 
         return fit_cli(args[1:])
-    # --- validate (issue 9) ---
+    # --- validate ---
     if args and args[0] == "validate":
         from empathy_gym.eval.validate import cli_main as validate_main
 

@@ -35,16 +35,7 @@ STRATEGIES = (
     "Information",
     "Others",
 )
-Strategy = Literal[
-    "Question",
-    "Restatement or Paraphrasing",
-    "Reflection of feelings",
-    "Self-disclosure",
-    "Affirmation and Reassurance",
-    "Providing Suggestions",
-    "Information",
-    "Others",
-]
+Strategy = Literal[STRATEGIES]  # type: ignore[valid-type]
 SPLITS = ("train", "valid")
 OneToFive = Field(default=None, ge=1, le=5)
 
