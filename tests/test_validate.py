@@ -34,7 +34,7 @@ from empathy_gym.simulator import lexicon as lx
 from empathy_gym.simulator.readers import get_reader
 from empathy_gym.simulator.rule import Simulator
 from empathy_gym.simulator.appraisal import Appraisal
-from empathy_gym.simulator.replay import ReplayStep, hear_person, replay
+from empathy_gym.simulator.replay import ReplayStep, hear_person, replay, replay_many
 from empathy_gym.simulator.state import PersonState
 
 
@@ -444,7 +444,10 @@ def test_validate_runs_every_reader(esconv_file, name):
         assert math.isfinite(report.measures[measure].value), measure
     if name == "llm":
         reader = kwargs["reader"]
-        assert reader.name == "llm" and reader.backend.meter.calls >= 21  # the LLM read every supporter turn
+        meter = reader.backend.meter
+        longest = max(sum(t.speaker == "supporter" for t in d.turns) for d in load_dialogues(esconv_file))
+        assert reader.name == "llm" and meter.requests >= 21  # the LLM read every supporter turn
+        assert meter.calls == longest  # in lockstep: one batched call per round, not one per turn
 
 
 def test_reader_kwargs_llm_needs_a_backend():
@@ -465,3 +468,15 @@ def test_cli_fit_reader_writes_a_head_that_validate_uses(esconv_file, tmp_path, 
     assert main(["validate", "--data", str(esconv_file), "--reader", "rule", "--head", str(head)]) == 2
     assert main(["fit-reader", "--data", str(esconv_file), "--output", str(head), "--fit-split", "nope"]) == 2
     assert "split: expected 'train', 'valid' or 'all', got 'nope'" in capsys.readouterr().err
+
+
+def test_replay_many_equals_replaying_each_alone(griever):
+    conversations = [
+        (griever, [("seeker", "He died in March."), ("supporter", "I'm so sorry. What was he like?"),
+                   ("seeker", "Kind. Stubborn."), ("supporter", "Kind and stubborn, and you miss both.")]),
+        (griever, [("supporter", "Hello, how are you today?")]),
+        (griever, [("seeker", "I can't sleep."), ("supporter", "ok"), ("supporter", "Nights sound hard.")]),
+    ]
+    together = replay_many(conversations)
+    assert together == [replay(p, turns) for p, turns in conversations]
+    assert [len(steps) for steps in together] == [2, 1, 2]

@@ -50,7 +50,7 @@ from empathy_gym.eval.esconv import STRATEGIES, Dialogue, load_dialogues, parse_
 from empathy_gym.eval.stats import auc, confusion_matrix, f1_scores, macro_f1, spearman
 from empathy_gym.personas.from_situation import persona_from_situation
 from empathy_gym.simulator.appraisal import Appraisal
-from empathy_gym.simulator.replay import replay
+from empathy_gym.simulator.replay import replay_many
 from empathy_gym.simulator.state import SCORE_START
 
 PRESENT = 0.5  # an act counts as present from this strength
@@ -189,17 +189,19 @@ class _Session:
     final: int | None
 
 
-def _replay_dialogue(dialogue: Dialogue, sim_kwargs: Mapping[str, Any], index: int, truth: list[str], pred: list[str],
-                     texts: list[str], windows: list[_Window]) -> _Session:
+def _persona(dialogue: Dialogue):
     situation = dialogue.situation.strip() or dialogue.problem_type.strip() or "no situation given"
-    persona = persona_from_situation(
+    return persona_from_situation(
         situation,
         emotion_type=dialogue.emotion_type,
         problem_type=dialogue.problem_type,
         persona_id=_slug(dialogue.id),
         intensity=dialogue.initial_intensity,
     )
-    steps = replay(persona, dialogue.turns, seed=0, sim_kwargs=sim_kwargs)
+
+
+def _score_dialogue(dialogue: Dialogue, persona, steps, index: int, truth: list[str], pred: list[str],
+                    texts: list[str], windows: list[_Window]) -> _Session:
     by_index = {s.index: s for s in steps}
     window: list[int] = []
     supporter_so_far = 0
@@ -268,7 +270,11 @@ def validate(
     pred: list[str] = []
     texts: list[str] = []
     windows: list[_Window] = []
-    sessions = [_replay_dialogue(d, kwargs, i, truth, pred, texts, windows) for i, d in enumerate(items)]
+    personas = [_persona(d) for d in items]
+    # All dialogues in lockstep: one batched read per round (an LLM reader gets one call per round).
+    replays = replay_many(list(zip(personas, [d.turns for d in items])), seed=0, sim_kwargs=kwargs)
+    sessions = [_score_dialogue(d, p, steps, i, truth, pred, texts, windows)
+                for i, (d, p, steps) in enumerate(zip(items, personas, replays))]
     labels = list(STRATEGIES)
     measures: dict[str, Measure] = {}
 

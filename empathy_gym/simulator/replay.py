@@ -28,7 +28,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +36,7 @@ import numpy as np
 
 from empathy_gym.personas.schema import Persona
 from empathy_gym.simulator.appraisal import Appraisal
-from empathy_gym.simulator.rule import Simulator
+from empathy_gym.simulator.rule import Simulator, take_turns
 
 SPEAKERS = ("seeker", "supporter")
 
@@ -90,27 +90,55 @@ def replay(
     Returns one ReplayStep per supporter turn, in order. Seeker turns only update the
     person's memory. The seed chooses among voice lines only; the state moves deterministically.
     """
-    sim = Simulator(persona, np.random.default_rng(seed), **dict(sim_kwargs or {}))
-    steps: list[ReplayStep] = []
-    for index, raw in enumerate(turns):
-        speaker, text = _turn(raw, index)
-        if speaker == "seeker":
-            hear_person(sim, text)
-            continue
-        result = sim.respond(text, speak=False)  # the real seeker's next words are what they say
-        before, after = result.before, sim.state
-        steps.append(
-            ReplayStep(
-                index=index,
-                text=text,
-                appraisal=result.appraisal,
-                score_before=before.score,
-                score_after=after.score,
-                score_change=result.score_change,
-                distress_before=before.distress,
-                distress_after=after.distress,
-                understood_after=after.understood,
-                trust_after=after.trust,
+    return replay_many([(persona, turns)], seed=seed, sim_kwargs=sim_kwargs)[0]
+
+
+def replay_many(
+    conversations: Sequence[tuple[Persona, Iterable[Any]]],
+    *,
+    seed: int = 0,
+    sim_kwargs: Mapping[str, Any] | None = None,
+) -> list[list[ReplayStep]]:
+    """`replay` for many conversations at once, in lockstep: the k-th supporter turns of all
+    conversations are read in one batched call (`take_turns`), so an LLM reader sees one
+    request per conversation per round instead of one round trip per turn. The people are
+    independent; results are the same as replaying each conversation alone.
+    """
+    plays = []
+    for number, (persona, turns) in enumerate(conversations):
+        sim = Simulator(persona, np.random.default_rng(seed), **dict(sim_kwargs or {}))
+        parsed = [_turn(raw, index) for index, raw in enumerate(turns)]
+        plays.append((sim, parsed, f"conversation-{number}"))
+    steps: list[list[ReplayStep]] = [[] for _ in plays]
+    cursors = [0] * len(plays)
+    while True:
+        batch, owners = [], []
+        for c, (sim, parsed, tag) in enumerate(plays):
+            while cursors[c] < len(parsed) and parsed[cursors[c]][0] == "seeker":
+                hear_person(sim, parsed[cursors[c]][1])
+                cursors[c] += 1
+            if cursors[c] < len(parsed):
+                batch.append((sim, parsed[cursors[c]][1], (), tag))
+                owners.append(c)
+        if not batch:
+            return steps
+        # The real seeker's next words are what the person says: no simulated reply.
+        for c, result in zip(owners, take_turns(batch, speak=False)):
+            sim, parsed, _tag = plays[c]
+            index = cursors[c]
+            before, after = result.before, sim.state
+            steps[c].append(
+                ReplayStep(
+                    index=index,
+                    text=parsed[index][1],
+                    appraisal=result.appraisal,
+                    score_before=before.score,
+                    score_after=after.score,
+                    score_change=result.score_change,
+                    distress_before=before.distress,
+                    distress_after=after.distress,
+                    understood_after=after.understood,
+                    trust_after=after.trust,
+                )
             )
-        )
-    return steps
+            cursors[c] += 1

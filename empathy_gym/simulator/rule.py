@@ -106,10 +106,11 @@ class Simulator:
 RuleSimulator = Simulator  # the name before readers were pluggable
 
 
-def take_turns(turns: Sequence[tuple[Simulator, str, Sequence[dict[str, str]], str]]) -> list[TurnResult]:
+def take_turns(turns: Sequence[tuple[Simulator, str, Sequence[dict[str, str]], str]], speak: bool = True) -> list[TurnResult]:
     """Step many people at once: (simulator, agent text, chat history, episode tag) each.
 
     One `read` call per distinct reader for the whole batch; results in input order.
+    `speak=False` moves the states and writes no replies (replays of recorded conversations).
     """
     groups: dict[int, list[int]] = {}
     for i, (sim, _text, _history, _tag) in enumerate(turns):
@@ -126,7 +127,7 @@ def take_turns(turns: Sequence[tuple[Simulator, str, Sequence[dict[str, str]], s
     out = []
     for (sim, text, _history, _tag), reading in zip(turns, readings):
         assert reading is not None
-        result = sim.respond(text, reading.appraisal, reading.reply, reading.score_change)
+        result = sim.respond(text, reading.appraisal, reading.reply, reading.score_change, speak=speak)
         result.usage = reading.usage or None
         out.append(result)
     return out
