@@ -118,3 +118,14 @@ def test_train_command_runs_ppo_and_saves_a_checkpoint(tmp_path, capsys):
     summary = json.loads((tmp_path / "train_summary.json").read_text())
     assert summary["iterations"] == 1 and summary["history"][0]["total_loss"] == summary["history"][0]["total_loss"]
     assert (tmp_path / "checkpoint").exists() and (tmp_path / "config.yaml").exists()
+
+
+def test_cli_chooses_the_reader(tmp_path, capsys):
+    args = ["seeds=1", "personas=tom_dog_died", "agents=[CuriousEmpath]", "target=genuine", "progress=false"]
+    assert main([*args, "simulator.reader=rule", f"output_dir={tmp_path / 'rule'}"]) == 0
+    assert "reader: rule" in (tmp_path / "rule" / "config.yaml").read_text()
+    assert main([*args, f"output_dir={tmp_path / 'default'}"]) == 0
+    assert "reader: semantic" in (tmp_path / "default" / "config.yaml").read_text()
+    capsys.readouterr()
+    assert main([*args, "simulator.reader=nope", f"output_dir={tmp_path / 'bad'}"]) == 2
+    assert "unknown reader 'nope'" in capsys.readouterr().err

@@ -30,7 +30,7 @@ class Appraisal:
     reflection_accuracy: float = 0.0  # how well the reflection matches what they actually feel
     specificity: float = 0.0  # how much of the message carries this person's own words and concerns
     emotions_named: list[str] = field(default_factory=list)  # persona emotions the agent named
-    feelings_named: list[str] = field(default_factory=list)  # every feeling family named, the person's or not
+    feelings_named: list[str] = field(default_factory=list)  # every feeling family named ("feeling": one the lexicon lacks)
     wrong_feelings: list[str] = field(default_factory=list)  # feeling families the person does not have
     concerns_reflected: list[str] = field(default_factory=list)
     concerns_invited: list[str] = field(default_factory=list)  # concerns whose cues a question touches
