@@ -297,3 +297,22 @@ def test_stock_phrases_wear_thin(maria):
     renewed, _ = gain_of_last(["That sounds so hard.", "I hear you, that's tough.",
                                "A month since your mum died, and it still hits you every day.", "That must be painful."])
     assert renewed > worn
+
+
+def test_every_env_form_takes_a_reader():
+    from empathy_gym.envs.pz_dialogue import HelperPersonEnv
+    from empathy_gym.envs.pz_support_group import SupportGroupEnv
+    from empathy_gym.envs.strategy import EmpathyDialogueStrategyEnv
+
+    reader = CountingReader("rule")
+    pair = HelperPersonEnv(persona="maria_lost_mother", reader=reader)
+    pair.reset(seed=0)
+    pair.step({"helper": "What was she like?"})
+    strategy = EmpathyDialogueStrategyEnv(persona="maria_lost_mother", reader=reader)
+    strategy.reset(seed=0)
+    strategy.step(0)
+    group = SupportGroupEnv(n_people=2, n_helpers=1, reader=reader, action_mode="text")
+    group.reset(seed=0)
+    group.step({agent: (0, "How is everyone doing today?") for agent in group.agents})
+    assert reader.batches[:2] == [["What was she like?"], [reader.batches[1][0]]]
+    assert sum(1 for b in reader.batches if b == ["How is everyone doing today?"]) == 2  # each person read it

@@ -38,9 +38,9 @@ from pettingzoo import ParallelEnv
 
 from empathy_gym.agents.features import N_FEATURES, observable_features
 from empathy_gym.agents.strategies import STRATEGY_NAMES, Realiser, Strategy
-from empathy_gym.simulator.rule import take_turns
 from empathy_gym.envs.dialogue import CHARSET, MAX_MESSAGE_CHARS, EmpathyDialogueEnv, to_charset
 from empathy_gym.envs.strategy import default_factbook
+from empathy_gym.simulator.rule import take_turns
 
 
 def require_actions(env: ParallelEnv, actions: dict) -> None:
@@ -63,10 +63,12 @@ class HelperPersonEnv(ParallelEnv):
         learning_person: bool = False,
         action_mode: str = "text",
         render_mode: str | None = None,
+        reader: Any = None,
     ):
         if action_mode not in ("text", "strategy"):
             raise ValueError(f"action_mode must be 'text' or 'strategy', got {action_mode!r}")
-        self.dialogue = EmpathyDialogueEnv(persona=persona, target=target, max_turns=max_turns, render_mode=render_mode)
+        self.dialogue = EmpathyDialogueEnv(persona=persona, target=target, max_turns=max_turns, render_mode=render_mode,
+                                           reader=reader)
         self.action_mode = action_mode
         self.learning_person = learning_person
         self.render_mode = render_mode

@@ -42,6 +42,7 @@ from empathy_gym.envs.dialogue import CHARSET, EmpathyDialogueEnv
 from empathy_gym.envs.pz_dialogue import require_actions
 from empathy_gym.envs.strategy import default_factbook
 from empathy_gym.personas.loader import resolve_personas
+from empathy_gym.simulator.readers import get_reader
 
 N_STRATEGIES = len(Strategy)
 TRANSCRIPT_CHARS = 4000
@@ -59,12 +60,14 @@ class SupportGroupEnv(ParallelEnv):
         max_turns: int = 10,
         action_mode: str = "strategy",
         render_mode: str | None = None,
+        reader: Any = None,
     ):
         if action_mode not in ("text", "strategy"):
             raise ValueError(f"action_mode must be 'text' or 'strategy', got {action_mode!r}")
         if n_people < 1 or n_helpers < 1:
             raise ValueError("a support group needs at least one person and one helper")
         self.pool = resolve_personas(persona)
+        self.reader = get_reader(reader)  # every person in the group reads with it
         if len(self.pool) < n_people:
             raise ValueError(f"n_people={n_people} but the persona set has only {len(self.pool)} personas")
         self.n_people, self.n_helpers = n_people, n_helpers
@@ -99,7 +102,8 @@ class SupportGroupEnv(ParallelEnv):
             for i, agent in enumerate(self.possible_agents):
                 self.action_space(agent).seed(seed + 1 + i)
         chosen = self._rng.choice(len(self.pool), size=self.n_people, replace=False)
-        self.people = [EmpathyDialogueEnv(persona=self.pool[int(k)], target=self.target, max_turns=10**6) for k in chosen]
+        self.people = [EmpathyDialogueEnv(persona=self.pool[int(k)], target=self.target, max_turns=10**6, reader=self.reader)
+                       for k in chosen]
         for person in self.people:
             person.reset(seed=int(self._rng.integers(2**31)))
         self._realiser = Realiser(self._rng, self.factbook)

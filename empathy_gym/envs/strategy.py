@@ -19,7 +19,7 @@ strategy history. No hidden state leaks in (tested).
 As `EmpathyDialogue-v0`; `info` also carries `strategy` and `reply` (the realised text).
 
 ### Arguments
-As `EmpathyDialogue-v0`.
+`persona`, `target`, `max_turns`, `render_mode` and `reader`, as `EmpathyDialogue-v0`.
 """
 
 from __future__ import annotations
@@ -45,8 +45,10 @@ def default_factbook() -> FactBook:
 class EmpathyDialogueStrategyEnv(gym.Env[np.ndarray, int]):
     metadata = {"render_modes": ["ansi"], "render_fps": 1}
 
-    def __init__(self, persona: Any = None, target: Any = None, max_turns: int = 10, render_mode: str | None = None):
-        self.dialogue = EmpathyDialogueEnv(persona=persona, target=target, max_turns=max_turns, render_mode=render_mode)
+    def __init__(self, persona: Any = None, target: Any = None, max_turns: int = 10, render_mode: str | None = None,
+                 reader: Any = None):
+        self.dialogue = EmpathyDialogueEnv(persona=persona, target=target, max_turns=max_turns, render_mode=render_mode,
+                                           reader=reader)
         self.render_mode = render_mode
         self.max_turns = max_turns
         self.action_space = spaces.Discrete(len(Strategy))
