@@ -24,6 +24,10 @@ from empathy_gym.simulator.readers.rule import read_text
 from empathy_gym.simulator.readers.semantic import CLOSED_QUESTION_WEIGHT, SemanticReader, unit_matrix
 
 OFFSET_GRID = np.round(np.arange(-3.0, 3.01, 0.25), 2)
+# Labels whose thresholds ESConv cannot set: "Affirmation and Reassurance" is one strategy,
+# so its data cannot say whether a message reassures or validates, and the dynamics treat
+# the two very differently. Their thresholds stay where the project's phrasings put them.
+FIXED_LABELS = frozenset({"validation", "reassurance"})
 _I = {label: i for i, label in enumerate(HEAD_LABELS)}
 # ESConv strategy -> head labels it stands for (a Question is open or closed by its form).
 STRATEGY_TO_LABELS: dict[str, tuple[str, ...]] = {
@@ -103,9 +107,10 @@ def calibrate_offsets(reader: SemanticReader, dialogues: Sequence[Dialogue], pas
         return macro_f1(truth, strategies_from_logits(logits + o, named), labels=STRATEGIES)
 
     best = score(offsets)
+    free = [i for i, label in enumerate(HEAD_LABELS) if label not in FIXED_LABELS]
     for _ in range(passes):
         improved = False
-        for i in range(len(HEAD_LABELS)):
+        for i in free:
             for value in OFFSET_GRID:
                 trial = offsets.copy()
                 trial[i] = value

@@ -28,7 +28,10 @@ from empathy_gym.simulator.readers.head import ActHead
 from empathy_gym.simulator.readers.rule import TextReading, read_text, rule_appraise
 
 NOISE_FLOOR = 0.25  # head probabilities below this are noise, not acts
-CLOSED_QUESTION_WEIGHT = 0.7  # a closed question explores less than an open one
+CLOSED_QUESTION_WEIGHT = 0.7
+# Acts that cost the person something (they push fitting emotions down, mask distress,
+# lower trust): read by the head, kept only with a second witness (see `_witnessed`).
+COSTLY_ACTS = ("reassurance", "minimising", "criticism")  # a closed question explores less than an open one
 MAX_SENTENCES = 8
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 _WH_START = re.compile(r"^(?:(?:so|and|but|then|ok|okay|well)[, ]+)?(?:what|how|why|when|where|who|which)\b")
@@ -164,6 +167,17 @@ def strength(probability: float) -> float:
     return min(1.0, max(0.0, (probability - NOISE_FLOOR) / (1.0 - 2.0 * NOISE_FLOOR)))
 
 
+def _witnessed(head: float, rule: float) -> float:
+    """A costly act needs a second witness: the rule reader's pattern, or a head that is sure.
+
+    Unwitnessed, a present reading counts half and a faint one not at all, so a kind
+    message the head half-misreads ("Of course you feel this way") costs the person nothing.
+    """
+    if rule > 0.0 or head >= 0.99:
+        return head
+    return 0.5 * head if head >= 0.5 else 0.0
+
+
 def overlay(a: Appraisal, p: dict[str, float]) -> None:
     """Replace the rule reader's speech-act strengths with the head's (`p`: act strengths); keep its persona reading."""
     a.question = max(p["question_open"], CLOSED_QUESTION_WEIGHT * p["question_closed"])
@@ -177,9 +191,8 @@ def overlay(a: Appraisal, p: dict[str, float]) -> None:
     emotion_accuracy = len(a.emotions_named) / named if named else 0.0
     a.reflection_accuracy = max(emotion_accuracy, 1.0 if a.concerns_reflected else 0.0) if reflection else 0.0
     a.validation = p["validation"]
-    a.reassurance = p["reassurance"]
-    a.minimising = p["minimising"]
-    a.criticism = p["criticism"]
+    for act in COSTLY_ACTS:
+        setattr(a, act, _witnessed(p[act], getattr(a, act)))
     a.advice = p["advice"]
     a.information = p["information"]
     a.self_disclosure = p["self_disclosure"]
