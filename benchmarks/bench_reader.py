@@ -26,16 +26,9 @@ import gymnasium as gym
 import empathy_gym
 from empathy_gym.simulator.readers import ReadRequest, get_reader
 from empathy_gym.simulator.state import PersonState
+from bench_step import REPLIES  # the same templated replies as the step benchmark
 
 ROOT = Path(__file__).resolve().parent.parent
-REPLIES = [
-    "It sounds like you're really exhausted. What has been the hardest part of this?",
-    "That makes so much sense given everything you're carrying. What else is weighing on you?",
-    "So what you're saying is nobody noticed how much you were doing. How are you holding up?",
-    "Don't worry, everything will be okay. You're stronger than you think.",
-    "You should talk to someone you trust and maybe take a break.",
-    "I want to be honest with you, gently: that's a common belief, but the evidence says otherwise.",
-]
 WORDS = "today tonight lately again still really honestly anyway though maybe".split()
 
 

@@ -21,9 +21,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from empathy_gym.eval.calibrate import _named, _raw_logits, calibrate_offsets, strategies_from_logits, supporter_turns  # noqa: E402
-from empathy_gym.eval.esconv import STRATEGIES, load_dialogues  # noqa: E402
-from empathy_gym.eval.stats import macro_f1  # noqa: E402
+from empathy_gym.eval.calibrate import ScoredTurns, calibrate_offsets  # noqa: E402
+from empathy_gym.eval.esconv import load_dialogues  # noqa: E402
 from empathy_gym.simulator.readers.encoders import DATA_DIR  # noqa: E402
 from empathy_gym.simulator.readers.head import HEAD_LABELS  # noqa: E402
 from empathy_gym.simulator.readers.semantic import SemanticReader  # noqa: E402
@@ -37,20 +36,12 @@ def main() -> int:
     reader = SemanticReader.load(args.encoder)
     train, valid = load_dialogues(args.data, split="train"), load_dialogues(args.data, split="valid")
 
-    cache = {}
-    for name, dialogues in (("train", train), ("valid", valid)):
-        texts, truth = supporter_turns(dialogues)
-        cache[name] = (_raw_logits(reader, texts), _named(texts), truth)
-
-    def f1(name, offsets):
-        logits, named, truth = cache[name]
-        return macro_f1(truth, strategies_from_logits(logits + offsets, named), labels=STRATEGIES)
-
+    scored = {"train": ScoredTurns.read(reader, train), "valid": ScoredTurns.read(reader, valid)}
     zero = np.zeros(len(HEAD_LABELS))
-    print(f"before: train {f1('train', zero):.3f}  valid {f1('valid', zero):.3f}")
+    print(f"before: train {scored['train'].f1(zero):.3f}  valid {scored['valid'].f1(zero):.3f}")
     t0 = time.time()
-    offsets = calibrate_offsets(reader, train, logits=cache["train"][0])
-    print(f"after:  train {f1('train', offsets):.3f}  valid {f1('valid', offsets):.3f}  ({time.time() - t0:.0f} s)")
+    offsets = calibrate_offsets(scored["train"])
+    print(f"after:  train {scored['train'].f1(offsets):.3f}  valid {scored['valid'].f1(offsets):.3f}  ({time.time() - t0:.0f} s)")
     print("offsets:", ", ".join(f"{label} {value:+.2f}" for label, value in zip(HEAD_LABELS, offsets) if value))
     reader.head.offsets = offsets.astype(np.float32)
     path = DATA_DIR / f"head_{args.encoder}.npz"

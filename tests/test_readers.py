@@ -310,9 +310,9 @@ def test_every_env_form_takes_a_reader():
     pair.step({"helper": "What was she like?"})
     strategy = EmpathyDialogueStrategyEnv(persona="maria_lost_mother", reader=reader)
     strategy.reset(seed=0)
-    strategy.step(0)
+    _, _, _, _, info = strategy.step(0)
     group = SupportGroupEnv(n_people=2, n_helpers=1, reader=reader, action_mode="text")
     group.reset(seed=0)
     group.step({agent: (0, "How is everyone doing today?") for agent in group.agents})
-    assert reader.batches[:2] == [["What was she like?"], [reader.batches[1][0]]]
+    assert reader.batches[:2] == [["What was she like?"], [info["reply"]]]
     assert sum(1 for b in reader.batches if b == ["How is everyone doing today?"]) == 2  # each person read it

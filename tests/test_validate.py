@@ -34,7 +34,7 @@ from empathy_gym.simulator import lexicon as lx
 from empathy_gym.simulator.readers import get_reader
 from empathy_gym.simulator.rule import Simulator
 from empathy_gym.simulator.appraisal import Appraisal
-from empathy_gym.simulator.replay import ReplayStep, hear_person, replay, replay_many
+from empathy_gym.simulator.replay import ReplayStep, replay, replay_many
 from empathy_gym.simulator.state import PersonState
 
 
@@ -289,7 +289,7 @@ def test_replay_reads_with_the_chosen_reader_and_hears_the_seeker(griever):
                    sim_kwargs={"reader": reader})
     assert reader.texts == ["How are you?"] and len(steps) == 1
     sim = Simulator(griever, np.random.default_rng(0))
-    hear_person(sim, "The garden is empty without him.")
+    sim.hear("The garden is empty without him.")
     assert lx.stem("garden") in sim.state.last_person_stems and lx.stem("garden") in sim.state.heard_stems
 
 

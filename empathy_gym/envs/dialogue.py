@@ -64,8 +64,8 @@ from empathy_gym.personas.loader import resolve_personas
 from empathy_gym.personas.schema import Persona
 from empathy_gym.rewards import RewardContext, compute_components, make_target
 from empathy_gym.llm.base import Backend
-from empathy_gym.simulator.llm import LLMReader, LLMSimulatorConfig, LLMTurnStats
-from empathy_gym.simulator.readers import Reader, get_reader
+from empathy_gym.simulator.llm import LLMReader, LLMSimulatorConfig, LLMTurnStats, person_reader
+from empathy_gym.simulator.readers import Reader
 from empathy_gym.simulator.rule import Simulator, TurnResult, take_turns
 
 _ENV_UIDS = itertools.count(1)
@@ -113,8 +113,7 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
         self.action_space = spaces.Text(max_reply_chars, min_length=0, charset=CHARSET)
         self.backend = backend  # None: a code reader and the rule voice; else an LLM plays the person
         self.llm_config = llm_config or LLMSimulatorConfig()
-        code_reader = get_reader(reader)
-        self.reader: Reader = code_reader if backend is None else LLMReader(backend, self.llm_config, code_reader)
+        self.reader: Reader = person_reader(reader, backend, self.llm_config)
         self.llm_stats = LLMTurnStats()
         self.episode_id = ""
         self._episodes_started = 0
@@ -231,5 +230,5 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
             # The reader could not read the agent's text (another script, emoji only): read as not understood.
             "unreadable": bool(self._last and self._last.appraisal.unreadable),
             "hidden_state": simulator.state.affect(),  # analysis only: never feed this to a policy
-            **({"llm": self.llm_stats.to_dict()} if self.backend is not None else {}),
+            **({"llm": self.llm_stats.to_dict()} if isinstance(self.reader, LLMReader) else {}),
         }

@@ -39,7 +39,7 @@ from gymnasium.vector.utils import batch_space
 
 from empathy_gym.envs.dialogue import EmpathyDialogueEnv
 from empathy_gym.llm.base import Backend
-from empathy_gym.simulator.llm import LLMSimulatorConfig
+from empathy_gym.simulator.llm import LLMSimulatorConfig, person_reader
 from empathy_gym.simulator.readers import Reader
 from empathy_gym.simulator.rule import take_turns
 
@@ -65,6 +65,8 @@ class EmpathyDialogueVectorEnv(VectorEnv):
         self.num_envs = num_envs
         self.backend = backend
         self.llm_config = llm_config or LLMSimulatorConfig()
+        # One reader for all dialogues, so that `take_turns` reads the whole batch in one call.
+        shared = person_reader(reader, backend, self.llm_config)
         self.envs = [
             EmpathyDialogueEnv(
                 persona=persona if persona_per_env is None else persona_per_env[i],
@@ -72,13 +74,10 @@ class EmpathyDialogueVectorEnv(VectorEnv):
                 max_turns=max_turns,
                 backend=backend,
                 llm_config=self.llm_config,
-                reader=reader,
+                reader=shared,
             )
             for i in range(num_envs)
         ]
-        # One reader for all dialogues, so that `take_turns` reads the whole batch in one call.
-        for env in self.envs[1:]:
-            env.reader = self.envs[0].reader
         self.single_observation_space = self.envs[0].observation_space
         self.single_action_space = self.envs[0].action_space
         self.observation_space = batch_space(self.single_observation_space, num_envs)

@@ -13,11 +13,13 @@ Two paths, both fitted on one split and measured on another:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from empathy_gym.eval.esconv import STRATEGIES, Dialogue
 from empathy_gym.eval.stats import macro_f1
+from empathy_gym.eval.validate import strategies_from_acts
 from empathy_gym.simulator import lexicon as lx
 from empathy_gym.simulator.readers.head import HEAD_LABELS, ActHead, fit
 from empathy_gym.simulator.readers.rule import read_text
@@ -52,61 +54,48 @@ def supporter_turns(dialogues: Sequence[Dialogue]) -> tuple[list[str], list[str]
 
 
 def strategies_from_logits(logits: np.ndarray, named: np.ndarray) -> list[str]:
-    """The ESConv strategy each row implies, by the same mapping as `validate.predict_strategy`."""
+    """The ESConv strategy of each row of head logits, by `validate.strategies_from_acts`."""
     p = 1.0 / (1.0 + np.exp(-logits))
-    reflection = np.maximum(p[:, _I["reflection_feeling"]], p[:, _I["restatement"]])
-    feeling = named | (p[:, _I["reflection_feeling"]] >= p[:, _I["restatement"]])
-    columns = np.stack([
+    return strategies_from_acts(
         np.maximum(p[:, _I["question_open"]], CLOSED_QUESTION_WEIGHT * p[:, _I["question_closed"]]),
-        np.where(feeling, reflection, 0.0),
-        np.where(feeling, 0.0, reflection),
+        np.maximum(p[:, _I["reflection_feeling"]], p[:, _I["restatement"]]),
+        named | (p[:, _I["reflection_feeling"]] >= p[:, _I["restatement"]]),  # as the semantic reader marks it
         p[:, _I["self_disclosure"]],
         np.maximum(p[:, _I["validation"]], p[:, _I["reassurance"]]),
         p[:, _I["advice"]],
         p[:, _I["information"]],
-    ], axis=1)
-    names = ("Question", "Reflection of feelings", "Restatement or Paraphrasing", "Self-disclosure",
-             "Affirmation and Reassurance", "Providing Suggestions", "Information")
-    best = columns.argmax(axis=1)
-    present = columns.max(axis=1) >= 0.5
-    return [names[b] if ok else "Others" for b, ok in zip(best, present)]
+    )
 
 
-def _raw_logits(reader: SemanticReader, texts: Sequence[str]) -> np.ndarray:
-    features, owner = unit_matrix(reader.encoder, texts)
-    head = reader.head
-    saved = head.offsets
-    head.offsets = np.zeros_like(saved)
-    try:
-        unit_logits = head.logits(features)
-    finally:
-        head.offsets = saved
-    best = np.full((len(texts), unit_logits.shape[1]), -np.inf)
-    np.maximum.at(best, np.asarray(owner), unit_logits)
-    return best
+@dataclass(frozen=True)
+class ScoredTurns:
+    """A reader's uncalibrated head logits for labelled supporter turns: read once, scored at any thresholds."""
+
+    logits: np.ndarray  # (turns, labels), the strongest unit of each turn, offsets not applied
+    named: np.ndarray  # does the turn name a feeling the lexicon knows
+    truth: list[str]
+
+    @classmethod
+    def read(cls, reader: SemanticReader, dialogues: Sequence[Dialogue]) -> "ScoredTurns":
+        texts, truth = supporter_turns(dialogues)
+        if not texts:
+            raise ValueError("no supporter turns with a strategy label in the data")
+        features, owner = unit_matrix(reader.encoder, texts)
+        unit_logits = reader.head.logits(features, calibrated=False)
+        best = np.full((len(texts), unit_logits.shape[1]), -np.inf)
+        np.maximum.at(best, np.asarray(owner), unit_logits)
+        named = np.array([bool(read_text(t).named_families) for t in texts])
+        return cls(best, named, truth)
+
+    def f1(self, offsets: np.ndarray) -> float:
+        """Strategy macro-F1 with these per-label offsets (thresholds)."""
+        return macro_f1(self.truth, strategies_from_logits(self.logits + offsets, self.named), labels=STRATEGIES)
 
 
-def _named(texts: Sequence[str]) -> np.ndarray:
-    return np.array([bool(read_text(t).named_families) for t in texts])
-
-
-def calibrate_offsets(reader: SemanticReader, dialogues: Sequence[Dialogue], passes: int = 3,
-                      logits: np.ndarray | None = None) -> np.ndarray:
-    """Per-label logit offsets maximising strategy macro-F1 on `dialogues` (coordinate ascent).
-
-    `logits`: the head's raw logits for the dialogues' supporter turns, if already computed.
-    """
-    texts, truth = supporter_turns(dialogues)
-    if not texts:
-        raise ValueError("calibrate: no supporter turns with a strategy label in the data")
-    logits = _raw_logits(reader, texts) if logits is None else logits
-    named = _named(texts)
+def calibrate_offsets(turns: ScoredTurns, passes: int = 3) -> np.ndarray:
+    """Per-label logit offsets maximising strategy macro-F1 on `turns` (coordinate ascent)."""
     offsets = np.zeros(len(HEAD_LABELS))
-
-    def score(o: np.ndarray) -> float:
-        return macro_f1(truth, strategies_from_logits(logits + o, named), labels=STRATEGIES)
-
-    best = score(offsets)
+    best = turns.f1(offsets)
     free = [i for i, label in enumerate(HEAD_LABELS) if label not in FIXED_LABELS]
     for _ in range(passes):
         improved = False
@@ -114,9 +103,9 @@ def calibrate_offsets(reader: SemanticReader, dialogues: Sequence[Dialogue], pas
             for value in OFFSET_GRID:
                 trial = offsets.copy()
                 trial[i] = value
-                s = score(trial)
-                if s > best + 1e-6:
-                    best, offsets, improved = s, trial, True
+                score = turns.f1(trial)
+                if score > best + 1e-6:
+                    best, offsets, improved = score, trial, True
         if not improved:
             break
     return offsets
@@ -146,8 +135,7 @@ def fit_head(reader: SemanticReader, dialogues: Sequence[Dialogue], *, hidden: i
     first = np.unique(np.asarray(owner), return_index=True)[1]
     head = fit(features[first], strategy_targets(texts, strategies), hidden=hidden, lr=0.01, seed=seed,
                encoder=reader.encoder.name)
-    fitted = SemanticReader(reader.encoder, head)
-    head.offsets = calibrate_offsets(fitted, dialogues)
+    head.offsets = calibrate_offsets(ScoredTurns.read(SemanticReader(reader.encoder, head), dialogues))
     return head
 
 
@@ -181,13 +169,8 @@ def fit_cli(argv: list[str]) -> int:
         if ns.measure_split:
             measure_on = load_dialogues(ns.data, split=ns.measure_split)
             if measure_on:
-                texts, truth = supporter_turns(measure_on)
-                named = _named(texts)
-                fitted = SemanticReader(reader.encoder, head)
-                before = macro_f1(truth, strategies_from_logits(_raw_logits(reader, texts) + reader.head.offsets, named),
-                                  labels=STRATEGIES)
-                after = macro_f1(truth, strategies_from_logits(_raw_logits(fitted, texts) + head.offsets, named),
-                                 labels=STRATEGIES)
+                before = ScoredTurns.read(reader, measure_on).f1(reader.head.offsets)
+                after = ScoredTurns.read(SemanticReader(reader.encoder, head), measure_on).f1(head.offsets)
                 print(f"strategy macro-F1 on {ns.measure_split!r}: shipped reader {before:.3f}, fitted {after:.3f}")
     except (FileNotFoundError, ValueError, OSError) as error:
         print(f"empathy-gym fit-reader: {error}", file=sys.stderr)

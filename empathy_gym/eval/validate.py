@@ -49,11 +49,10 @@ import numpy as np
 from empathy_gym.eval.esconv import STRATEGIES, Dialogue, load_dialogues, parse_dialogue
 from empathy_gym.eval.stats import auc, confusion_matrix, f1_scores, macro_f1, spearman
 from empathy_gym.personas.from_situation import persona_from_situation
-from empathy_gym.simulator.appraisal import Appraisal
+from empathy_gym.simulator.appraisal import PRESENT, Appraisal
 from empathy_gym.simulator.replay import replay_many
 from empathy_gym.simulator.state import SCORE_START
 
-PRESENT = 0.5  # an act counts as present from this strength
 
 
 def reader_kwargs(name: str, backend: str | None = None, **backend_kwargs: Any) -> dict[str, Any]:
@@ -78,23 +77,33 @@ def reader_kwargs(name: str, backend: str | None = None, **backend_kwargs: Any) 
     return {"reader": name}
 
 
+STRATEGY_COLUMNS = ("Question", "Reflection of feelings", "Restatement or Paraphrasing", "Self-disclosure",
+                    "Affirmation and Reassurance", "Providing Suggestions", "Information")
+
+
+def strategies_from_acts(question, reflection, feeling, self_disclosure, affirmation, advice, information) -> list[str]:
+    """The ESConv strategy of each turn, from arrays of act strengths (see the module docstring).
+
+    The strongest present act wins (first in `STRATEGY_COLUMNS` on ties); none present: Others.
+    `feeling`: whether a reflection names a feeling (Reflection of feelings) or not (Restatement).
+    """
+    feeling = np.asarray(feeling, dtype=bool)
+    reflection = np.asarray(reflection, dtype=float)
+    columns = np.stack([np.asarray(question, dtype=float), np.where(feeling, reflection, 0.0),
+                        np.where(feeling, 0.0, reflection), np.asarray(self_disclosure, dtype=float),
+                        np.asarray(affirmation, dtype=float), np.asarray(advice, dtype=float),
+                        np.asarray(information, dtype=float)], axis=-1)
+    best = columns.argmax(axis=-1)
+    present = columns.max(axis=-1) >= PRESENT
+    return [STRATEGY_COLUMNS[b] if ok else "Others" for b, ok in zip(np.atleast_1d(best), np.atleast_1d(present))]
+
+
 def predict_strategy(appraisal: Appraisal) -> str:
     """The ESConv strategy label the appraisal implies (see the module docstring)."""
     a = appraisal
-    named = bool(a.emotions_named or a.wrong_feelings or getattr(a, "feelings_named", None))
-    candidates = (
-        ("Question", a.question),
-        ("Reflection of feelings" if named else "Restatement or Paraphrasing", a.reflection),
-        ("Self-disclosure", a.self_disclosure),
-        ("Affirmation and Reassurance", max(a.validation, a.reassurance)),
-        ("Providing Suggestions", a.advice),
-        ("Information", a.information),
-    )
-    best, strength = "Others", PRESENT
-    for label, value in candidates:
-        if value >= strength and (best == "Others" or value > strength):
-            best, strength = label, value
-    return best
+    named = bool(a.emotions_named or a.wrong_feelings or a.feelings_named)
+    return strategies_from_acts([a.question], [a.reflection], [named], [a.self_disclosure],
+                                [max(a.validation, a.reassurance)], [a.advice], [a.information])[0]
 
 
 def question_rule(text: str) -> str:

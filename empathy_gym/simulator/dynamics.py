@@ -175,7 +175,7 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
 
     # --- triggers -----------------------------------------------------------------------
     for trigger in persona.triggers:
-        strength = _act_strength(a, trigger.act)
+        strength = a.strength(trigger.act)
         if strength >= 0.3:
             events.triggered.append(trigger.act)
             state.distress = clamp01(state.distress + 0.08 * trigger.severity * strength)
@@ -246,10 +246,3 @@ def apply_score_change(state: PersonState, change: float) -> float:
     applied, state.score = new - state.score, new
     return applied
 
-
-def _act_strength(a: Appraisal, act: str) -> float:
-    if act == "correction":
-        return a.correction
-    if act == "endorsement":
-        return a.endorsement
-    return float(getattr(a, act))

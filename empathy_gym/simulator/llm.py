@@ -338,6 +338,20 @@ class LLMReader:
         return readings
 
 
+def person_reader(reader: "str | Reader | None" = None, backend: Backend | None = None,
+                  config: LLMSimulatorConfig | None = None) -> Reader:
+    """How the simulated person reads: `reader` alone, or an LLM person guarded by it when there is a `backend`.
+
+    A `reader` that is already an `LLMReader` is used as it is (the vector env shares one).
+    """
+    from empathy_gym.simulator.readers import get_reader
+
+    code_reader = get_reader(reader)
+    if backend is None or isinstance(code_reader, LLMReader):
+        return code_reader
+    return LLMReader(backend, config, code_reader)
+
+
 # --- a deterministic stand-in for tests, examples and benchmarks ------------------------------------
 
 _FENCED_MESSAGE = re.compile(re.escape(FENCE_OPEN) + r"\n(.*)\n" + re.escape(FENCE_CLOSE), re.DOTALL)

@@ -57,11 +57,6 @@ class ReplayStep:
     trust_after: float
 
 
-def hear_person(sim: Simulator, text: str) -> None:
-    """Make `text` the person's own words (what the reader compares the agent's words with)."""
-    sim.hear(text)
-
-
 def _turn(turn: Any, index: int) -> tuple[str, str]:
     if isinstance(turn, Mapping):
         speaker, text = turn.get("speaker"), turn.get("text")
@@ -115,7 +110,7 @@ def replay_many(
         batch, owners = [], []
         for c, (sim, parsed, tag) in enumerate(plays):
             while cursors[c] < len(parsed) and parsed[cursors[c]][0] == "seeker":
-                hear_person(sim, parsed[cursors[c]][1])
+                sim.hear(parsed[cursors[c]][1])
                 cursors[c] += 1
             if cursors[c] < len(parsed):
                 batch.append((sim, parsed[cursors[c]][1], (), tag))

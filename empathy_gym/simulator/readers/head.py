@@ -50,12 +50,13 @@ class ActHead:
     def n_features(self) -> int:
         return int(self.w1.shape[0])
 
-    def logits(self, features: np.ndarray) -> np.ndarray:
+    def logits(self, features: np.ndarray, calibrated: bool = True) -> np.ndarray:
+        """Per-label logits; `calibrated=False` leaves out the threshold offsets (for calibrating them)."""
         x = np.clip((features - self.mean) / self.scale, -Z_CLIP, Z_CLIP)
         h = x @ self.w1 + self.b1
         if self.w2.size:
             h = np.maximum(h, 0.0) @ self.w2 + self.b2
-        return h + self.offsets
+        return h + self.offsets if calibrated else h
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         """(n, n_labels) probabilities, each label independent."""

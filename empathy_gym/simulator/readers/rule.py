@@ -273,6 +273,13 @@ def _read(text: str) -> TextReading:
 
 # --- the appraiser ----
 
+def reflection_accuracy(a: Appraisal) -> float:
+    """How well a reflection matches the person: the share of named feelings they have, or 1 for a concern heard."""
+    named = len(a.emotions_named) + len(a.wrong_feelings)
+    emotion_accuracy = len(a.emotions_named) / named if named else 0.0
+    return max(emotion_accuracy, 1.0 if a.concerns_reflected else 0.0)
+
+
 SPECIFIC_WORDS = 3  # this many of the person's own content words make a message fully specific
 
 
@@ -374,10 +381,7 @@ def rule_appraise(text: str, persona: Persona, state: PersonState) -> Appraisal:
         reflection *= 1.0 - appraisal.parroting
     appraisal.reflection = reflection
     if reflection:
-        named_any = len(emotions_named) + len(wrong)
-        emotion_accuracy = len(emotions_named) / named_any if named_any else 0.0
-        concern_accuracy = 1.0 if concerns_reflected else 0.0
-        appraisal.reflection_accuracy = max(emotion_accuracy, concern_accuracy)
+        appraisal.reflection_accuracy = reflection_accuracy(appraisal)
 
     h = r.hits
     appraisal.validation = _strength(h["validation"])

@@ -25,7 +25,7 @@ from empathy_gym.simulator import lexicon as lx
 from empathy_gym.simulator.appraisal import Appraisal
 from empathy_gym.simulator.readers.encoders import DATA_DIR, Encoder, make_encoder
 from empathy_gym.simulator.readers.head import ActHead
-from empathy_gym.simulator.readers.rule import TextReading, read_text, rule_appraise
+from empathy_gym.simulator.readers.rule import TextReading, read_text, reflection_accuracy, rule_appraise
 
 NOISE_FLOOR = 0.25  # head probabilities below this are noise, not acts
 CLOSED_QUESTION_WEIGHT = 0.7
@@ -187,9 +187,7 @@ def overlay(a: Appraisal, p: dict[str, float]) -> None:
     a.reflection = reflection
     if reflection >= 0.5 and p["reflection_feeling"] >= p["restatement"] and not a.feelings_named:
         a.feelings_named = ["feeling"]  # a feeling said back in words the lexicon does not hold
-    named = len(a.emotions_named) + len(a.wrong_feelings)
-    emotion_accuracy = len(a.emotions_named) / named if named else 0.0
-    a.reflection_accuracy = max(emotion_accuracy, 1.0 if a.concerns_reflected else 0.0) if reflection else 0.0
+    a.reflection_accuracy = reflection_accuracy(a) if reflection else 0.0
     a.validation = p["validation"]
     for act in COSTLY_ACTS:
         setattr(a, act, _witnessed(p[act], getattr(a, act)))
