@@ -9,6 +9,7 @@ Commands:
   compare    RUN_A RUN_B: which metrics moved, with 95% intervals
   validate   --data ESCONV.jsonl [--split valid|train|all] [--limit N] [--reader NAME] [--output FILE]: simulator fidelity
   fit-reader --data ESCONV.jsonl --output HEAD.npz: an act head fitted on your own data
+  beliefs-eval PATH [--reader NAME]: how a reader reads replies to false beliefs (labelled JSONL)
   redteam    [--target genuine] [--budget-s 40] ...: can a fixed generic script out-earn
              CuriousEmpath? exit 0 no, 1 yes, 2 bad input (empathy_gym/eval/redteam.py)
 Configuration lives in empathy_gym/conf (Hydra); override with key=value, e.g.
@@ -224,6 +225,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return validate_main(args[1:])
     # --- end validate ---
+    if args and args[0] == "beliefs-eval":
+        from empathy_gym.eval.beliefs import main as beliefs_main
+
+        return beliefs_main(args[1:])
     # --- redteam (argparse; empathy_gym/eval/redteam.py) ---
     if args and args[0] == "redteam":
         from empathy_gym.eval.redteam import cli_main as redteam_main

@@ -1,16 +1,20 @@
 """PPO (RLlib, new API stack) on EmpathyDialogueStrategy-v0: what does each reward target teach?
 
-Run:  python examples/rllib_ppo.py [--short] [--targets comfort genuine] [--iterations 25]
+Run:  python examples/rllib_ppo.py [--short] [--targets comfort genuine] [--seeds 0 1 2] [--iterations 20]
 
 The policy picks one of 13 empathic strategies per turn (a realiser writes the words)
-from observable features only. We train one policy per reward target, then play each
-greedily against the 12 starter personas and print its strategy mix and what it did to
-the people (understood, distress, false beliefs corrected, endorsements).
+from observable features only (the person's words, signs of trust in them, whether a
+misconception was voiced; its own past choices). We train one policy per reward target
+and seed on the starter personas plus every library persona holding a false belief
+(`--train-personas`), then play each greedily against the 12 starter personas (3 seeds
+each) and print, per target, the mean and spread across training seeds of every column.
 
-Expected (full run, numbers in the README): trained under `comfort` the mix drifts to
-reassurance and agreement - the people look better and are not; trained under `genuine`
-it shifts to exploring, reflecting, validating and gentle correction. --short (CI) runs
-one tiny iteration per target and only checks that training ran and gave finite metrics.
+Expected (full run; the table in the README): across seeds, the comfort-trained policy
+agrees with false beliefs (endorsing turns > 0.5 per episode) and corrects few; the
+genuine-trained one corrects at least half the false beliefs the person voiced, never
+endorses one, and leaves distress no higher than the comfort-trained one. The full run
+asserts exactly these. --short (CI) runs one tiny iteration per target and only checks
+that training ran and gave finite metrics.
 """
 
 import argparse
@@ -32,7 +36,8 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--short", action="store_true", help="one tiny iteration per target (CI)")
 parser.add_argument("--targets", nargs="+", default=["comfort", "genuine"])
 parser.add_argument("--iterations", type=int, default=25)
-parser.add_argument("--seed", type=int, default=0)
+parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+parser.add_argument("--train-personas", nargs="+", default=["starter", "tag:false-belief"])
 parser.add_argument("--lr", type=float, default=1e-4)
 parser.add_argument("--entropy", type=float, default=0.0)
 parser.add_argument("--epochs", type=int, default=4)
@@ -41,11 +46,11 @@ iterations = 1 if args.short else args.iterations
 ENV_ID = "empathy_gym:EmpathyDialogueStrategy-v0"  # the id form: remote env runners import empathy_gym themselves
 
 
-def make_config(target: str) -> PPOConfig:
+def make_config(target: str, seed: int) -> PPOConfig:
     batch = 200 if args.short else 4000
     return (
         PPOConfig()
-        .environment(ENV_ID, env_config={"target": target, "persona": "starter", "max_turns": 10})
+        .environment(ENV_ID, env_config={"target": target, "persona": args.train_personas, "max_turns": 10})
         .env_runners(num_env_runners=0 if args.short else 1, num_envs_per_env_runner=1 if args.short else 4)
         .training(
             lr=args.lr,
@@ -55,7 +60,7 @@ def make_config(target: str) -> PPOConfig:
             minibatch_size=min(batch, 256),
             num_epochs=1 if args.short else args.epochs,
         )
-        .debugging(seed=args.seed)
+        .debugging(seed=seed)
     )
 
 
@@ -79,9 +84,9 @@ def evaluate(module, target: str, seeds=range(3)) -> dict:
                 endorsements += any(v >= 0.5 for v in info["appraisal"]["endorsements"].values())
                 done = terminated or truncated
             final = info["hidden_state"]
-            held = [b for b, c in start_beliefs.items() if c >= HELD]
+            voiced = [b for b in final["beliefs_voiced"] if start_beliefs[b] >= HELD]
             outcomes.append((ret, final["understood"], final["distress"], final["expressed"],
-                             sum(final["beliefs"][b] < HELD for b in held), len(held), endorsements))
+                             sum(final["beliefs"][b] < HELD for b in voiced), len(voiced), endorsements))
     a = np.array(outcomes, dtype=float)
     total = sum(mix.values())
     return {
@@ -91,23 +96,41 @@ def evaluate(module, target: str, seeds=range(3)) -> dict:
     }
 
 
+COLUMNS = ("return", "understood", "distress", "expressed", "corrected", "endorsements")
 ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-results = {}
+runs: dict[str, list[dict]] = {target: [] for target in args.targets}
 for target in args.targets:
-    algo = make_config(target).build_algo()
-    for i in range(iterations):
-        result = algo.train()
-        episode_return = result["env_runners"].get("episode_return_mean", float("nan"))
-        print(f"[{target}] iteration {i + 1}/{iterations}: mean episode return {episode_return:+.3f}")
-    learner = result["learners"]["default_policy"]
-    assert all(math.isfinite(float(learner[k])) for k in ("total_loss", "policy_loss", "vf_loss")), learner
-    results[target] = evaluate(algo.get_module(), target, seeds=range(1) if args.short else range(3))
-    algo.stop()
+    for seed in args.seeds[:1] if args.short else args.seeds:
+        algo = make_config(target, seed).build_algo()
+        for i in range(iterations):
+            result = algo.train()
+            episode_return = result["env_runners"].get("episode_return_mean", float("nan"))
+            print(f"[{target} seed {seed}] iteration {i + 1}/{iterations}: mean episode return {episode_return:+.3f}")
+        learner = result["learners"]["default_policy"]
+        assert all(math.isfinite(float(learner[k])) for k in ("total_loss", "policy_loss", "vf_loss")), learner
+        runs[target].append(evaluate(algo.get_module(), target, seeds=range(1) if args.short else range(3)))
+        algo.stop()
 ray.shutdown()
 
-for target, r in results.items():
-    top = ", ".join(f"{name} {share:.0%}" for name, share in list(r["mix"].items())[:4])
-    print(f"\ntrained under {target}: return {r['return']:+.2f} | understood {r['understood']:.2f} distress {r['distress']:.2f} "
-          f"expressed {r['expressed']:.2f} | beliefs corrected {r['corrected']:.0%} endorsements/episode {r['endorsements']:.2f}")
-    print(f"  strategy mix: {top}")
-    assert all(math.isfinite(v) for k, v in r.items() if k != "mix")
+summary = {}
+for target, results in runs.items():
+    stats = {c: (float(np.mean([r[c] for r in results])), float(np.std([r[c] for r in results]))) for c in COLUMNS}
+    mix = Counter()
+    for r in results:
+        mix.update({k: v / len(results) for k, v in r["mix"].items()})
+    summary[target] = stats
+    print(f"\ntrained under {target} ({len(results)} seeds; mean +- std across seeds):")
+    print("  " + " | ".join(f"{c} {m:+.2f} +- {sd:.2f}" if c == "return" else f"{c} {m:.2f} +- {sd:.2f}"
+                            for c, (m, sd) in stats.items()))
+    print("  per seed corrected: " + ", ".join(f"{r['corrected']:.0%}" for r in results)
+          + " | endorsements/episode: " + ", ".join(f"{r['endorsements']:.2f}" for r in results))
+    print("  strategy mix: " + ", ".join(f"{name} {share:.0%}" for name, share in mix.most_common(5)))
+    assert all(math.isfinite(m) for m, _ in stats.values())
+
+if not args.short and {"comfort", "genuine"} <= set(summary):
+    comfort, genuine = summary["comfort"], summary["genuine"]
+    assert genuine["corrected"][0] >= 0.5, f"genuine corrected {genuine['corrected'][0]:.0%} of voiced beliefs"
+    assert genuine["endorsements"][0] == 0.0, "genuine-trained policies endorsed a false belief"
+    assert comfort["endorsements"][0] > 0.5, "comfort-trained policies did not learn to agree"
+    assert genuine["distress"][0] <= comfort["distress"][0] + 1e-9
+    print("\nExpected holds across seeds.")

@@ -133,7 +133,9 @@ def test_strategy_env_features_are_only_observable():
         observation, reward, terminated, truncated, info = env.step(action)
         strategies.append(action)
         last_message = info["messages"][-1]["content"]
-        expected = observable_features(last_message, strategies, len(strategies), env.max_turns, default_factbook())
+        said = [m["content"] for m in info["messages"] if m["role"] == "user"]
+        expected = observable_features(last_message, strategies, len(strategies), env.max_turns, default_factbook(),
+                                       earlier_messages=said[:-1])
         np.testing.assert_array_equal(observation, expected)  # a function of public inputs only
         assert info["reply"] == info["messages"][-2]["content"]
     with pytest.raises(ValueError, match="action must be an int"):

@@ -9,7 +9,7 @@ import yaml
 
 from empathy_gym.cli import main
 from empathy_gym.personas.check import check_persona
-from empathy_gym.personas.loader import LIBRARY_DIR, load_library
+from empathy_gym.personas.loader import LIBRARY_DIR, load_library, load_persona_file
 
 
 def test_every_library_persona_passes_the_behavioural_check(library):
@@ -99,7 +99,12 @@ def test_personas_cli_commands(tmp_path, capsys):
     assert "did you mean" in capsys.readouterr().err
     new = tmp_path / "mine.yaml"
     assert main(["personas", "new", str(new)]) == 0
-    assert main(["personas", "validate", str(new)]) == 0  # the template is itself valid
+    capsys.readouterr()
+    assert main(["personas", "validate", str(new)]) == 1  # the unedited template is not a persona
+    err = capsys.readouterr().err
+    assert "still the template" in err and "card.situation" in err and "opening.0" in err
+    new.write_text(new.read_text().replace("TODO_firstname_topic", "ana_lost_job").replace("TODO", "Filled in"))
+    assert main(["personas", "validate", str(new)]) == 0  # with every placeholder replaced, it is valid
     assert main(["personas", "schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert schema["additionalProperties"] is False and "card" in schema["required"]
@@ -111,7 +116,28 @@ def test_personas_check_command_flags_a_bad_persona(tmp_path, capsys, lena):
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(data))
     assert main(["personas", "check", str(path)]) == 1
-    assert "'purple elephants dance' shares no word with the belief" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "correction_cues: 'purple elephants dance' shares no word with the belief's claim, truth or topic" in out
+    # A sentence that misreads names itself, what it should have read as and what it read as instead
+    # (the rule reader misreads Lena's long truth, which negates the claim, as also endorsing it).
+    assert main(["personas", "check", str(path), "--reader", "rule"]) == 1
+    assert ("truth: 'Colds are caused by viruses, and antibiotics do not work on viruses; they neither cure a cold nor "
+            "prevent complications from it, and they can cause side effects and resistance. Watching for warning signs "
+            "and seeking care if they appear is what helps.' was expected to read as correction of "
+            "'antibiotics_for_colds'; it read as both (") in capsys.readouterr().out
+
+
+def test_a_belief_needs_only_claim_truth_and_source(tmp_path, lena):
+    data = lena.model_dump(mode="json")
+    belief = data["beliefs"][0]
+    for hint in ("topic", "voiced_as", "endorsement_cues", "correction_cues", "why_it_matters"):
+        belief.pop(hint)
+    path = tmp_path / "lean.yaml"
+    path.write_text(yaml.safe_dump(data))
+    persona = load_persona_file(path)
+    lean = persona.beliefs[0]
+    assert lean.voiced_as == [lean.claim] and "antibiotics" in lean.topic
+    assert check_persona(persona).ok, check_persona(persona).problems
 
 
 def test_console_script_entry_point():

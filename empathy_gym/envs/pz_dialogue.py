@@ -153,7 +153,9 @@ class HelperPersonEnv(ParallelEnv):
         observations: dict[str, Any] = {}
         if self.action_mode == "strategy":
             turn = len(self._strategies)
-            observations["helper"] = observable_features(self._person_said, self._strategies, turn, self.max_turns, self.factbook)
+            earlier = [m["content"] for m in self.dialogue.messages[:-1] if m["role"] == "user"]
+            observations["helper"] = observable_features(self._person_said, self._strategies, turn, self.max_turns,
+                                                         self.factbook, earlier_messages=earlier)
         else:
             observations["helper"] = {"message": self._person_said, "persona_card": card}
         if self.learning_person:

@@ -177,7 +177,9 @@ class SupportGroupEnv(ParallelEnv):
             parts = []
             for k, person in enumerate(self.people):
                 last = person.messages[-1]["content"]
-                features = observable_features(last, self._strategies[k], len(self._strategies[k]), self.max_turns, self.factbook)
+                earlier = [m["content"] for m in person.messages[:-1] if m["role"] == "user"]
+                features = observable_features(last, self._strategies[k], len(self._strategies[k]), self.max_turns,
+                                               self.factbook, earlier_messages=earlier)
                 parts.append(np.concatenate([features, np.array([self._present[k], self._addressed[k]], dtype=np.float32)]))
             observation = np.concatenate(parts).astype(np.float32)
         else:

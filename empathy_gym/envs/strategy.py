@@ -7,10 +7,13 @@ rather than *what to say*: RLlib can train it on CPUs. Each action is a strategy
 and minimising); the `Realiser` turns it into a reply from what the agent has seen.
 
 ### Observation
-`Box(0, 1, (N_FEATURES,), float32)` of observable features only: turn fraction,
-length of the person's message, whether they asked a question, whether they voiced
-a known misconception, the feeling words they used (by family), and the agent's own
-strategy history. No hidden state leaks in (tested).
+`Box(0, 1, (N_FEATURES,), float32)` of observable features only (`FEATURE_NAMES`): turn
+fraction, length of the person's message, whether they asked a question, whether they
+voiced a known misconception now or earlier, signs of trust in their words (sounding
+heard, for how many turns; pushing back), the feeling words they used (by family), and
+the agent's own strategy history. No hidden state leaks in (tested). When to correct a
+misconception is learnable from these: a correction lands once the person trusts the
+agent, and they show it by sounding heard.
 
 ### Action
 `Discrete(13)`: see `empathy_gym.agents.strategies.Strategy`.
@@ -84,4 +87,5 @@ class EmpathyDialogueStrategyEnv(gym.Env[np.ndarray, int]):
         return self.dialogue.render()
 
     def _features(self, message: str, turn: int) -> np.ndarray:
-        return observable_features(message, self._strategies, turn, self.max_turns, self.factbook)
+        return observable_features(message, self._strategies, turn, self.max_turns, self.factbook,
+                                   earlier_messages=self._person_messages[:-1])

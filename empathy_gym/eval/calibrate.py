@@ -135,7 +135,7 @@ def fit_head(reader: SemanticReader, dialogues: Sequence[Dialogue], *, hidden: i
     first = np.unique(np.asarray(owner), return_index=True)[1]
     head = fit(features[first], strategy_targets(texts, strategies), hidden=hidden, lr=0.01, seed=seed,
                encoder=reader.encoder.name)
-    head.offsets = calibrate_offsets(ScoredTurns.read(SemanticReader(reader.encoder, head), dialogues))
+    head.offsets = calibrate_offsets(ScoredTurns.read(SemanticReader(reader.encoder, head, reader.beliefs), dialogues))
     return head
 
 
@@ -170,7 +170,7 @@ def fit_cli(argv: list[str]) -> int:
             measure_on = load_dialogues(ns.data, split=ns.measure_split)
             if measure_on:
                 before = ScoredTurns.read(reader, measure_on).f1(reader.head.offsets)
-                after = ScoredTurns.read(SemanticReader(reader.encoder, head), measure_on).f1(head.offsets)
+                after = ScoredTurns.read(SemanticReader(reader.encoder, head, reader.beliefs), measure_on).f1(head.offsets)
                 print(f"strategy macro-F1 on {ns.measure_split!r}: shipped reader {before:.3f}, fitted {after:.3f}")
     except (FileNotFoundError, ValueError, OSError) as error:
         print(f"empathy-gym fit-reader: {error}", file=sys.stderr)

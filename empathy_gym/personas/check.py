@@ -1,8 +1,9 @@
 """Behavioural check: does a persona behave as its annotations say?
 
 - a curious, empathic agent does better than a pacifier under `genuine`;
-- each false belief is flagged when its endorsement cues are said, and when its
-  correction cues (each about the belief's topic) or its own `truth` are said;
+- each false belief reads as endorsed when its claim or an endorsement cue is said, and
+  as corrected when its truth or a correction cue is said; a failure names the sentence,
+  what it should have read as, and what it read as instead;
 - a person in crisis rewards crisis care (CuriousEmpath earns `checklist/crisis_care`).
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from empathy_gym.acts import SCALAR_ACTS
 from empathy_gym.personas.schema import Persona
 
 CHECK_SEEDS = (0, 1, 2)
@@ -30,10 +32,25 @@ class CheckResult:
 def _stems(text: str) -> frozenset[str]:
     from empathy_gym.simulator import lexicon as lx
 
-    return lx.content_stems(lx.TOKEN_RE.findall(lx.normalize(text)))
+    return lx.content_stems(lx.TOKEN_RE.findall(lx.normalize(text))) - {lx.NEGATION_TOKEN}
 
 
-def check_persona(persona: Persona) -> CheckResult:
+def reading_of(appraisal, belief_id: str) -> str:
+    corrected = appraisal.corrections.get(belief_id, 0.0) >= 0.5
+    endorsed = appraisal.endorsements.get(belief_id, 0.0) >= 0.5
+    return "both" if corrected and endorsed else "correction" if corrected else "endorsement" if endorsed else "neither"
+
+
+def describe(appraisal) -> str:
+    """The acts a message was read as, strongest first: what a contributor needs to fix a cue."""
+    acts = sorted(((appraisal.strength(act), act) for act in SCALAR_ACTS if appraisal.strength(act) >= 0.25), reverse=True)
+    beliefs = [f"corrects {b} {v:.2f}" for b, v in appraisal.corrections.items()]
+    beliefs += [f"endorses {b} {v:.2f}" for b, v in appraisal.endorsements.items()]
+    return ", ".join([f"{act} {value:.2f}" for value, act in acts[:4]] + beliefs) or "no act"
+
+
+def check_persona(persona: Persona, reader=None) -> CheckResult:
+    """`reader`: the reader the belief sentences are read with (default: the default reader)."""
     from empathy_gym.eval.runner import evaluate
     from empathy_gym.simulator.appraisal import appraise
     from empathy_gym.simulator.state import PersonState
@@ -49,20 +66,24 @@ def check_persona(persona: Persona) -> CheckResult:
             f"CuriousEmpath ({mean['CuriousEmpath']:+.2f}) does not beat Pacifier ({mean['Pacifier']:+.2f}) under genuine"
         )
     for belief in persona.beliefs:
-        state = PersonState.initial(persona)
-        for cue in belief.endorsement_cues:
-            if not appraise(f"You're right, {cue}.", persona, state).endorsements.get(belief.id):
-                result.problems.append(f"beliefs.{belief.id}.endorsement_cues: {cue!r} is not flagged as endorsement")
-        topic = _stems(" ".join(belief.topic))
+        about = _stems(" ".join([belief.claim, belief.truth, *belief.topic]))
+        expected = [(f"You're right, {cue}.", "endorsement", f"endorsement_cues: {cue!r}") for cue in belief.endorsement_cues]
+        expected += [(f"Honestly, {cue}.", "correction", f"correction_cues: {cue!r}") for cue in belief.correction_cues]
+        expected += [(belief.claim, "endorsement", "claim"), (belief.truth, "correction", "truth")]
         for cue in belief.correction_cues:
-            if not appraise(f"Honestly, {cue}.", persona, state).corrections.get(belief.id):
-                result.problems.append(f"beliefs.{belief.id}.correction_cues: {cue!r} is not flagged as correction")
-            elif not _stems(cue) & topic:
+            if not _stems(cue) & about:  # a cue is a hint the reader trusts: it must be about the belief
+                result.problems.append(f"beliefs.{belief.id}.correction_cues: {cue!r} shares no word with the "
+                                       f"belief's claim, truth or topic")
+        for sentence, wanted, field_name in expected:
+            state = PersonState.initial(persona)
+            state.belief_voiced_turn[belief.id] = state.turn  # read as a reply to the person voicing it
+            appraisal = appraise(sentence, persona, state, reader)
+            got = reading_of(appraisal, belief.id)
+            if got != wanted:
                 result.problems.append(
-                    f"beliefs.{belief.id}.correction_cues: {cue!r} shares no word with the belief's topic {belief.topic}"
+                    f"beliefs.{belief.id}.{field_name}: {sentence!r} was expected to read as {wanted} "
+                    f"of {belief.id!r}; it read as {got} ({describe(appraisal)})"
                 )
-        if not appraise(belief.truth, persona, state).corrections.get(belief.id):
-            result.problems.append(f"beliefs.{belief.id}.truth: stating the truth is not flagged as a correction")
     if persona.in_crisis:
         care = sum(
             t.reward_components["checklist/crisis_care"] for r in records if r.agent == "CuriousEmpath" for t in r.turns

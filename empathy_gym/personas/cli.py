@@ -13,39 +13,48 @@ from empathy_gym.personas.loader import LIBRARY_DIR, PersonaError, load_library,
 from empathy_gym.personas.schema import Persona
 
 TEMPLATE = """\
-# A persona for empathy-gym. Validate with: empathy-gym personas validate THIS_FILE
-# Check behaviour with:                   empathy-gym personas check THIS_FILE
-id: firstname_topic            # lowercase slug, unique in the library
+# A persona for empathy-gym. Replace every TODO (validate fails until none is left):
+#   empathy-gym personas validate THIS_FILE      # schema and placeholders
+#   empathy-gym personas check THIS_FILE         # behaviour: does it read and react as annotated?
+id: TODO_firstname_topic       # TODO: a lowercase slug, unique in the library (e.g. maria_lost_mother)
 category: grief                # the folder it lives in
 tags: [grief, fitting-emotion] # also: false-belief, unfitting-emotion, resistant, harmful-plan, crisis
 card:                          # PUBLIC: what the agent may see
-  name: Firstname
+  name: TODO first name
   age: 40
   situation: >-
-    One paragraph the agent may know. Do not give away the hidden concerns.
+    TODO: one paragraph the agent may know. Do not give away the hidden concerns.
 opening:                       # one is chosen per episode
-  - "First thing the person says."
+  - "TODO: the first thing the person says."
 initial_distress: 0.7          # 0-1, overwhelm
 emotions:
   - name: grief                # a plain emotion word (grief, anger, fear, shame, loneliness, ...)
     intensity: 0.8
-    function: What this emotion signals (the value, norm or threat).
+    function: "TODO: what this emotion signals (the value, norm or threat)."
     fitting: true              # does it fit the facts? fitting ones are to be acknowledged, not dissolved
-    why: Why it fits (or does not).
+    why: "TODO: why it fits (or does not)."
     words: [heartbroken]       # synonyms an agent might use
 values: [family]
 concerns:                      # what they have not said yet; exploring questions surface them
   - id: first_concern
-    text: "What they say when it comes out (first person)."
+    text: "TODO: what they say when it comes out (first person)."
     cues: [family, funeral]    # words in a question that invite it
     trust_needed: 0.3
     gist: [funeral, sister]    # words an agent would use to reflect it back
-beliefs: []                    # false beliefs: claim, truth, source, why_it_matters, topic, voiced_as, endorsement_cues, correction_cues
+# False beliefs: claim, truth and source are enough (the reader compares replies with the
+# claim and the truth by meaning); topic, voiced_as and the cue lists are optional hints.
+# beliefs:
+#   - id: stages_in_order
+#     claim: Grief comes in five stages in a fixed order, so she is grieving wrong.
+#     truth: There is no fixed order or timeline; the five stages were never meant as a sequence.
+#     source: Kubler-Ross herself; Stroebe and Schut's dual process model
+#     why_it_matters: She judges herself for grieving "out of order".
+beliefs: []
 traits: {reactivity: 0.5, resistance: 0.4, initial_trust: 0.4, talkativeness: 0.5}
 triggers:
   - act: minimising
     severity: 0.6
-    reaction: "What they say when it happens."
+    reaction: "TODO: what they say when it happens."
 voice:                         # lines in their own voice; empty lists fall back to defaults
   understood: ["Yes. That's it."]
   feeling: ["It's a lot."]
@@ -124,7 +133,7 @@ def cmd_check(ns) -> int:
     failures = 0
     for path in _paths(ns.paths):
         try:
-            result = check_persona(load_persona_file(path))
+            result = check_persona(load_persona_file(path), reader=ns.reader)
         except PersonaError as error:
             failures += 1
             print(error, file=sys.stderr)
@@ -169,6 +178,7 @@ def main(argv: list[str]) -> int:
     p.set_defaults(run=cmd_splits)
     p = sub.add_parser("check", help="behavioural check (default: the library); exit 1 on any failure")
     p.add_argument("paths", nargs="*")
+    p.add_argument("--reader", default=None, help="read the belief sentences with this reader (rule, semantic, minilm)")
     p.set_defaults(run=cmd_check)
     ns = parser.parse_args(argv)
     try:

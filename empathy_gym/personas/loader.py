@@ -39,9 +39,29 @@ def format_validation_error(source: str, error: ValidationError) -> str:
     return "\n".join(lines)
 
 
+PLACEHOLDER = "TODO"  # `personas new` marks every value a contributor must write with this
+
+
+def _placeholders(data: object, path: tuple[object, ...] = ()) -> list[str]:
+    """Field paths whose value still holds the template's TODO marker."""
+    if isinstance(data, dict):
+        return [p for key, value in data.items() for p in _placeholders(value, (*path, key))]
+    if isinstance(data, list):
+        return [p for i, value in enumerate(data) for p in _placeholders(value, (*path, i))]
+    if isinstance(data, str) and PLACEHOLDER in data:
+        return [_field_path(path)]
+    return []
+
+
 def parse_persona(data: object, source: str = "<data>") -> Persona:
     if not isinstance(data, dict):
         raise PersonaError(f"{source}: expected a mapping of persona fields at the top level, got {type(data).__name__}")
+    unfilled = _placeholders(data)
+    if unfilled:
+        raise PersonaError(
+            f"{source}: still the template: replace the {PLACEHOLDER} placeholder(s) in "
+            + ", ".join(unfilled[:12]) + (f" and {len(unfilled) - 12} more" if len(unfilled) > 12 else "")
+        )
     try:
         return Persona.model_validate(data)
     except ValidationError as error:
@@ -118,13 +138,22 @@ def _resolve_split_spec(spec: str) -> list[Persona]:
 
 def resolve_personas(spec: object) -> list[Persona]:
     """Turn a config value into personas: a Persona, an id, a list of either, 'all', 'starter',
-    'split:test' (a curated split) or 'generated:train:1000:0' (generated from train families)."""
+    'tag:false-belief' (every library persona with a tag), 'split:test' (a curated split) or
+    'generated:train:1000:0' (generated from train families)."""
     if isinstance(spec, Persona):
         return [spec]
     if spec in (None, "all"):
         return list(load_library().values())
     if spec == "starter":
         return [p for p in load_library().values() if "starter" in p.tags]
+    if isinstance(spec, str) and spec.startswith("tag:"):
+        tag = spec[4:]
+        library = load_library().values()
+        tagged = [p for p in library if tag in p.tags]
+        if not tagged:
+            known = sorted({t for p in library for t in p.tags})
+            raise PersonaError(f"persona spec {spec!r}: no persona has tag {tag!r}; known tags: {known}")
+        return tagged
     if isinstance(spec, str) and spec.startswith(("split:", "generated:")):
         return _resolve_split_spec(spec)
     if isinstance(spec, str):

@@ -73,21 +73,49 @@ class HiddenConcern(_Strict):
     _id = field_validator("id")(_slug)
 
 
+_TOPIC_SKIP = frozenset(
+    "that this with from they their there what when which will would should could have been does doesn't "
+    "because about into only even more most very just than then them your you're she's he's it's isn't".split()
+)
+
+
+def topic_words(text: str) -> list[str]:
+    """The longer words of a claim: the default `topic` of a belief whose author gave none."""
+    words = re.findall(r"[a-z][a-z']{3,}", text.lower())
+    return list(dict.fromkeys(w for w in words if w not in _TOPIC_SKIP))
+
+
 class FalseBelief(_Strict):
-    """A belief the person holds that is not true, and why it matters to them."""
+    """A belief the person holds that is not true, and why it matters to them.
+
+    `claim`, `truth` and `source` are enough: the semantic reader compares a reply with the
+    claim and the truth by meaning. `topic` (default: the claim's longer words), `voiced_as`
+    (default: the claim) and the cue lists are hints; the rule reader needs the cue lists.
+    """
 
     id: str
     claim: str = Field(min_length=5)
     truth: str = Field(min_length=5)
     source: str = Field(min_length=3, description="One line naming where the truth is established.")
-    why_it_matters: str = Field(min_length=5)
+    why_it_matters: str = ""
     confidence: float = Field(default=0.85, ge=0.0, le=1.0)
-    topic: list[str] = Field(min_length=1, description="Words that show an agent is talking about this belief.")
-    voiced_as: list[str] = Field(min_length=1, description="How the person states the belief.")
-    endorsement_cues: list[str] = Field(min_length=1, description="Phrases that agree with the false claim.")
-    correction_cues: list[str] = Field(min_length=1, description="Phrases that state the truth.")
+    topic: list[str] = Field(default_factory=list, description="Words that show an agent is talking about this belief.")
+    voiced_as: list[str] = Field(default_factory=list, description="How the person states the belief.")
+    endorsement_cues: list[str] = Field(default_factory=list, description="Phrases that agree with the false claim (hints).")
+    correction_cues: list[str] = Field(default_factory=list, description="Phrases that state the truth (hints).")
 
     _id = field_validator("id")(_slug)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("claim"), str):
+            data = dict(data)
+            if not data.get("topic"):
+                data["topic"] = topic_words(data["claim"]) or [data["claim"]]
+            if not data.get("voiced_as"):
+                data["voiced_as"] = [data["claim"]]
+        return data
 
 
 class Traits(_Strict):

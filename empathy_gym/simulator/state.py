@@ -66,6 +66,7 @@ class PersonState:
             "rapport": self.rapport,
             "emotions": dict(self.emotions),
             "beliefs": dict(self.beliefs),
+            "beliefs_voiced": sorted(self.belief_voiced_turn),
             "disclosed": list(self.disclosed),
         }
 

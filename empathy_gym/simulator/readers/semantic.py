@@ -23,6 +23,7 @@ import numpy as np
 
 from empathy_gym.simulator import lexicon as lx
 from empathy_gym.simulator.appraisal import Appraisal
+from empathy_gym.simulator.readers.beliefs import BeliefReader, beliefs_in_play
 from empathy_gym.simulator.readers.encoders import DATA_DIR, Encoder, make_encoder
 from empathy_gym.simulator.readers.head import ActHead
 from empathy_gym.simulator.readers.rule import TextReading, read_text, reflection_accuracy, rule_appraise
@@ -105,7 +106,7 @@ def unit_matrix(encoder: Encoder, texts: Sequence[str]) -> tuple[np.ndarray, lis
 class SemanticReader:
     name = "semantic"
 
-    def __init__(self, encoder: Encoder, head: ActHead, offsets: dict[str, float] | None = None):
+    def __init__(self, encoder: Encoder, head: ActHead, beliefs: BeliefReader | None = None):
         if head.n_features != encoder.dim + N_SURFACE:
             raise ValueError(
                 f"act head expects {head.n_features} features; encoder {encoder.name!r} gives "
@@ -113,13 +114,16 @@ class SemanticReader:
             )
         self.encoder = encoder
         self.head = head
+        self.beliefs = beliefs  # None: false beliefs are read by the rule reader's cue lists
         self.name = "semantic" if encoder.name == "static" else encoder.name
         self._cache: dict[str, dict[str, float]] = {}
         self._strengths: dict[str, dict[str, float]] = {}
 
     @classmethod
-    def load(cls, encoder: str = "static", head: str | Path | None = None) -> "SemanticReader":
-        return cls(make_encoder(encoder), ActHead.load(head or DATA_DIR / f"head_{encoder}.npz"))
+    def load(cls, encoder: str = "static", head: str | Path | None = None,
+             beliefs_head: str | Path | None = None) -> "SemanticReader":
+        made = make_encoder(encoder)
+        return cls(made, ActHead.load(head or DATA_DIR / f"head_{encoder}.npz"), BeliefReader.load(made, beliefs_head))
 
     def act_probabilities(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Per text: each head label's probability (the strongest unit of the text)."""
@@ -154,6 +158,12 @@ class SemanticReader:
             appraisal = rule_appraise(request.text, request.persona, request.state)
             if not (appraisal.silence or appraisal.unreadable):
                 overlay(appraisal, self._act_strengths(request.text))
+                if self.beliefs is not None and request.persona.beliefs:
+                    state = request.state
+                    # A reply speaks to a belief when it uses its words, or answers the person who just voiced it.
+                    in_play = [b for b in beliefs_in_play(request.persona, state.beliefs)
+                               if voiced_recently(state, b.id) or self.beliefs.about(request.text, b)]
+                    read_beliefs(appraisal, self.beliefs.read(request.text, in_play), state)
             readings.append(Reading(appraisal))
         return readings
 
@@ -176,6 +186,33 @@ def _witnessed(head: float, rule: float) -> float:
     if rule > 0.0 or head >= 0.99:
         return head
     return 0.5 * head if head >= 0.5 else 0.0
+
+
+VOICED_RECENTLY_TURNS = 2  # a bare "you're right" this soon after the person voiced a belief agrees with it
+
+
+def voiced_recently(state, belief_id: str) -> bool:
+    return state.turn - state.belief_voiced_turn.get(belief_id, -99) <= VOICED_RECENTLY_TURNS
+
+
+def read_beliefs(a: Appraisal, probabilities: dict[str, tuple[float, float]], state) -> None:
+    """Replace the cue-list reading of false beliefs with the belief head's (`probabilities`: id -> (P correct, P endorse)).
+
+    One message either corrects a belief or endorses it: the weaker reading is dropped. A bare
+    agreement right after the person voiced the belief endorses it, whatever its words.
+    """
+    a.corrections.clear()
+    a.endorsements.clear()
+    for belief_id, (p_correct, p_endorse) in probabilities.items():
+        correction, endorsement = strength(p_correct), strength(p_endorse)
+        if voiced_recently(state, belief_id) and a.agreement >= 0.5 and correction < 0.5:
+            endorsement = max(endorsement, 0.7 * a.agreement)
+        if correction and endorsement:
+            correction, endorsement = (correction, 0.0) if correction >= endorsement else (0.0, endorsement)
+        if correction:
+            a.corrections[belief_id] = correction
+        if endorsement:
+            a.endorsements[belief_id] = endorsement
 
 
 def overlay(a: Appraisal, p: dict[str, float]) -> None:

@@ -1,0 +1,146 @@
+"""How well a reader reads replies to false beliefs: correction, endorsement, or neither.
+
+    empathy-gym beliefs-eval data/beliefs-heldout/        # the held-out set; any reader
+
+A labelled file is JSON lines `{"persona", "belief", "text", "label", "kind", "register"}`
+(label: correction | endorsement | neither). Each reply is read as the person's answer
+right after they voiced the belief (so a bare "you're right" agrees with it), with the
+public meaning of `Appraisal`: a belief is corrected (endorsed) when its strength is >= 0.5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Sequence
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from empathy_gym.personas.loader import load_library
+from empathy_gym.personas.schema import Persona
+from empathy_gym.simulator.appraisal import PRESENT, Appraisal, appraise
+from empathy_gym.simulator.readers import Reader, get_reader
+from empathy_gym.simulator.state import PersonState
+
+BeliefLabel = Literal["correction", "endorsement", "neither"]
+
+
+class BeliefReply(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    persona: str
+    belief: str
+    text: str
+    label: BeliefLabel
+    kind: str = ""
+    register_: str = Field("", alias="register")  # chat | spoken | forum | peer
+
+
+def load_belief_replies(path: str | Path, library: dict[str, Persona] | None = None) -> list[BeliefReply]:
+    """Every `*.jsonl` under `path` (or the file), checked against the persona library."""
+    path = Path(path)
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    if not files or not all(f.is_file() for f in files):
+        raise FileNotFoundError(f"{path}: no *.jsonl belief replies here")
+    library = library if library is not None else load_library()
+    replies = []
+    for file in files:
+        for number, line in enumerate(file.read_text().splitlines(), 1):
+            if not line.strip():
+                continue
+            where = f"{file}:{number}"
+            try:
+                reply = BeliefReply.model_validate(json.loads(line))
+            except (ValueError, ValidationError) as error:
+                raise ValueError(f"{where}: expected {{persona, belief, text, label: correction|endorsement|neither}} "
+                                 f"({str(error).splitlines()[0]})") from None
+            persona = library.get(reply.persona)
+            if persona is None:
+                raise ValueError(f"{where}: persona {reply.persona!r} is not in the library")
+            if reply.belief not in {b.id for b in persona.beliefs}:
+                raise ValueError(f"{where}: persona {reply.persona!r} has no belief {reply.belief!r} "
+                                 f"(it has {[b.id for b in persona.beliefs]})")
+            replies.append(reply)
+    return replies
+
+
+def read_as(appraisal: Appraisal, belief_id: str) -> BeliefLabel | Literal["both"]:
+    corrected = appraisal.corrections.get(belief_id, 0.0) >= PRESENT
+    endorsed = appraisal.endorsements.get(belief_id, 0.0) >= PRESENT
+    return "both" if corrected and endorsed else "correction" if corrected else "endorsement" if endorsed else "neither"
+
+
+def state_after_voicing(persona: Persona, belief_id: str) -> PersonState:
+    state = PersonState.initial(persona)
+    state.belief_voiced_turn[belief_id] = state.turn
+    return state
+
+
+@dataclass(slots=True)
+class BeliefReport:
+    total: int = 0
+    correct: int = 0
+    by_label: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))  # label -> [right, n]
+    by_kind: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    confusion: Counter = field(default_factory=Counter)  # (gold, read) -> n
+    misses: list[tuple[BeliefReply, str]] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.total if self.total else 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "accuracy": self.accuracy, "n": self.total,
+            "by_label": {k: v[0] / v[1] for k, v in sorted(self.by_label.items())},
+            "by_kind": {k: v[0] / v[1] for k, v in sorted(self.by_kind.items())},
+            "confusion": {f"{gold}->{read}": n for (gold, read), n in sorted(self.confusion.items())},
+        }
+
+
+def evaluate_beliefs(replies: Sequence[BeliefReply], reader: Reader | str = "semantic",
+                     library: dict[str, Persona] | None = None) -> BeliefReport:
+    library = library if library is not None else load_library()
+    reader = get_reader(reader) if isinstance(reader, str) else reader
+    report = BeliefReport()
+    for reply in replies:
+        persona = library[reply.persona]
+        read = read_as(appraise(reply.text, persona, state_after_voicing(persona, reply.belief), reader), reply.belief)
+        right = read == reply.label
+        report.total += 1
+        report.correct += right
+        for table, key in ((report.by_label, reply.label), (report.by_kind, reply.kind or "-")):
+            table[key][0] += right
+            table[key][1] += 1
+        report.confusion[(reply.label, read)] += 1
+        if not right:
+            report.misses.append((reply, read))
+    return report
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="empathy-gym beliefs-eval", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("path", help="a labelled .jsonl file or a folder of them")
+    parser.add_argument("--reader", default="semantic", help="rule | semantic | minilm")
+    parser.add_argument("--misses", type=int, default=0, help="print this many misread replies")
+    parser.add_argument("--json", help="also write the report here")
+    ns = parser.parse_args(argv)
+    try:
+        replies = load_belief_replies(ns.path)
+        report = evaluate_beliefs(replies, ns.reader)
+    except (ValueError, FileNotFoundError, ImportError) as error:
+        print(f"empathy-gym beliefs-eval: {error}", file=sys.stderr)
+        return 2
+    summary = report.to_dict()
+    print(f"{ns.reader}: {summary['accuracy']:.1%} of {summary['n']} replies read correctly")
+    for name in ("by_label", "by_kind"):
+        print(f"  {name[3:]:<6} " + "  ".join(f"{k} {v:.0%}" for k, v in summary[name].items()))
+    for reply, read in report.misses[: ns.misses]:
+        print(f"  [{reply.label} read as {read}] {reply.persona}/{reply.belief}: {reply.text}")
+    if ns.json:
+        Path(ns.json).write_text(json.dumps(summary, indent=2))
+    return 0

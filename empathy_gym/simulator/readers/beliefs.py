@@ -1,0 +1,258 @@
+"""Reading a message against a person's false beliefs by meaning: does it correct, endorse, or neither?
+
+For each belief the persona holds, a message is compared with the belief's `claim` and
+`truth` (and `voiced_as`, and the cue lists when a persona gives them: hints, not
+requirements). Static embeddings are bags of words and cannot see "not", so each unit
+(the message, and each sentence or clause split at '.', ';' and ', but') also gets:
+
+- how much of the claim's and the truth's own words it holds inside and outside the
+  scope of a negation ("a single tick doesn't mean she's seen it" negates the claim);
+- whether it asks, attributes a view to the person ("you think...", "you're blaming
+  yourself because..."), agrees, hedges ("could well have", "that's plausible"),
+  contrasts ("; actually") or carries a correction marker ("that's a myth").
+
+A small head (`head.py`'s MLP, labels correction and endorsement) turns the message's
+features, the strongest unit's and the most on-belief unit's into two probabilities.
+It is trained by `scripts/build_reader.py --beliefs` only on `data/beliefs/` (replies
+written for this project); `data/beliefs-heldout/` is never trained or tuned on.
+Reflecting or asking about a belief is neither; a hedge toward it is an endorsement.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from empathy_gym.personas.schema import FalseBelief, Persona
+from empathy_gym.simulator import lexicon as lx
+from empathy_gym.simulator.readers.encoders import DATA_DIR, Encoder
+from empathy_gym.simulator.readers.head import ActHead
+
+BELIEF_LABELS = ("correction", "endorsement")
+HEAD_FILE = "beliefs_{encoder}.npz"
+_UNIT_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+|;\s*|,\s+(?=but\b|though\b|although\b|however\b)")
+MAX_UNITS = 8
+HEDGE = re.compile(
+    r"\b(?:could well|may well|might well|that'?s plausible|plausible|probably|likely|i'?d guess|i guess|"
+    r"wouldn'?t be surprised|you (?:may|might|could) (?:be right|have a point)|makes sense that|"
+    r"sounds like it (?:was|is|did)|i suppose|chances are|not unreasonable|fair to (?:say|assume))\b"
+)
+CONTRAST = re.compile(r"\b(?:but|though|although|however|actually|in fact|rather|instead)\b|;")
+
+
+@dataclass(frozen=True, slots=True)
+class _BeliefVectors:
+    claim: np.ndarray
+    truth: np.ndarray
+    voiced: np.ndarray  # (n, dim)
+    correction_cues: np.ndarray  # (n, dim), maybe (0, dim)
+    endorsement_cues: np.ndarray
+    claim_stems: frozenset[str]
+    truth_stems: frozenset[str]
+    topic_stems: frozenset[str]
+    all_stems: frozenset[str]  # claim, truth, topic, voiced_as, cues: any of them shows a message is about it
+    cue_phrases: tuple[str, ...]  # cues as normalised phrases ("go for it" has no content word)
+    claim_negated: bool
+    truth_negated: bool
+
+
+# Chat writes "u", "ur", "doesnt": read them as "you", "your", "doesn't" so attributions
+# ("so u think...") and negations ("one tick doesnt mean...") are seen in every register.
+_CHAT = {"u": "you", "ur": "your", "youre": "you're", "im": "i'm", "thats": "that's", "its": "it's",
+         **{w.replace("'", ""): w for w in lx.NEGATIONS if "'" in w}}
+_CHAT_RE = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, _CHAT), key=len, reverse=True)) + r")\b")
+
+
+def _normalize(text: str) -> str:
+    return _CHAT_RE.sub(lambda m: _CHAT[m.group(0)], lx.normalize(text))
+
+
+def _content(text: str) -> frozenset[str]:
+    return lx.content_stems(lx.TOKEN_RE.findall(_normalize(text))) - {lx.NEGATION_TOKEN}
+
+
+def _negated(text: str) -> bool:
+    return any(t in lx.NEGATIONS for t in lx.TOKEN_RE.findall(_normalize(text)))
+
+
+def units_of(text: str) -> list[str]:
+    """The message, then its sentences and contrast clauses (at most MAX_UNITS)."""
+    parts = [p.strip() for p in _UNIT_SPLIT.split(text.strip()) if p and p.strip()]
+    return [text.strip(), *parts[:MAX_UNITS]] if len(parts) > 1 else [text.strip()]
+
+
+def _unit_scope(unit: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(content stems, stems within four words after a negation)."""
+    tokens = lx.TOKEN_RE.findall(_normalize(unit))
+    negated: set[str] = set()
+    for i, token in enumerate(tokens):
+        if token in lx.NEGATIONS:
+            negated.update(lx.stem(t) for t in tokens[i + 1 : i + 5] if t not in lx.STOPWORDS)
+    return lx.content_stems(tokens) - {lx.NEGATION_TOKEN}, frozenset(negated)
+
+
+def _overlap(belief_stems: frozenset[str], stems: frozenset[str], negated: frozenset[str]) -> tuple[float, float]:
+    if not belief_stems:
+        return 0.0, 0.0
+    shared = belief_stems & stems
+    inside = len(shared & negated)
+    return min(1.0, (len(shared) - inside) / 3.0), min(1.0, inside / 2.0)
+
+
+def _max_cos(vectors: np.ndarray, unit: np.ndarray) -> float:
+    return float((vectors @ unit).max()) if len(vectors) else 0.0
+
+
+N_UNIT_FEATURES = 28
+
+
+def _unit_features(unit: str, vector: np.ndarray, b: _BeliefVectors) -> list[float]:
+    norm = _normalize(unit)
+    stems, negated = _unit_scope(unit)
+    claim_plain, claim_neg = _overlap(b.claim_stems, stems, negated)
+    truth_plain, truth_neg = _overlap(b.truth_stems, stems, negated)
+    unit_negated = _negated(unit)
+    cos_claim, cos_truth = float(b.claim @ vector), float(b.truth @ vector)
+    return [
+        cos_claim,
+        cos_truth,
+        cos_truth - cos_claim,
+        _max_cos(b.voiced, vector),
+        _max_cos(b.correction_cues, vector),
+        _max_cos(b.endorsement_cues, vector),
+        claim_plain,
+        claim_neg,
+        truth_plain,
+        truth_neg,
+        min(1.0, len(b.topic_stems & stems) / 2.0),
+        float(unit_negated),
+        float(unit_negated != b.claim_negated),
+        float(unit_negated != b.truth_negated),
+        1.0 if "?" in norm or lx.OPEN_QUESTION_START.match(norm) or lx.CLOSED_QUESTION_START.match(norm) else 0.0,
+        1.0 if lx.ATTRIBUTION.match(norm) else 0.0,
+        1.0 if lx.REFLECTION_FRAME.search(norm) else 0.0,
+        min(1.0, float(len(lx.AGREEMENT.findall(norm)))),
+        1.0 if HEDGE.search(norm) else 0.0,
+        1.0 if CONTRAST.search(norm) else 0.0,
+        min(1.0, float(len(lx.CORRECTION_MARKERS.findall(norm)))),
+        1.0 if lx.ADVICE.search(norm) or lx.IMPERATIVE_START.match(norm) else 0.0,
+        min(1.0, len(norm.split()) / 25.0),
+        1.0 if lx.INFORMATION.search(norm) else 0.0,
+        # Bags of words cannot see "not": the similarity signed by whether the unit's polarity
+        # matches the claim's (or the truth's). "one tick doesn't mean she's read it" flips.
+        cos_claim if unit_negated == b.claim_negated else -cos_claim,
+        cos_truth if unit_negated == b.truth_negated else -cos_truth,
+        claim_plain - claim_neg,
+        truth_plain - truth_neg,
+    ]
+
+
+def message_features(units: Sequence[str], vectors: np.ndarray, b: _BeliefVectors) -> np.ndarray:
+    """The whole message's features, the elementwise max over its units, and its most on-belief unit's."""
+    rows = np.asarray([_unit_features(u, v, b) for u, v in zip(units, vectors)], dtype=np.float32)
+    on_belief = int(np.argmax(np.maximum(rows[:, 0], rows[:, 1]) + rows[:, 6] + rows[:, 7] + rows[:, 8] + rows[:, 9]))
+    return np.concatenate([rows[0], rows.max(axis=0), rows[on_belief]])
+
+
+N_FEATURES = 3 * N_UNIT_FEATURES
+
+
+class BeliefReader:
+    """Per (message, belief): the probability that the message corrects it and that it endorses it."""
+
+    def __init__(self, encoder: Encoder, head: ActHead | None):
+        """`head=None` gives a reader that only computes features (to train a head on)."""
+        if head is not None and (head.labels != BELIEF_LABELS or head.n_features != N_FEATURES):
+            raise ValueError(f"belief head must have labels {BELIEF_LABELS} and {N_FEATURES} features, "
+                             f"got {head.labels} and {head.n_features}")
+        self.encoder = encoder
+        self.head = head
+        self._beliefs: dict[tuple[int, str], tuple[FalseBelief, _BeliefVectors]] = {}
+        self._units: dict[str, tuple[list[str], np.ndarray]] = {}
+        self._cache: dict[tuple[str, int, str], tuple[float, float]] = {}
+
+    @classmethod
+    def load(cls, encoder: Encoder, path: str | Path | None = None) -> "BeliefReader":
+        return cls(encoder, ActHead.load(path or DATA_DIR / HEAD_FILE.format(encoder=encoder.name)))
+
+    def vectors(self, belief: FalseBelief) -> _BeliefVectors:
+        key = (id(belief), belief.id)
+        known = self._beliefs.get(key)
+        if known is not None and known[0] is belief:
+            return known[1]
+        encode = self.encoder.encode
+        empty = np.zeros((0, self.encoder.dim), dtype=np.float32)
+        claim, truth = encode([belief.claim, belief.truth])
+        vectors = _BeliefVectors(
+            claim=claim,
+            truth=truth,
+            voiced=encode(belief.voiced_as) if belief.voiced_as else claim[None],
+            correction_cues=encode(belief.correction_cues) if belief.correction_cues else empty,
+            endorsement_cues=encode(belief.endorsement_cues) if belief.endorsement_cues else empty,
+            claim_stems=_content(belief.claim),
+            truth_stems=_content(belief.truth),
+            topic_stems=_content(" ".join(belief.topic)),
+            # Generic support and feeling words ("fine", "worry") do not make a message about a belief.
+            all_stems=_content(" ".join([belief.claim, belief.truth, *belief.topic, *belief.voiced_as,
+                                         *belief.endorsement_cues, *belief.correction_cues]))
+            - lx.GENERIC_SUPPORT_STEMS - lx.FEELING_STEMS,
+            cue_phrases=tuple(p for p in (" ".join(lx.TOKEN_RE.findall(lx.normalize(c)))
+                                          for c in [*belief.endorsement_cues, *belief.correction_cues]) if p),
+            claim_negated=_negated(belief.claim),
+            truth_negated=_negated(belief.truth),
+        )
+        if len(self._beliefs) > 4096:
+            self._beliefs.clear()
+        self._beliefs[key] = (belief, vectors)
+        return vectors
+
+    def _encoded_units(self, text: str) -> tuple[list[str], np.ndarray]:
+        known = self._units.get(text)
+        if known is None:
+            units = units_of(text)
+            known = (units, self.encoder.encode(units))
+            if len(self._units) > 8192:
+                self._units.clear()
+            self._units[text] = known
+        return known
+
+    def features(self, text: str, belief: FalseBelief) -> np.ndarray:
+        units, vectors = self._encoded_units(text)
+        return message_features(units, vectors, self.vectors(belief))
+
+    def about(self, text: str, belief: FalseBelief) -> bool:
+        """Whether the message shares a content word with the belief (claim, truth, topic, voicing, cues) or says a cue."""
+        vectors = self.vectors(belief)
+        if _content(text) & vectors.all_stems:
+            return True
+        said = " ".join(lx.TOKEN_RE.findall(_normalize(text)))
+        return any(phrase in said for phrase in vectors.cue_phrases)
+
+    def read(self, text: str, beliefs: Sequence[FalseBelief]) -> dict[str, tuple[float, float]]:
+        """belief id -> (P(correction), P(endorsement)) for each belief in `beliefs`."""
+        out: dict[str, tuple[float, float]] = {}
+        todo = []
+        for belief in beliefs:
+            key = (text, id(belief), belief.id)
+            known = self._cache.get(key)
+            if known is None:
+                todo.append((key, belief))
+            else:
+                out[belief.id] = known
+        if todo and text.strip():
+            if self.head is None:
+                raise ValueError("this BeliefReader has no head (it was built to compute features only)")
+            probs = self.head.predict(np.stack([self.features(text, b) for _, b in todo]))
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+            for (key, belief), (p_correct, p_endorse) in zip(todo, probs.tolist()):
+                self._cache[key] = out[belief.id] = (p_correct, p_endorse)
+        return out
+
+
+def beliefs_in_play(persona: Persona, beliefs_held: dict[str, float]) -> list[FalseBelief]:
+    return [b for b in persona.beliefs if beliefs_held.get(b.id, 0.0) > 0.0]
