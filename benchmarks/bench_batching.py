@@ -20,7 +20,7 @@ import time
 from empathy_gym.envs.dialogue import EmpathyDialogueEnv
 from empathy_gym.envs.vector import EmpathyDialogueVectorEnv
 from empathy_gym.llm import SamplingParams
-from empathy_gym.llm.fake_server import serve_in_subprocess
+from empathy_gym.testing.fake_server import serve_in_subprocess
 from empathy_gym.llm.openai_compat import OpenAICompatibleBackend
 from empathy_gym.simulator.llm import LLMSimulatorConfig
 
@@ -84,7 +84,7 @@ def main() -> None:
             process.wait()
 
     try:
-        from empathy_gym.llm.tiny_model import build_tiny_llama
+        from empathy_gym.testing.tiny_model import build_tiny_llama
         from empathy_gym.llm.transformers_backend import TransformersBackend
     except ImportError as error:
         print(f"\ntiny transformers model: skipped ({error})")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import ray
 
-from empathy_gym.eval.runner import plan_jobs
-from empathy_gym.personas.loader import resolve_personas
+from empathy_gym.rollout.episodes import plan_jobs
+from empathy_gym.personas.sets import resolve_personas
 from empathy_gym.rollout.pool import RolloutPool
 
 AGENTS = ["CuriousEmpath", "Pacifier", "AdviceGiver", "Sycophant", "Random"]

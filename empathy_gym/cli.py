@@ -32,8 +32,9 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from empathy_gym.eval.leaderboard import format_leaderboard, leaderboard
-from empathy_gym.eval.runner import evaluate, plan_jobs
-from empathy_gym.personas.loader import PersonaError, resolve_personas
+from empathy_gym.rollout.episodes import evaluate, plan_jobs
+from empathy_gym.personas.loader import PersonaError
+from empathy_gym.personas.sets import resolve_personas
 from empathy_gym.rewards import make_target
 from empathy_gym.rollout.records import RecordWriter
 
@@ -55,8 +56,25 @@ def _personas(cfg: DictConfig):
     return resolve_personas(OmegaConf.to_container(spec) if OmegaConf.is_config(spec) else spec)
 
 
+def _int(cfg: DictConfig, key: str, minimum: int) -> int:
+    value = OmegaConf.select(cfg, key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{key}={value!r}: expected an integer >= {minimum}")
+    return value
+
+
 def _seeds(cfg: DictConfig) -> list[int]:
-    return list(range(cfg.seed_offset, cfg.seed_offset + cfg.seeds))
+    count, offset = _int(cfg, "seeds", 1), _int(cfg, "seed_offset", 0)
+    return list(range(offset, offset + count))
+
+
+def _require_extra(module: str, extra: str, what: str) -> None:
+    """Fail before a run directory is made when an optional dependency is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise ValueError(f"{what} needs the {extra} extra: pip install -c constraints-cpu.txt -e '.[{extra}]' "
+                         f"(no module named {module!r})")
 
 
 def backend_config(cfg: DictConfig) -> dict[str, Any] | None:
@@ -68,40 +86,39 @@ def backend_config(cfg: DictConfig) -> dict[str, Any] | None:
     return OmegaConf.to_container(cfg.backend, resolve=True)
 
 
+def env_spec(cfg: DictConfig) -> dict[str, Any]:
+    """The env as plain data (see `envs/build.py`): the local path and Ray workers build from the same spec."""
+    spec: dict[str, Any] = {"max_turns": cfg.env.max_turns, "max_reply_chars": cfg.env.max_reply_chars,
+                            "reader": cfg.simulator.reader}
+    backend = backend_config(cfg)
+    if backend is not None:
+        sim = cfg.simulator
+        spec["backend"] = backend
+        spec["llm"] = {"max_tokens": sim.max_tokens, "temperature": sim.temperature, "max_retries": sim.max_retries,
+                       "on_failure": sim.on_failure, "sage_mode": sim.sage_mode}
+    return spec
+
+
 def build_env_kwargs(cfg: DictConfig) -> dict[str, Any]:
-    from empathy_gym.llm import SamplingParams, make_backend
-    from empathy_gym.simulator.llm import LLMSimulatorConfig, scripted_person_reply
+    from empathy_gym.envs.build import env_kwargs_from_spec
 
-    kwargs: dict[str, Any] = {"max_turns": cfg.env.max_turns, "max_reply_chars": cfg.env.max_reply_chars,
-                              "reader": cfg.simulator.reader}
-    spec = backend_config(cfg)
-    if spec is None:
-        return kwargs
-    kind = spec.pop("kind")
-    if kind == "scripted":
-        spec = {"script": scripted_person_reply}
-    kwargs["backend"] = make_backend(kind, **spec)
-    sim = cfg.simulator
-    kwargs["llm_config"] = LLMSimulatorConfig(
-        sampling=SamplingParams(max_tokens=sim.max_tokens, temperature=sim.temperature),
-        max_retries=sim.max_retries,
-        on_failure=sim.on_failure,
-        sage_mode=sim.sage_mode,
-    )
-    return kwargs
+    return env_kwargs_from_spec(env_spec(cfg))
 
 
-def _output_dir(cfg: DictConfig, command: str) -> Path:
+def _output_dir(cfg: DictConfig, command: str, targets: dict | None = None) -> Path:
+    """The run directory, with its resolved config.yaml and the weights of every target (targets.json)."""
     out = Path(cfg.output_dir) if cfg.output_dir else Path("runs") / f"{command}-{time.strftime('%Y%m%d-%H%M%S')}"
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    if targets is not None:
+        (out / "targets.json").write_text(json.dumps({n: dict(t.weights) for n, t in targets.items()}, indent=2) + "\n")
     return out
 
 
 def evaluate_command(cfg: DictConfig) -> int:
     personas, targets, seeds = _personas(cfg), _targets(cfg), _seeds(cfg)
     env_kwargs = build_env_kwargs(cfg)
-    out = _output_dir(cfg, "evaluate")
+    out = _output_dir(cfg, "evaluate", targets)
     print(
         f"evaluating {len(cfg.agents)} agents x {len(personas)} personas x {len(seeds)} seeds "
         f"({len(cfg.agents) * len(personas) * len(seeds)} episodes, max {cfg.env.max_turns} turns)",
@@ -118,8 +135,10 @@ def evaluate_command(cfg: DictConfig) -> int:
 
 
 def rollout_command(cfg: DictConfig) -> int:
-    personas, targets, seeds = _personas(cfg), list(_targets(cfg)), _seeds(cfg)
-    out = _output_dir(cfg, "rollout")
+    personas, targets, seeds = _personas(cfg), _targets(cfg), _seeds(cfg)
+    if cfg.rollout.workers > 0:
+        _require_extra("ray", "rllib", "rollout=ray")
+    out = _output_dir(cfg, "rollout", targets)
     path = out / "episodes.jsonl"
     jobs = plan_jobs(list(cfg.agents), personas, seeds)
     if cfg.rollout.workers <= 0:
@@ -138,11 +157,7 @@ def rollout_command(cfg: DictConfig) -> int:
     else:
         from empathy_gym.rollout.pool import RolloutPool
 
-        if backend_config(cfg) is not None and cfg.backend.kind != "scripted":
-            env_kwargs = {"max_turns": cfg.env.max_turns, "backend_config": backend_config(cfg), "reader": cfg.simulator.reader}
-        else:
-            env_kwargs = {"max_turns": cfg.env.max_turns, "reader": cfg.simulator.reader}
-        pool = RolloutPool(workers=cfg.rollout.workers, env_kwargs=env_kwargs, targets=targets,
+        pool = RolloutPool(workers=cfg.rollout.workers, env_spec=env_spec(cfg), targets=targets,
                            chunk_size=cfg.rollout.chunk_size, gpus_per_worker=cfg.rollout.gpus_per_worker)
         result = pool.run(jobs, path, parquet=cfg.rollout.parquet)
         pool.shutdown()
@@ -153,10 +168,10 @@ def rollout_command(cfg: DictConfig) -> int:
 
 
 def train_command(cfg: DictConfig) -> int:
-    try:
-        from empathy_gym.train import train_ppo
-    except ImportError as error:
-        raise ValueError(f"train needs the rllib extra: pip install -c constraints-cpu.txt -e '.[rllib]' ({error})") from None
+    for module in ("ray", "torch"):
+        _require_extra(module, "rllib", "train")
+    from empathy_gym.train import train_ppo
+
     targets = _targets(cfg)
     if len(targets) != 1:
         raise ValueError(f"train needs one reward target (e.g. target=genuine), got {sorted(targets)}")
@@ -210,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         print(__doc__)
         return 0
     if args and args[0] == "personas":
-        from empathy_gym.personas.cli import main as personas_main
+        from empathy_gym.cli_personas import main as personas_main
 
         return personas_main(args[1:])
     if args and args[0] in ("report", "compare"):

@@ -11,8 +11,8 @@ the reward decides what "empathy" an optimiser will learn.
 import argparse
 
 from empathy_gym.eval.leaderboard import format_leaderboard, leaderboard
-from empathy_gym.eval.runner import evaluate
-from empathy_gym.personas.loader import resolve_personas
+from empathy_gym.rollout.episodes import evaluate
+from empathy_gym.personas.sets import resolve_personas
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--short", action="store_true", help="fewer personas and seeds, for CI")

@@ -28,7 +28,7 @@ import numpy as np
 from empathy_gym.agents.llm_policy import LLMPolicy
 from empathy_gym.envs.vector import EmpathyDialogueVectorEnv
 from empathy_gym.llm import ChatRequest, SamplingParams, ScriptedBackend
-from empathy_gym.personas.loader import resolve_personas
+from empathy_gym.personas.sets import resolve_personas
 from empathy_gym.simulator.llm import scripted_person_reply
 
 parser = argparse.ArgumentParser()

@@ -68,7 +68,7 @@ def evaluate(module, target: str, seeds=range(3)) -> dict:
     """Greedy play against every starter persona; strategy mix and outcomes."""
     env = gym.make(ENV_ID, target=target, persona="starter", max_turns=10)
     mix, outcomes = Counter(), []
-    personas = empathy_gym.personas.loader.resolve_personas("starter")
+    personas = empathy_gym.personas.sets.resolve_personas("starter")
     for persona in personas:
         for seed in seeds:
             obs, info = env.reset(seed=seed, options={"persona": persona})

@@ -10,7 +10,7 @@ import empathy_gym
 from empathy_gym.cli import main
 from empathy_gym.eval.beliefs import evaluate_beliefs, load_belief_replies, read_as, state_after_voicing
 from empathy_gym.personas.loader import load_library
-from empathy_gym.simulator.appraisal import appraise
+from empathy_gym.simulator.readers import appraise
 from empathy_gym.simulator.state import PersonState
 
 HELDOUT = "data/beliefs-heldout"

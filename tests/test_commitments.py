@@ -4,8 +4,8 @@ import pytest
 
 from empathy_gym import EmpathyDialogueEnv
 from empathy_gym.eval.leaderboard import leaderboard, outcome
-from empathy_gym.eval.runner import evaluate
-from empathy_gym.simulator.appraisal import appraise
+from empathy_gym.rollout.episodes import evaluate
+from empathy_gym.simulator.readers import appraise
 from empathy_gym.simulator.dynamics import UNDERSTOOD_ENOUGH, update
 from empathy_gym.simulator.state import PersonState
 
@@ -183,7 +183,7 @@ def test_resistant_people_push_back_on_early_advice(personas):
 
 def test_one_rollout_scores_every_target_like_a_dedicated_env(personas):
     from empathy_gym.agents.baselines import CuriousEmpath
-    from empathy_gym.eval.runner import run_episode
+    from empathy_gym.rollout.episodes import run_episode
 
     for target in ["comfort", "genuine"]:
         env = EmpathyDialogueEnv(persona=personas[0], target=target)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import empathy_gym  # noqa: F401  (registers the envs)
 from empathy_gym.agents.features import observable_features
-from empathy_gym.envs.strategy import default_factbook
+from empathy_gym.agents.strategies import default_factbook
 from empathy_gym.rewards import COMPONENTS, PRESETS, make_target
 
 

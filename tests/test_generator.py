@@ -4,7 +4,8 @@ import pytest
 
 from empathy_gym import EmpathyDialogueEnv
 from empathy_gym.personas.generator import SPLITS, PersonaGenerator, curated_split, family_split, split_hash
-from empathy_gym.personas.loader import PersonaError, load_library, resolve_personas
+from empathy_gym.personas.loader import PersonaError, load_library
+from empathy_gym.personas.sets import resolve_personas
 from empathy_gym.personas.schema import Persona
 
 

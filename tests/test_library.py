@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from empathy_gym.cli import main
-from empathy_gym.personas.check import check_persona
+from empathy_gym.eval.persona_check import check_persona
 from empathy_gym.personas.loader import LIBRARY_DIR, load_library, load_persona_file
 
 
@@ -25,7 +25,7 @@ def test_every_file_validates_and_category_matches_folder():
 
 
 def test_crisis_personas_reward_crisis_care(library):
-    from empathy_gym.eval.runner import evaluate
+    from empathy_gym.rollout.episodes import evaluate
 
     crisis = [p for p in library.values() if p.in_crisis]
     if not crisis:

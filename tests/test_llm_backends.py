@@ -3,7 +3,7 @@
 import pytest
 
 from empathy_gym.llm import BackendError, ChatRequest, SamplingParams, ScriptedBackend
-from empathy_gym.llm.fake_server import FakeOpenAIServer
+from empathy_gym.testing.fake_server import FakeOpenAIServer
 from empathy_gym.llm.openai_compat import OpenAICompatibleBackend
 from empathy_gym.llm.vllm_backend import vllm_available
 
@@ -95,7 +95,7 @@ def test_http_backend_config_errors_are_clear(monkeypatch):
 def tiny_backend(tmp_path_factory):
     pytest.importorskip("torch", reason="the llm extra (torch) is not installed")
     pytest.importorskip("transformers", reason="the llm extra (transformers) is not installed")
-    from empathy_gym.llm.tiny_model import build_tiny_llama
+    from empathy_gym.testing.tiny_model import build_tiny_llama
     from empathy_gym.llm.transformers_backend import TransformersBackend
 
     return TransformersBackend(str(build_tiny_llama(tmp_path_factory.mktemp("tiny"))), device="cpu")

@@ -136,7 +136,7 @@ def test_sage_mode_clamps_the_proposed_change():
 
 
 def test_http_backend_faults_through_the_env():
-    from empathy_gym.llm.fake_server import FakeOpenAIServer
+    from empathy_gym.testing.fake_server import FakeOpenAIServer
     from empathy_gym.llm.openai_compat import OpenAICompatibleBackend
 
     def responder(payload):
@@ -159,7 +159,7 @@ def test_http_backend_faults_through_the_env():
 
 def test_fallbacks_and_usage_reach_the_episode_record():
     from empathy_gym.agents.baselines import CuriousEmpath
-    from empathy_gym.eval.runner import run_episode
+    from empathy_gym.rollout.episodes import run_episode
 
     env = _env(ScriptedBackend(["garbage"]), max_retries=0)
     env.max_turns = 3

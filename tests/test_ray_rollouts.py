@@ -6,12 +6,14 @@ import pytest
 
 ray = pytest.importorskip("ray", reason="ray is not installed (pip install 'empathy-gym[rllib]')")
 
-from empathy_gym.eval.runner import plan_jobs  # noqa: E402
-from empathy_gym.personas.loader import resolve_personas  # noqa: E402
+from empathy_gym.rollout.episodes import plan_jobs  # noqa: E402
+from empathy_gym.personas.sets import resolve_personas  # noqa: E402
 from empathy_gym.rollout.pool import RolloutPool, existing_episode_ids  # noqa: E402
 from empathy_gym.rollout.records import read_records  # noqa: E402
 
 AGENTS = ["CuriousEmpath", "Pacifier"]
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -31,10 +33,10 @@ def _records(path):
 
 
 def test_results_do_not_depend_on_the_number_of_workers(tmp_path, jobs):
-    one = RolloutPool(workers=1, env_kwargs={"max_turns": 4}, chunk_size=5)
+    one = RolloutPool(workers=1, env_spec={"max_turns": 4}, chunk_size=5)
     one.run(jobs, tmp_path / "one.jsonl")
     one.shutdown()
-    two = RolloutPool(workers=2, env_kwargs={"max_turns": 4}, chunk_size=3)
+    two = RolloutPool(workers=2, env_spec={"max_turns": 4}, chunk_size=3)
     summary = two.run(jobs, tmp_path / "two.jsonl", parquet=True)
     two.shutdown()
     assert summary.written == len(jobs) and summary.skipped == 0
@@ -47,7 +49,7 @@ def test_results_do_not_depend_on_the_number_of_workers(tmp_path, jobs):
 
 def test_rerun_skips_what_is_already_written(tmp_path, jobs):
     path = tmp_path / "episodes.jsonl"
-    pool = RolloutPool(workers=2, env_kwargs={"max_turns": 3}, chunk_size=4)
+    pool = RolloutPool(workers=2, env_spec={"max_turns": 3}, chunk_size=4)
     pool.run(jobs[:10], path)
     with path.open("ab") as handle:  # a crash left half a line behind
         handle.write(b'{"episode_id": "half')
@@ -60,7 +62,7 @@ def test_rerun_skips_what_is_already_written(tmp_path, jobs):
 
 def test_killing_an_actor_mid_episode_loses_and_duplicates_nothing(tmp_path, jobs):
     path = tmp_path / "episodes.jsonl"
-    pool = RolloutPool(workers=2, env_kwargs={"max_turns": 3}, chunk_size=3, slow_s=0.05)
+    pool = RolloutPool(workers=2, env_spec={"max_turns": 3}, chunk_size=3, slow_s=0.05)
     killed = []
 
     def kill_the_other_worker(pool, written):

@@ -15,10 +15,11 @@ from typing import get_args
 import empathy_gym
 from empathy_gym.acts import ACTS, SCALAR_ACTS, TRIGGER_ACTS
 from empathy_gym.envs.vector import EmpathyDialogueVectorEnv
-from empathy_gym.eval.runner import evaluate
+from empathy_gym.rollout.episodes import evaluate
 from empathy_gym.eval.leaderboard import leaderboard
 from empathy_gym.personas.schema import TriggerAct
-from empathy_gym.simulator.appraisal import PRESENT, Appraisal, appraise
+from empathy_gym.simulator.appraisal import PRESENT, Appraisal
+from empathy_gym.simulator.readers import appraise
 from empathy_gym.simulator.llm import LLM_ACTS, TURN_SCHEMA
 from empathy_gym.simulator.readers import ReadRequest, get_reader, reader_names
 from empathy_gym.simulator.readers.head import HEAD_LABELS

@@ -110,6 +110,7 @@ def test_evaluate_with_the_llm_simulator_through_hydra(tmp_path, capsys):
     assert record.turns[0].person == "Thanks for asking. It has been a lot."  # the (stand-in) LLM spoke
 
 
+@pytest.mark.slow
 def test_train_command_runs_ppo_and_saves_a_checkpoint(tmp_path, capsys):
     pytest.importorskip("ray", reason="the rllib extra is not installed")
     code = main(["train", "target=genuine", "persona_set=starter", "train.iterations=1", "train.train_batch_size=200",

@@ -167,8 +167,8 @@ def test_strategy_search_passes_env_kwargs_to_the_dialogue_env():
 
 
 def test_baselines_match_the_runner():
-    from empathy_gym.eval.runner import evaluate
-    from empathy_gym.personas.loader import resolve_personas
+    from empathy_gym.rollout.episodes import evaluate
+    from empathy_gym.personas.sets import resolve_personas
 
     base = baseline_returns("genuine", FEW, agents=("curious_empath", "Pacifier"))
     assert sorted(base) == ["curious_empath", "pacifier"]

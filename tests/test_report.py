@@ -41,6 +41,7 @@ def _chromium(run_dir, *extra, url_suffix=""):
     return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian package `chromium`; .ci/run installs it)")
 def test_report_renders_in_headless_chromium_without_console_errors(run_dir):
     shot = run_dir / "report.png"

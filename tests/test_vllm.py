@@ -16,13 +16,14 @@ import pytest
 from empathy_gym.llm.vllm_backend import vllm_available
 
 OK, WHY = vllm_available()
-pytestmark = pytest.mark.skipif(not OK, reason=f"{WHY}; CI runs these in the vLLM venv built by .ci/run")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not OK, reason=f"{WHY}; CI runs these in the vLLM venv built by .ci/run")]
 ENGINE_ARGS = dict(gpu_memory_utilization=0.2, enforce_eager=True, max_model_len=8192, dtype="float32")
 
 
 @pytest.fixture(scope="session")
 def tiny_path(tmp_path_factory):
-    from empathy_gym.llm.tiny_model import build_tiny_llama
+    from empathy_gym.testing.tiny_model import build_tiny_llama
 
     return str(build_tiny_llama(tmp_path_factory.mktemp("tiny-vllm")))
 

@@ -14,38 +14,12 @@ All take a seed; none touches global random state.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from typing import Mapping, Sequence
-
-import numpy as np
-
-from empathy_gym.agents.strategies import FactBook, Realiser, Strategy, restate
-from empathy_gym.envs.strategy import default_factbook
+from empathy_gym.agents.base import Agent
+from empathy_gym.agents.exploits import EXPLOITS
+from empathy_gym.agents.strategies import Strategy, restate
 from empathy_gym.simulator import lexicon as lx
 
 S = Strategy
-
-
-class Agent(ABC):
-    """A policy over text: `act(observation, messages) -> reply`."""
-
-    name = "agent"
-
-    def __init__(self, seed: int | None = None, factbook: FactBook | None = None):
-        self.factbook = factbook or default_factbook()
-        self.reset(seed)
-
-    def reset(self, seed: int | None = None) -> None:
-        self.rng = np.random.default_rng(seed)
-        self.realiser = Realiser(self.rng, self.factbook)
-
-    @staticmethod
-    def person_messages(messages: Sequence[Mapping[str, str]]) -> list[str]:
-        return [m["content"] for m in messages if m["role"] == "user"]
-
-    @abstractmethod
-    def act(self, observation: Mapping[str, str], messages: Sequence[Mapping[str, str]]) -> str:
-        """The agent's next reply."""
 
 
 class Pacifier(Agent):
@@ -120,8 +94,6 @@ BASELINES: dict[str, type[Agent]] = {
 
 def make_agent(name: str, seed: int | None = None) -> Agent:
     """A baseline or exploit agent by name."""
-    from empathy_gym.agents.exploits import EXPLOITS
-
     known = {**BASELINES, **EXPLOITS}
     try:
         return known[name](seed=seed)

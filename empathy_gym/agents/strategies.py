@@ -14,6 +14,7 @@ person holds a belief.
 from __future__ import annotations
 
 import enum
+from functools import lru_cache
 import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -158,6 +159,14 @@ class FactBook:
             if topic_hits >= 2 and claim_hits >= 2 and score > best_score:
                 best, best_score = fact, score
         return best
+
+
+@lru_cache(maxsize=1)
+def default_factbook() -> FactBook:
+    """Common knowledge: every misconception in the persona library and its truth."""
+    from empathy_gym.personas.loader import load_library
+
+    return FactBook.from_personas(load_library().values())
 
 
 def feeling_word(text: str) -> str | None:

@@ -13,9 +13,12 @@ hidden state moves by deterministic dynamics, and the person replies.
 Characters outside the observation charset are replaced with `?`.
 
 ### Action
-`Text`: the agent's reply (any unicode string up to `max_reply_chars`, default
-4,000). A non-string raises `TypeError`; an over-long string raises `ValueError`;
-the empty string is silence, and the person reacts to it.
+`ReplySpace` (a `Text`): the agent's reply, any unicode string up to `max_reply_chars`
+(default 4,000); `action_space.contains` accepts exactly what `step` accepts. A
+non-string raises `TypeError`; an over-long string raises `ValueError`; the empty string
+is silence, and the person reacts to it; text the reader cannot read (emoji only,
+another script) is flagged in `info["unreadable"]` and read as not understood.
+`action_space.sample()` draws from a few human replies (`SAMPLE_REPLIES`).
 
 ### Reward
 The weighted sum of named components chosen by the reward target (`genuine` by
@@ -60,7 +63,7 @@ from typing import Any
 import gymnasium as gym
 from gymnasium import spaces
 
-from empathy_gym.personas.loader import resolve_personas
+from empathy_gym.personas.sets import resolve_personas
 from empathy_gym.personas.schema import Persona
 from empathy_gym.rewards import RewardContext, compute_components, make_target
 from empathy_gym.llm.base import Backend
@@ -74,6 +77,47 @@ DEFAULT_MAX_REPLY_CHARS = 4000
 # Printable ASCII plus the Latin-1 letters and the typographic punctuation personas use.
 CHARSET = frozenset(string.printable) | frozenset(chr(c) for c in range(0xA0, 0x180)) | frozenset("\u2013\u2014\u2018\u2019\u201c\u201d\u2026")
 _OUTSIDE_CHARSET = re.compile("[^" + re.escape("".join(sorted(CHARSET))) + "]")
+
+
+# What `action_space.sample()` says: replies a person could write, in several registers.
+SAMPLE_REPLIES = (
+    "That sounds really hard. What has been the worst part of it?",
+    "so ur saying nobody noticed how much u were carrying",
+    "I hear how tired you are.",
+    "Have you thought about talking to someone about it?",
+    "ok",
+    "You're right, they should have known better.",
+    "Honestly, it could be worse. At least you have your health.",
+    "What do you think would help most right now?",
+    "Mm. Take your time.",
+    "It makes sense that you feel this way after everything that happened.",
+    "When my dad died I didn't know what to do with myself either.",
+    "",
+)
+
+
+class ReplySpace(spaces.Text):
+    """The agent's reply: any str of at most `max_length` characters (emoji and other scripts included).
+
+    `step` reads every str; text the reader cannot read is flagged in `info["unreadable"]`,
+    not rejected, so `contains` agrees with `step`. `sample()` draws a reply from
+    `SAMPLE_REPLIES` with the space's own seeded generator (a random-character string says
+    nothing a person would); with a `mask` or `probability` it samples characters as `Text` does.
+    """
+
+    def __init__(self, max_length: int, seed: int | None = None):
+        super().__init__(max_length, min_length=0, charset=CHARSET, seed=seed)
+
+    def contains(self, x: object) -> bool:
+        return isinstance(x, str) and len(x) <= self.max_length
+
+    def sample(self, mask=None, probability=None) -> str:
+        if mask is not None or probability is not None:
+            return super().sample(mask=mask, probability=probability)
+        return SAMPLE_REPLIES[int(self.np_random.integers(len(SAMPLE_REPLIES)))][: self.max_length]
+
+    def __repr__(self) -> str:
+        return f"ReplySpace(max_length={self.max_length})"
 
 
 def to_charset(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
@@ -110,7 +154,7 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
                 "persona_card": spaces.Text(MAX_MESSAGE_CHARS, min_length=0, charset=CHARSET),
             }
         )
-        self.action_space = spaces.Text(max_reply_chars, min_length=0, charset=CHARSET)
+        self.action_space = ReplySpace(max_reply_chars)
         self.backend = backend  # None: a code reader and the rule voice; else an LLM plays the person
         self.llm_config = llm_config or LLMSimulatorConfig()
         self.reader: Reader = person_reader(reader, backend, self.llm_config)

@@ -38,8 +38,8 @@ from pettingzoo import ParallelEnv
 
 from empathy_gym.agents.features import N_FEATURES, observable_features
 from empathy_gym.agents.strategies import STRATEGY_NAMES, Realiser, Strategy
-from empathy_gym.envs.dialogue import CHARSET, MAX_MESSAGE_CHARS, EmpathyDialogueEnv, to_charset
-from empathy_gym.envs.strategy import default_factbook
+from empathy_gym.envs.dialogue import MAX_MESSAGE_CHARS, EmpathyDialogueEnv, ReplySpace, to_charset
+from empathy_gym.agents.strategies import default_factbook
 from empathy_gym.simulator.rule import take_turns
 
 
@@ -91,7 +91,7 @@ class HelperPersonEnv(ParallelEnv):
     def action_space(self, agent: str) -> spaces.Space:
         if agent == "helper" and self.action_mode == "strategy":
             return spaces.Discrete(len(Strategy))
-        return spaces.Text(MAX_MESSAGE_CHARS, min_length=0, charset=CHARSET)
+        return ReplySpace(MAX_MESSAGE_CHARS)
 
     def reset(self, seed: int | None = None, options: dict | None = None):
         observation, info = self.dialogue.reset(seed=seed, options=options)

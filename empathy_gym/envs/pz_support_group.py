@@ -38,10 +38,10 @@ from pettingzoo import ParallelEnv
 
 from empathy_gym.agents.features import N_FEATURES, observable_features
 from empathy_gym.agents.strategies import Realiser, Strategy
-from empathy_gym.envs.dialogue import CHARSET, EmpathyDialogueEnv
+from empathy_gym.envs.dialogue import CHARSET, EmpathyDialogueEnv, ReplySpace
 from empathy_gym.envs.pz_dialogue import require_actions
-from empathy_gym.envs.strategy import default_factbook
-from empathy_gym.personas.loader import resolve_personas
+from empathy_gym.agents.strategies import default_factbook
+from empathy_gym.personas.sets import resolve_personas
 from empathy_gym.simulator.readers import get_reader
 
 N_STRATEGIES = len(Strategy)
@@ -94,7 +94,7 @@ class SupportGroupEnv(ParallelEnv):
     def action_space(self, agent: str) -> spaces.Space:
         if self.action_mode == "strategy":
             return spaces.Discrete((self.n_people + 1) * N_STRATEGIES)
-        return spaces.Tuple((spaces.Discrete(self.n_people + 1), spaces.Text(2000, min_length=0, charset=CHARSET)))
+        return spaces.Tuple((spaces.Discrete(self.n_people + 1), ReplySpace(2000)))
 
     def reset(self, seed: int | None = None, options: dict | None = None):
         if seed is not None:

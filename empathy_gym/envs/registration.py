@@ -10,7 +10,12 @@ ENV_IDS = {
 }
 
 
+# gym.make_vec(..., vectorization_mode="vector_entry_point") builds these: one batched turn for all envs.
+VECTOR_ENTRY_POINTS = {"EmpathyDialogue-v0": "empathy_gym.envs.vector:EmpathyDialogueVectorEnv"}
+
+
 def register_envs() -> None:
     for env_id, entry_point in ENV_IDS.items():
         if env_id not in gym.registry:
-            gym.register(id=env_id, entry_point=entry_point, max_episode_steps=None)
+            gym.register(id=env_id, entry_point=entry_point, max_episode_steps=None,
+                         vector_entry_point=VECTOR_ENTRY_POINTS.get(env_id))

@@ -27,7 +27,6 @@ As `EmpathyDialogue-v0`; `info` also carries `strategy` and `reply` (the realise
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import gymnasium as gym
@@ -35,14 +34,8 @@ import numpy as np
 from gymnasium import spaces
 
 from empathy_gym.agents.features import N_FEATURES, observable_features
-from empathy_gym.agents.strategies import STRATEGY_NAMES, FactBook, Realiser, Strategy
+from empathy_gym.agents.strategies import STRATEGY_NAMES, Realiser, Strategy, default_factbook
 from empathy_gym.envs.dialogue import EmpathyDialogueEnv
-from empathy_gym.personas.loader import load_library
-
-
-@lru_cache(maxsize=1)
-def default_factbook() -> FactBook:
-    return FactBook.from_personas(load_library().values())
 
 
 class EmpathyDialogueStrategyEnv(gym.Env[np.ndarray, int]):

@@ -22,7 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from empathy_gym.personas.loader import load_library
 from empathy_gym.personas.schema import Persona
-from empathy_gym.simulator.appraisal import PRESENT, Appraisal, appraise
+from empathy_gym.simulator.appraisal import PRESENT, Appraisal
+from empathy_gym.simulator.readers import appraise
 from empathy_gym.simulator.readers import Reader, get_reader
 from empathy_gym.simulator.state import PersonState
 

@@ -46,7 +46,7 @@ import numpy as np
 from empathy_gym.agents.strategies import STRATEGY_NAMES
 from empathy_gym.envs.dialogue import EmpathyDialogueEnv
 from empathy_gym.envs.strategy import EmpathyDialogueStrategyEnv
-from empathy_gym.personas.loader import resolve_personas
+from empathy_gym.personas.sets import resolve_personas
 from empathy_gym.personas.schema import Persona
 from empathy_gym.rewards import RewardTarget, make_target
 
@@ -505,7 +505,7 @@ def baseline_returns(
 ) -> dict[str, BaselineResult]:
     """Mean return of built-in agents on the same personas and seeds, keyed by snake_case name."""
     from empathy_gym.agents.baselines import make_agent
-    from empathy_gym.eval.runner import run_episode
+    from empathy_gym.rollout.episodes import run_episode
 
     target = make_target(target)
     chosen = _personas(personas)

@@ -11,6 +11,8 @@ episode viewer with hidden state, appraisal and components beside every turn.
 
 from __future__ import annotations
 
+import json
+
 import base64
 import html
 import io
@@ -87,9 +89,26 @@ def belief_outcomes(records: Sequence[EpisodeRecord]) -> dict[str, dict[str, int
     return dict(out)
 
 
-def component_contributions(records: Sequence[EpisodeRecord], target: str) -> dict[str, dict[str, float]]:
-    """Per agent, the mean per-episode weighted sum of each component of `target`."""
-    weights = make_target(target).weights
+TARGETS_FILE = "targets.json"  # name -> component weights, written beside the records by every CLI run
+
+
+def run_targets(run_dir: Path, names: Sequence[str]) -> dict[str, dict[str, float]]:
+    """The weights of each target a run used, from its targets.json (runs before it: presets by name)."""
+    path = run_dir / TARGETS_FILE
+    if path.is_file():
+        stored = json.loads(path.read_text())
+        missing = [n for n in names if n not in stored]
+        if missing:
+            raise ValueError(f"{path}: no weights for target(s) {missing} that the records score")
+        return {n: dict(stored[n]) for n in names}
+    try:
+        return {n: dict(make_target(n).weights) for n in names}
+    except ValueError as error:
+        raise ValueError(f"{run_dir}: no {TARGETS_FILE} and {error} (rerun with this release to store the weights)") from None
+
+
+def component_contributions(records: Sequence[EpisodeRecord], weights: dict[str, float]) -> dict[str, dict[str, float]]:
+    """Per agent, the mean per-episode weighted sum of each component of a target (`weights`)."""
     by_agent: dict[str, list[EpisodeRecord]] = defaultdict(list)
     for r in records:
         by_agent[r.agent].append(r)
@@ -103,7 +122,7 @@ def component_contributions(records: Sequence[EpisodeRecord], target: str) -> di
 
 
 class ReportBuilder:
-    def __init__(self, records: Sequence[EpisodeRecord], title: str):
+    def __init__(self, records: Sequence[EpisodeRecord], title: str, weights: dict[str, dict[str, float]] | None = None):
         if not records:
             raise ValueError("no episode records to report on")
         self.plt = _require_matplotlib()
@@ -112,6 +131,7 @@ class ReportBuilder:
         self.agents = sorted({r.agent for r in records})
         self.colors = {a: AGENT_COLORS[i % len(AGENT_COLORS)] for i, a in enumerate(self.agents)}
         self.targets = list(records[0].returns)
+        self.weights = weights if weights is not None else {t: dict(make_target(t).weights) for t in self.targets}
 
     def _by_agent(self, records=None):
         groups: dict[str, list[EpisodeRecord]] = defaultdict(list)
@@ -201,7 +221,7 @@ class ReportBuilder:
         return _png(fig)
 
     def components_png(self, target: str) -> str:
-        contributions = component_contributions(self.records, target)
+        contributions = component_contributions(self.records, self.weights[target])
         agents = [a for a in self.agents if a in contributions]
         names = sorted({n for c in contributions.values() for n in c})
         fig, ax = self.plt.subplots(figsize=(1.3 * max(3, len(agents)) + 3, 3.5))
@@ -296,7 +316,8 @@ def build_report(run_dir: str | Path, output: str | Path | None = None) -> Path:
     if not path.exists():
         raise FileNotFoundError(f"{run_dir}: no episodes.jsonl (is this a run directory from `empathy-gym evaluate`?)")
     records = list(read_records(path))
-    html_text = ReportBuilder(records, f"empathy-gym report: {run_dir.name}").build()
+    weights = run_targets(run_dir, list(records[0].returns)) if records else None
+    html_text = ReportBuilder(records, f"empathy-gym report: {run_dir.name}", weights).build()
     output = Path(output) if output else run_dir / "report.html"
     tmp = output.with_suffix(".html.tmp")
     tmp.write_text(html_text, encoding="utf-8")

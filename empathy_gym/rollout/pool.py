@@ -21,9 +21,10 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
-from empathy_gym.eval.runner import Job, episode_key
+from empathy_gym.rollout.episodes import Job, episode_key
+from empathy_gym.rewards import RewardTarget
 from empathy_gym.rollout.records import RecordWriter
 
 
@@ -59,24 +60,19 @@ def existing_episode_ids(path: str | Path) -> set[str]:
 class _Worker:
     """Runs chunks of episodes; one env and one set of agents per worker, reused."""
 
-    def __init__(self, env_kwargs: dict[str, Any], targets: Sequence[str], slow_s: float = 0.0):
+    def __init__(self, env_spec: dict[str, Any], targets: Mapping[str, RewardTarget] | Sequence[str], slow_s: float = 0.0):
+        from empathy_gym.envs.build import env_kwargs_from_spec
         from empathy_gym.envs.dialogue import EmpathyDialogueEnv
 
-        env_kwargs = dict(env_kwargs)
-        backend_config = env_kwargs.pop("backend_config", None)
-        if backend_config is not None:  # built here, in the actor (and on its GPU), not pickled from the driver
-            from empathy_gym.llm import make_backend
-
-            spec = dict(backend_config)
-            env_kwargs["backend"] = make_backend(spec.pop("kind"), **spec)
-        self.env = EmpathyDialogueEnv(**env_kwargs)
-        self.targets = list(targets)
+        # Built here, in the actor (and on its GPU), from the same spec the local path uses.
+        self.env = EmpathyDialogueEnv(**env_kwargs_from_spec(env_spec))
+        self.targets = dict(targets) if isinstance(targets, Mapping) else list(targets)
         self.agents: dict[str, Any] = {}
         self.slow_s = slow_s  # for tests that must catch a worker mid-chunk
 
     def run(self, jobs: list[Job]) -> list[tuple[str, str]]:
         from empathy_gym.agents.baselines import make_agent
-        from empathy_gym.eval.runner import run_episode
+        from empathy_gym.rollout.episodes import run_episode
 
         out = []
         for job in jobs:
@@ -92,8 +88,8 @@ class RolloutPool:
     def __init__(
         self,
         workers: int = 2,
-        env_kwargs: dict[str, Any] | None = None,
-        targets: Sequence[str] = ("comfort", "rlver", "attuned", "truthful", "genuine"),
+        env_spec: dict[str, Any] | None = None,
+        targets: Mapping[str, RewardTarget] | Sequence[str] = ("comfort", "rlver", "attuned", "truthful", "genuine"),
         chunk_size: int = 25,
         gpus_per_worker: float = 0.0,
         max_reruns: int = 3,
@@ -107,8 +103,8 @@ class RolloutPool:
             ray.init(num_cpus=max(workers, 1), include_dashboard=False, log_to_driver=False)
         self.ray = ray
         self.workers = workers
-        self.env_kwargs = dict(env_kwargs or {})
-        self.targets = list(targets)
+        self.env_spec = dict(env_spec or {})  # plain data: see empathy_gym/envs/build.py
+        self.targets = dict(targets) if isinstance(targets, Mapping) else list(targets)
         self.chunk_size = chunk_size
         self.max_reruns = max_reruns
         self._actor_cls = ray.remote(num_cpus=1, num_gpus=gpus_per_worker, max_restarts=0)(_Worker)
@@ -116,7 +112,7 @@ class RolloutPool:
         self.actors = [self._new_actor() for _ in range(workers)]
 
     def _new_actor(self):
-        return self._actor_cls.remote(self.env_kwargs, self.targets, self._slow_s)
+        return self._actor_cls.remote(self.env_spec, self.targets, self._slow_s)
 
     def run(
         self,

@@ -85,16 +85,3 @@ _LIST_FIELDS = ("emotions_named", "feelings_named", "wrong_feelings", "concerns_
 _CONTAINER_FIELDS = (*_LIST_FIELDS, "corrections", "endorsements")
 _SCALAR_FIELDS = tuple(f.name for f in fields(Appraisal) if f.name not in _CONTAINER_FIELDS)
 assert set(SCALAR_ACTS) <= set(_SCALAR_FIELDS), "every scalar act in empathy_gym.acts is an Appraisal field"
-
-
-def appraise(text, persona, state, reader=None) -> Appraisal:
-    """Appraise an agent's message to `persona` in the conversation held by `state`.
-
-    `reader`: None (the default reader), a reader name (`"rule"`, `"semantic"`, `"minilm"`)
-    or a `Reader`. For many messages at once, call `reader.read(requests)` directly.
-    """
-    from empathy_gym.simulator.readers import ReadRequest, get_reader
-
-    if not isinstance(text, str):
-        raise TypeError(f"appraise: text must be a str, got {type(text).__name__}")
-    return get_reader(reader).read([ReadRequest(text, persona, state)])[0].appraisal

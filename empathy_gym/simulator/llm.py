@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Sequence
 
 from pydantic import ConfigDict, Field, ValidationError, create_model
@@ -170,7 +170,8 @@ SYSTEM_TASK = (
 
 
 def build_request(persona: Persona, state: PersonState, history: Sequence[dict[str, str]], text: str,
-                  config: LLMSimulatorConfig, tag: str) -> ChatRequest:
+                  config: LLMSimulatorConfig, tag: str, seed: int | None = None) -> ChatRequest:
+    """`seed`: this turn's sampling seed (from the episode's seed); a seed set in `config.sampling` wins."""
     transcript = "\n".join(
         f"{'You' if m['role'] == 'user' else 'Them'}: {m['content']}" for m in history[-2 * config.history_turns :]
     )
@@ -181,7 +182,7 @@ def build_request(persona: Persona, state: PersonState, history: Sequence[dict[s
     )
     return ChatRequest.of(
         [{"role": "system", "content": task}, {"role": "user", "content": user}],
-        params=config.sampling,
+        params=config.sampling if config.sampling.seed is not None or seed is None else replace(config.sampling, seed=seed),
         json_schema=TURN_SCHEMA,
         schema_name="person_turn",
         tag=tag,
@@ -297,7 +298,7 @@ class LLMReader:
         parsed: dict[str, object] = {}
         attempts = 0
         while pending and attempts <= config.max_retries:
-            batch = [build_request(r.persona, r.state, r.history, r.text, config, tag) for tag, r in pending.items()]
+            batch = [build_request(r.persona, r.state, r.history, r.text, config, tag, r.seed) for tag, r in pending.items()]
             for result in self.backend.generate(batch):
                 tag = result.tag
                 turn_stats = stats[tag]

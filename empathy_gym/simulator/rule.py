@@ -50,6 +50,10 @@ class Simulator:
         self.reader = get_reader(reader)
         self.state = PersonState.initial(persona)
         self.state.heard_stems = lx.text_stems(persona.card.situation)
+        # Seeds for an LLM reader's sampling: a child of the episode's seed, so the voice's stream
+        # is untouched and the same seed gives the same LLM turns.
+        seed_seq = getattr(rng.bit_generator, "seed_seq", None)
+        self._sampling_rng = np.random.default_rng(seed_seq.spawn(1)[0] if seed_seq is not None else rng.integers(2**32))
 
     def open(self) -> str:
         message = voice.opening(self.persona, self.state, self.rng)
@@ -63,7 +67,7 @@ class Simulator:
         self.state.heard_stems = self.state.heard_stems | stems
 
     def request(self, text: str, history: Sequence[dict[str, str]] = (), tag: str = "") -> ReadRequest:
-        return ReadRequest(text, self.persona, self.state, history, tag)
+        return ReadRequest(text, self.persona, self.state, history, tag, seed=int(self._sampling_rng.integers(2**31)))
 
     def appraise(self, text: str) -> Appraisal:
         return self.reader.read([self.request(text)])[0].appraisal

@@ -16,44 +16,15 @@ person (`simulator.llm.LLMReader`), which also writes the person's reply.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable
 
-from empathy_gym.personas.schema import Persona
 from empathy_gym.simulator.appraisal import Appraisal
-from empathy_gym.simulator.state import PersonState
+from empathy_gym.simulator.readers.base import Reader, Reading, ReadRequest
+
+__all__ = ["Reader", "Reading", "ReadRequest", "appraise", "get_reader", "register_reader", "reader_names",
+           "DEFAULT_READER"]
 
 DEFAULT_READER = "semantic"
-
-
-@dataclass(slots=True)
-class ReadRequest:
-    """One message to read: who hears it, in which state, and (for LLM readers) the chat so far."""
-
-    text: str
-    persona: Persona
-    state: PersonState
-    history: Sequence[dict[str, str]] = ()
-    tag: str = ""  # routes a batched result back to its episode; never matched by position
-
-
-@dataclass(slots=True)
-class Reading:
-    """A reader's answer: the appraisal, and what an LLM person also said and spent."""
-
-    appraisal: Appraisal
-    reply: str | None = None  # None: the rule voice speaks
-    score_change: float | None = None  # SAGE mode: the LLM's proposed score change
-    usage: dict[str, Any] = field(default_factory=dict)  # LLM accounting for this turn
-
-
-@runtime_checkable
-class Reader(Protocol):
-    name: str
-
-    def read(self, requests: Sequence[ReadRequest]) -> list[Reading]:
-        """Read every request; results in request order."""
-        ...
 
 
 _FACTORIES: dict[str, Callable[..., Reader]] = {}
@@ -108,3 +79,14 @@ def _minilm(**kwargs: Any) -> Reader:
 register_reader("rule", _rule)
 register_reader("semantic", _semantic)
 register_reader("minilm", _minilm)
+
+
+def appraise(text, persona, state, reader=None) -> Appraisal:
+    """Appraise an agent's message to `persona` in the conversation held by `state`.
+
+    `reader`: None (the default reader), a reader name (`"rule"`, `"semantic"`, `"minilm"`)
+    or a `Reader`. For many messages at once, call `reader.read(requests)` directly.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"appraise: text must be a str, got {type(text).__name__}")
+    return get_reader(reader).read([ReadRequest(text, persona, state)])[0].appraisal

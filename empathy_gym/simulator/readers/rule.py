@@ -444,6 +444,6 @@ class RuleReader:
     name = "rule"
 
     def read(self, requests) -> list:
-        from empathy_gym.simulator.readers import Reading
+        from empathy_gym.simulator.readers.base import Reading
 
         return [Reading(rule_appraise(r.text, r.persona, r.state)) for r in requests]

@@ -149,7 +149,7 @@ class SemanticReader:
         return known
 
     def read(self, requests) -> list:
-        from empathy_gym.simulator.readers import Reading
+        from empathy_gym.simulator.readers.base import Reading
 
         texts = [r.text for r in requests]
         self.act_probabilities(texts)

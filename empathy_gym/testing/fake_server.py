@@ -136,7 +136,7 @@ def serve_in_subprocess(latency_s: float = 0.0, responder: str = "person"):
     import sys
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "empathy_gym.llm.fake_server", "--latency", str(latency_s), "--responder", responder],
+        [sys.executable, "-m", "empathy_gym.testing.fake_server", "--latency", str(latency_s), "--responder", responder],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -72,8 +72,14 @@ def _paths(args: list[str]) -> list[Path]:
 
 
 def cmd_list(ns) -> int:
+    library = load_library().values()
+    for flag, known in (("category", {p.category for p in library}), ("tag", {t for p in library for t in p.tags})):
+        value = getattr(ns, flag)
+        if value is not None and value not in known:
+            print(f"empathy-gym personas list: unknown --{flag} {value!r}; known: {', '.join(sorted(known))}", file=sys.stderr)
+            return 2
     rows = [
-        p for p in load_library().values()
+        p for p in library
         if (not ns.category or p.category == ns.category)
         and (not ns.tier or p.difficulty == ns.tier)
         and (not ns.tag or ns.tag in p.tags)
@@ -81,6 +87,12 @@ def cmd_list(ns) -> int:
     for p in sorted(rows, key=lambda p: (p.category, p.id)):
         print(f"{p.id:<34} {p.category:<13} {p.difficulty:<7} {','.join(t for t in p.tags if t != p.category)}")
     print(f"{len(rows)} personas", file=sys.stderr)
+    if not rows:
+        print("no persona matches every filter; each alone matches: " + ", ".join(
+            f"--{flag} {value}: {sum(1 for p in library if test(p))}"
+            for flag, value, test in (("category", ns.category, lambda p: p.category == ns.category),
+                                      ("tier", ns.tier, lambda p: p.difficulty == ns.tier),
+                                      ("tag", ns.tag, lambda p: ns.tag in p.tags)) if value), file=sys.stderr)
     return 0
 
 
@@ -128,7 +140,7 @@ def cmd_schema(ns) -> int:
 
 
 def cmd_check(ns) -> int:
-    from empathy_gym.personas.check import check_persona
+    from empathy_gym.eval.persona_check import check_persona
 
     failures = 0
     for path in _paths(ns.paths):
@@ -186,3 +198,8 @@ def main(argv: list[str]) -> int:
     except PersonaError as error:
         print(f"empathy-gym personas: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `personas show X | head -1`: the reader left; that is not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -51,8 +51,8 @@ def describe(appraisal) -> str:
 
 def check_persona(persona: Persona, reader=None) -> CheckResult:
     """`reader`: the reader the belief sentences are read with (default: the default reader)."""
-    from empathy_gym.eval.runner import evaluate
-    from empathy_gym.simulator.appraisal import appraise
+    from empathy_gym.rollout.episodes import evaluate
+    from empathy_gym.simulator.readers import appraise
     from empathy_gym.simulator.state import PersonState
 
     records = evaluate(["CuriousEmpath", "Pacifier"], [persona], list(CHECK_SEEDS), targets=["genuine"])
