@@ -22,7 +22,7 @@ from empathy_gym.envs.vector import EmpathyDialogueVectorEnv
 from empathy_gym.llm import SamplingParams
 from empathy_gym.testing.fake_server import serve_in_subprocess
 from empathy_gym.llm.openai_compat import OpenAICompatibleBackend
-from empathy_gym.simulator.llm import LLMSimulatorConfig
+from empathy_gym.simulator.llm_person import LLMSimulatorConfig
 
 PERSONAS = ["maria_lost_mother", "lena_antibiotics_cold", "tom_dog_died", "george_widower_alone"]
 REPLY = "It sounds like this has been so hard. What has been the hardest part?"

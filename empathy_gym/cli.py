@@ -142,10 +142,10 @@ def rollout_command(cfg: DictConfig) -> int:
     path = out / "episodes.jsonl"
     jobs = plan_jobs(list(cfg.agents), personas, seeds)
     if cfg.rollout.workers <= 0:
-        from empathy_gym.rollout.pool import episode_id, existing_episode_ids
+        from empathy_gym.rollout.pool import existing_episode_ids
 
         done = existing_episode_ids(path)
-        todo = [j for j in jobs if episode_id(j) not in done]
+        todo = [j for j in jobs if j.episode_id not in done]
         with RecordWriter(path) as writer:
             evaluate([], [], [], targets=targets, env_kwargs=build_env_kwargs(cfg), jobs=todo, on_record=writer.write,
                      progress=cfg.progress)

@@ -29,7 +29,7 @@ from empathy_gym.agents.llm_policy import LLMPolicy
 from empathy_gym.envs.vector import EmpathyDialogueVectorEnv
 from empathy_gym.llm import ChatRequest, SamplingParams, ScriptedBackend
 from empathy_gym.personas.sets import resolve_personas
-from empathy_gym.simulator.llm import scripted_person_reply
+from empathy_gym.simulator.llm_person import scripted_person_reply
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--short", action="store_true", help="2 personas x 4 rollouts x 3 turns")

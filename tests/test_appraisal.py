@@ -144,9 +144,9 @@ def test_length(lena, state):
 
 
 def test_appraise_is_pure(lena, state):
-    before = (state.affect(), list(state.agent_stem_sets))
+    before = (state.hidden_state(), list(state.agent_stem_sets))
     acts("It sounds like you're scared. What happened before?", lena, state)
-    assert (state.affect(), list(state.agent_stem_sets)) == before
+    assert (state.hidden_state(), list(state.agent_stem_sets)) == before
 
 
 def test_non_string_rejected(lena, state):

@@ -76,7 +76,7 @@ def test_reward_is_the_weighted_sum_of_components(target):
 
 
 def test_unknown_target_component_is_named():
-    with pytest.raises(ValueError, match="unknown component.*'empathy'"):
+    with pytest.raises(ValueError, match="unknown reward component 'empathy'"):
         empathy_gym.EmpathyDialogueEnv(target={"empathy": 1.0})
     with pytest.raises(ValueError, match="unknown reward target 'nice'"):
         empathy_gym.EmpathyDialogueEnv(target="nice")

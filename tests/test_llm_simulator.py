@@ -6,7 +6,7 @@ import pytest
 
 import empathy_gym
 from empathy_gym.llm import ScriptedBackend
-from empathy_gym.simulator.llm import (
+from empathy_gym.simulator.llm_person import (
     FENCE_CLOSE,
     LLMSimulatorConfig,
     LLMSimulatorError,

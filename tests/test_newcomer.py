@@ -1,6 +1,5 @@
 """A newcomer's bumps (issue: one house): each was a bug found by running the commands."""
 
-import builtins
 import json
 import subprocess
 import sys
@@ -116,3 +115,27 @@ def test_llm_sampling_is_seeded_by_the_episode_seed():
     first = seeds_of(3)
     assert first and all(isinstance(s, int) for s in first)
     assert seeds_of(3) == first and seeds_of(4) != first
+
+
+def _play(make, actions, seed):
+    env = make()
+    out = [env.reset(seed=seed)[0]]
+    for action in actions:
+        out.append(env.step(action)[:2])
+    return repr(out)
+
+
+@pytest.mark.parametrize("name", ["dialogue", "strategy", "pz_dialogue", "pz_support_group"])
+def test_every_env_follows_one_seeding_pattern(name):
+    from empathy_gym.envs.pz_dialogue import HelperPersonEnv
+    from empathy_gym.envs.pz_support_group import SupportGroupEnv
+
+    makers = {
+        "dialogue": (lambda: gym.make("EmpathyDialogue-v0", persona="starter", max_turns=4), ["How are you?", "Go on."]),
+        "strategy": (lambda: gym.make("EmpathyDialogueStrategy-v0", persona="starter", max_turns=4), [1, 0, 2]),
+        "pz_dialogue": (lambda: HelperPersonEnv(persona="starter", action_mode="strategy"), [{"helper": 1}, {"helper": 0}]),
+        "pz_support_group": (lambda: SupportGroupEnv(n_helpers=1, action_mode="strategy"), [{"helper_0": 13}, {"helper_0": 0}]),
+    }
+    make, actions = makers[name]
+    assert _play(make, actions, 5) == _play(make, actions, 5)
+    assert _play(make, actions, 5) != _play(make, actions, 6)

@@ -20,7 +20,7 @@ from empathy_gym.eval.leaderboard import leaderboard
 from empathy_gym.personas.schema import TriggerAct
 from empathy_gym.simulator.appraisal import PRESENT, Appraisal
 from empathy_gym.simulator.readers import appraise
-from empathy_gym.simulator.llm import LLM_ACTS, TURN_SCHEMA
+from empathy_gym.simulator.llm_person import LLM_ACTS, TURN_SCHEMA
 from empathy_gym.simulator.readers import ReadRequest, get_reader, reader_names
 from empathy_gym.simulator.readers.head import HEAD_LABELS
 from empathy_gym.simulator.rule import Simulator, take_turns
@@ -303,7 +303,7 @@ def test_stock_phrases_wear_thin(maria):
 def test_every_env_form_takes_a_reader():
     from empathy_gym.envs.pz_dialogue import HelperPersonEnv
     from empathy_gym.envs.pz_support_group import SupportGroupEnv
-    from empathy_gym.envs.strategy import EmpathyDialogueStrategyEnv
+    from empathy_gym.envs.dialogue_strategy import EmpathyDialogueStrategyEnv
 
     reader = CountingReader("rule")
     pair = HelperPersonEnv(persona="maria_lost_mother", reader=reader)

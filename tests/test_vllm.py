@@ -52,7 +52,7 @@ def test_offline_engine_batches_and_guides_json(engine):
 
 def test_offline_engine_plays_the_person_in_the_vector_env(engine):
     from empathy_gym.envs.vector import EmpathyDialogueVectorEnv
-    from empathy_gym.simulator.llm import LLMSimulatorConfig
+    from empathy_gym.simulator.llm_person import LLMSimulatorConfig
     from empathy_gym.llm import SamplingParams
 
     config = LLMSimulatorConfig(sampling=SamplingParams(max_tokens=300))

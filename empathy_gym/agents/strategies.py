@@ -141,8 +141,8 @@ class FactBook:
                 words = " ".join(belief.topic)
                 facts.append(
                     Fact(
-                        topic=lx.content_stems(lx.TOKEN_RE.findall(lx.normalize(words))),
-                        claim=lx.content_stems(lx.TOKEN_RE.findall(lx.normalize(" ".join(belief.voiced_as)))),
+                        topic=lx.text_stems(words),
+                        claim=lx.text_stems(" ".join(belief.voiced_as)),
                         truth=first_sentence,
                     )
                 )
@@ -150,7 +150,7 @@ class FactBook:
 
     def lookup(self, text: str) -> Fact | None:
         """The fact whose misconception this text states most clearly, if any."""
-        stems = lx.content_stems(lx.TOKEN_RE.findall(lx.normalize(text)))
+        stems = lx.text_stems(text)
         best, best_score = None, 0
         for fact in self.facts:
             topic_hits = len(fact.topic & stems)

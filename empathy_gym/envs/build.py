@@ -32,7 +32,7 @@ def env_kwargs_from_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
             raise ValueError("env spec: llm settings given without a backend (set backend.kind)")
         return kwargs
     from empathy_gym.llm import make_backend
-    from empathy_gym.simulator.llm import LLMSimulatorConfig, scripted_person_reply
+    from empathy_gym.simulator.llm_person import LLMSimulatorConfig, scripted_person_reply
 
     backend = dict(backend)
     kind = backend.pop("kind", None)

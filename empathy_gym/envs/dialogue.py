@@ -43,6 +43,13 @@ Terminated when the person leaves (engagement runs out) or the score reaches 0 o
 - `hidden_state`: the person's hidden state. **Analysis only**: a policy that reads
   it is cheating; it is there for logging, plots and research.
 
+### Seeding
+`reset(seed=s)` seeds the env's one generator (`np_random`). Everything random in an
+episode draws from it: the persona chosen from a set, the person's voice, and (through a
+child spawned from it, so the voice's stream is untouched) an LLM person's sampling seed
+per turn. `reset()` without a seed continues the stream. The action space has its own
+generator (`action_space.seed`).
+
 ### Arguments
 `persona` (id, Persona, list of ids/Personas, or None for the whole library),
 `target`, `max_turns`, `max_reply_chars`, `render_mode` (`"ansi"`), `reader` (how the
@@ -65,9 +72,9 @@ from gymnasium import spaces
 
 from empathy_gym.personas.sets import resolve_personas
 from empathy_gym.personas.schema import Persona
-from empathy_gym.rewards import RewardContext, compute_components, make_target
+from empathy_gym.rewards import RewardContext, compute_components, make_target, resolve_component
 from empathy_gym.llm.base import Backend
-from empathy_gym.simulator.llm import LLMReader, LLMSimulatorConfig, LLMTurnStats, person_reader
+from empathy_gym.simulator.llm_person import LLMReader, LLMSimulatorConfig, LLMTurnStats, person_reader
 from empathy_gym.simulator.readers import Reader
 from empathy_gym.simulator.rule import Simulator, TurnResult, take_turns
 
@@ -145,6 +152,8 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
         self.personas: list[Persona] = resolve_personas(persona)
         self.target = make_target(target)
+        for name in self.target.weights:  # a RewardTarget built in another process: import its components here
+            resolve_component(name)
         self.max_turns = max_turns
         self.max_reply_chars = max_reply_chars
         self.render_mode = render_mode
@@ -159,7 +168,7 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
         self.llm_config = llm_config or LLMSimulatorConfig()
         self.reader: Reader = person_reader(reader, backend, self.llm_config)
         self.llm_stats = LLMTurnStats()
-        self.episode_id = ""
+        self.dialogue_tag = ""  # routes this dialogue's reads in a batched turn; not a record's episode_id
         self._episodes_started = 0
         self._uid = next(_ENV_UIDS)
         self.simulator: Simulator | None = None
@@ -175,7 +184,7 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
         super().reset(seed=seed)
         persona = self._choose_persona(options)
         self._episodes_started += 1
-        self.episode_id = f"env{self._uid}-ep{self._episodes_started}"
+        self.dialogue_tag = f"env{self._uid}-ep{self._episodes_started}"
         self.llm_stats = LLMTurnStats()
         self.simulator = Simulator(persona, self.np_random, self.reader)
         opening = to_charset(self.simulator.open())
@@ -193,7 +202,7 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
 
     def turn(self, action: str) -> tuple:
         """This dialogue's entry for `simulator.rule.take_turns` (the vector env batches these)."""
-        return (self.simulator, action, self.messages, self.episode_id)
+        return (self.simulator, action, self.messages, self.dialogue_tag)
 
     def check_action(self, action: object) -> None:
         """Raise if `action` cannot be stepped now (used by the vector env before batching)."""
@@ -273,6 +282,6 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
             "appraisal": self._last.appraisal.to_dict() if self._last else {},
             # The reader could not read the agent's text (another script, emoji only): read as not understood.
             "unreadable": bool(self._last and self._last.appraisal.unreadable),
-            "hidden_state": simulator.state.affect(),  # analysis only: never feed this to a policy
+            "hidden_state": simulator.state.hidden_state(),  # analysis only: never feed this to a policy
             **({"llm": self.llm_stats.to_dict()} if isinstance(self.reader, LLMReader) else {}),
         }

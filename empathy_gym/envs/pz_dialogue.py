@@ -22,6 +22,11 @@ person only supplies the words.
 `helper`: the reward target's weighted components (default `genuine`) for the turn.
 `person`: `score_delta`, how much better the person feels (0 before the first turn).
 
+### Seeding
+`reset(seed=s)` seeds the inner dialogue's generator, from which the person, the persona
+choice and the strategy realiser all draw; agent `i`'s action space is seeded `s + 1 + i`.
+`reset()` without a seed continues the streams. Same seed and actions, same episode.
+
 ### Start and end
 Reset picks the persona with the env's generator and the person opens. All agents
 terminate when the person leaves or the score hits 0 or 100, and truncate at `max_turns`.

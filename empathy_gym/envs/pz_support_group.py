@@ -13,14 +13,20 @@ code's dynamics, and they reply. People who leave stop taking part.
 - text mode: `Dict(transcript=Text)`: the last words of each person, one line each (`Name: words`).
 
 ### Actions (per helper)
-- strategy mode: `Discrete((n_people + 1) * 13)`: `target * 13 + strategy`, target 0 is
+- strategy mode: `Discrete((n_people + 1) * 13)`: `addressee * 13 + strategy`, addressee 0 is
   the whole group and k is person k.
-- text mode: `Tuple(Discrete(n_people + 1), Text)`: (target, message).
+- text mode: `Tuple(Discrete(n_people + 1), Text)`: (addressee, message).
 
 ### Rewards (per helper)
 From the same components and target as `EmpathyDialogue-v0`: the reward of the addressed
 person's turn; for a group message, the mean over the people present (a generic message
 to everyone is not paid n times). A helper who addresses someone who has left gets 0.
+
+### Seeding
+`reset(seed=s)` seeds the group's one generator: it picks the people, draws each
+person's episode seed and the realiser's wording; helper `i`'s action space is seeded
+`s + 1 + i`. `reset()` without a seed continues the stream. Same seed and actions, same
+episode.
 
 ### Start and end
 Reset draws the people with the env's generator (distinct personas) and each opens.
@@ -120,8 +126,8 @@ class SupportGroupEnv(ParallelEnv):
         self._addressed[:] = False
         rewards = {}
         for agent in self.agents:
-            target, message = self._decode(actions[agent])
-            rewards[agent] = self._deliver(target, message)
+            addressee, message = self._decode(actions[agent])
+            rewards[agent] = self._deliver(addressee, message)
         self._steps += 1
         everyone_left = not self._present.any()
         truncated = not everyone_left and self._steps >= self.max_turns
@@ -146,13 +152,14 @@ class SupportGroupEnv(ParallelEnv):
             if not self.action_space("helper_0").contains(action):
                 raise ValueError(f"action must be an int in [0, {(self.n_people + 1) * N_STRATEGIES - 1}], got {action!r}")
             return int(action) // N_STRATEGIES, Strategy(int(action) % N_STRATEGIES)
-        target, message = action
-        if not 0 <= int(target) <= self.n_people or not isinstance(message, str):
-            raise ValueError(f"action must be (target in [0, {self.n_people}], str), got {action!r}")
-        return int(target), message
+        addressee, message = action
+        if not 0 <= int(addressee) <= self.n_people or not isinstance(message, str):
+            raise ValueError(f"action must be (addressee in [0, {self.n_people}], str), got {action!r}")
+        return int(addressee), message
 
-    def _deliver(self, target: int, content: Any) -> float:
-        indices = [k for k in range(self.n_people) if self._present[k]] if target == 0 else [target - 1]
+    def _deliver(self, addressee: int, content: Any) -> float:
+        """Say `content` to person `addressee` (1..n), or to everyone present (0)."""
+        indices = [k for k in range(self.n_people) if self._present[k]] if addressee == 0 else [addressee - 1]
         rewards = []
         for k in indices:
             if not self._present[k]:
@@ -194,5 +201,5 @@ class SupportGroupEnv(ParallelEnv):
         return {
             "people": [p.persona.id for p in self.people],
             "present": self._present.tolist(),
-            "hidden_state": [p.simulator.state.affect() for p in self.people],  # analysis only
+            "hidden_state": [p.simulator.state.hidden_state() for p in self.people],  # analysis only
         }

@@ -6,7 +6,7 @@ import gymnasium as gym
 
 ENV_IDS = {
     "EmpathyDialogue-v0": "empathy_gym.envs.dialogue:EmpathyDialogueEnv",
-    "EmpathyDialogueStrategy-v0": "empathy_gym.envs.strategy:EmpathyDialogueStrategyEnv",
+    "EmpathyDialogueStrategy-v0": "empathy_gym.envs.dialogue_strategy:EmpathyDialogueStrategyEnv",
 }
 
 

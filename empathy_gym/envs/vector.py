@@ -15,7 +15,7 @@ Gymnasium's `NEXT_STEP` mode: the step after a sub-env's episode ended resets th
 sub-env (its action is ignored, its reward is 0) and returns the new opening.
 
 ### Info
-`infos["episode_id"]`, `infos["reward_components"]`, `infos["hidden_state"]`
+`infos["dialogue_tag"]`, `infos["reward_components"]`, `infos["hidden_state"]`
 (analysis only), `infos["messages"]`: object arrays of length N, each with its `_key`
 mask. Per-episode state lives in the sub-env that owns the episode and backend results
 are routed by episode id, never by batch position.
@@ -39,7 +39,7 @@ from gymnasium.vector.utils import batch_space
 
 from empathy_gym.envs.dialogue import EmpathyDialogueEnv
 from empathy_gym.llm.base import Backend
-from empathy_gym.simulator.llm import LLMSimulatorConfig, person_reader
+from empathy_gym.simulator.llm_person import LLMSimulatorConfig, person_reader
 from empathy_gym.simulator.readers import Reader
 from empathy_gym.simulator.rule import take_turns
 
@@ -88,7 +88,7 @@ class EmpathyDialogueVectorEnv(VectorEnv):
         seeds = self._seeds(seed)
         results = [env.reset(seed=s, options=options) for env, s in zip(self.envs, seeds)]
         self._needs_reset[:] = False
-        infos = self._infos([info for _, info in results], [env.episode_id for env in self.envs])
+        infos = self._infos([info for _, info in results], [env.dialogue_tag for env in self.envs])
         return self._batch([obs for obs, _ in results]), infos
 
     def step(self, actions: Sequence[str]):
@@ -107,7 +107,7 @@ class EmpathyDialogueVectorEnv(VectorEnv):
             else:
                 env.check_action(action)
                 stepping.append(i)
-        episode_ids = [env.episode_id for env in self.envs]
+        episode_ids = [env.dialogue_tag for env in self.envs]
 
         # One batched read for every dialogue still running (one backend call with an LLM person).
         stepped = take_turns([self.envs[i].turn(actions[i]) for i in stepping]) if stepping else []
@@ -140,7 +140,7 @@ class EmpathyDialogueVectorEnv(VectorEnv):
         return {key: tuple(obs[key] for obs in observations) for key in ("message", "persona_card")}
 
     def _infos(self, infos: list[dict], episode_ids: list[str]) -> dict[str, Any]:
-        batched: dict[str, Any] = {"episode_id": np.array(episode_ids, dtype=object)}
+        batched: dict[str, Any] = {"dialogue_tag": np.array(episode_ids, dtype=object)}
         for key in ("reward_components", "hidden_state", "messages", "turn", "persona_id", "llm"):
             if key in infos[0]:
                 values = np.empty(self.num_envs, dtype=object)

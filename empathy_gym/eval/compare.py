@@ -7,12 +7,12 @@ excludes zero.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from empathy_gym.eval.stats import welch
 from empathy_gym.eval.leaderboard import outcome
 from empathy_gym.rollout.records import EpisodeRecord, read_records
 
@@ -31,14 +31,6 @@ class Delta:
     @property
     def moved(self) -> bool:
         return abs(self.diff) > self.half_width
-
-
-def welch(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
-    """Difference of means (b - a) and a normal-approximation 95% half-width."""
-    mean_a, mean_b = sum(a) / len(a), sum(b) / len(b)
-    var_a = sum((x - mean_a) ** 2 for x in a) / (len(a) - 1) if len(a) > 1 else 0.0
-    var_b = sum((x - mean_b) ** 2 for x in b) / (len(b) - 1) if len(b) > 1 else 0.0
-    return mean_b - mean_a, 1.96 * math.sqrt(var_a / len(a) + var_b / len(b))
 
 
 def _metrics(records: Sequence[EpisodeRecord]) -> dict[str, dict[str, list[float]]]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from empathy_gym.eval.stats import mean_ci
+from empathy_gym.simulator.appraisal import PRESENT
 from empathy_gym.rollout.records import EpisodeRecord
 
 HELD = 0.5  # a belief counts as held at or above this confidence
@@ -28,7 +29,7 @@ def outcome(record: EpisodeRecord) -> EpisodeOutcome:
     start = record.initial_state["beliefs"]
     held = [b for b, c in start.items() if c >= HELD]
     corrected = sum(1 for b in held if final["beliefs"][b] < HELD)
-    endorsements = sum(1 for t in record.turns if any(v >= 0.5 for v in t.appraisal.get("endorsements", {}).values()))
+    endorsements = sum(1 for t in record.turns if any(v >= PRESENT for v in t.appraisal.get("endorsements", {}).values()))
     return EpisodeOutcome(
         final_score=final["score"],
         understood=final["understood"],
@@ -38,18 +39,6 @@ def outcome(record: EpisodeRecord) -> EpisodeOutcome:
         beliefs_corrected=corrected,
         endorsements=endorsements,
     )
-
-
-def mean_ci(values: Sequence[float]) -> tuple[float, float]:
-    """Mean and the half-width of a normal 95% confidence interval."""
-    n = len(values)
-    if n == 0:
-        return float("nan"), float("nan")
-    mean = sum(values) / n
-    if n == 1:
-        return mean, 0.0
-    var = sum((v - mean) ** 2 for v in values) / (n - 1)
-    return mean, 1.96 * math.sqrt(var / n)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,13 +32,13 @@ class CheckResult:
 def _stems(text: str) -> frozenset[str]:
     from empathy_gym.simulator import lexicon as lx
 
-    return lx.content_stems(lx.TOKEN_RE.findall(lx.normalize(text))) - {lx.NEGATION_TOKEN}
+    return lx.text_stems(text) - {lx.NEGATION_TOKEN}
 
 
 def reading_of(appraisal, belief_id: str) -> str:
-    corrected = appraisal.corrections.get(belief_id, 0.0) >= 0.5
-    endorsed = appraisal.endorsements.get(belief_id, 0.0) >= 0.5
-    return "both" if corrected and endorsed else "correction" if corrected else "endorsement" if endorsed else "neither"
+    from empathy_gym.eval.beliefs import read_as
+
+    return read_as(appraisal, belief_id)
 
 
 def describe(appraisal) -> str:

@@ -45,7 +45,7 @@ import numpy as np
 
 from empathy_gym.agents.strategies import STRATEGY_NAMES
 from empathy_gym.envs.dialogue import EmpathyDialogueEnv
-from empathy_gym.envs.strategy import EmpathyDialogueStrategyEnv
+from empathy_gym.envs.dialogue_strategy import EmpathyDialogueStrategyEnv
 from empathy_gym.personas.sets import resolve_personas
 from empathy_gym.personas.schema import Persona
 from empathy_gym.rewards import RewardTarget, make_target

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import json
 
+from empathy_gym.eval.stats import mean_ci
+from empathy_gym.simulator.appraisal import PRESENT
+
 import base64
 import html
 import io
@@ -60,9 +63,7 @@ def mean_band(series: Sequence[Sequence[float]]) -> tuple[np.ndarray, np.ndarray
     length = max(len(s) for s in series)
     means, lows, highs = [], [], []
     for t in range(length):
-        values = np.array([s[t] for s in series if len(s) > t], dtype=float)
-        mean = values.mean()
-        half = 1.96 * values.std(ddof=1) / np.sqrt(len(values)) if len(values) > 1 else 0.0
+        mean, half = mean_ci([s[t] for s in series if len(s) > t])
         means.append(mean)
         lows.append(mean - half)
         highs.append(mean + half)
@@ -79,7 +80,7 @@ def belief_outcomes(records: Sequence[EpisodeRecord]) -> dict[str, dict[str, int
         for belief, start in r.initial_state["beliefs"].items():
             if start < HELD:
                 continue
-            endorsed = any(t.appraisal.get("endorsements", {}).get(belief, 0) >= 0.5 for t in r.turns)
+            endorsed = any(t.appraisal.get("endorsements", {}).get(belief, 0) >= PRESENT for t in r.turns)
             if final[belief] < HELD:
                 out[r.agent]["corrected"] += 1
             elif endorsed or final[belief] > start:

@@ -7,6 +7,8 @@
   Mann-Whitney U / (n_pos * n_neg), a tie counting one half; nan if a class is empty.
 - `f1_scores` / `macro_f1` / `confusion_matrix`: per-label F1 (0 where precision +
   recall is 0), their unweighted mean, and counts[true, predicted].
+- `mean_ci` / `welch`: a mean (a difference of means) and its normal 95% half-width; the
+  leaderboard, the report's bands and `compare` all use these.
 """
 
 from __future__ import annotations
@@ -96,3 +98,25 @@ def macro_f1(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]
     """Unweighted mean of per-label F1 over `labels` (default: every label seen in either list)."""
     scores = f1_scores(y_true, y_pred, labels)
     return float(np.mean(list(scores.values()))) if scores else math.nan
+
+
+Z95 = 1.96
+
+
+def mean_ci(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and the half-width of a normal 95% confidence interval (nan for no values, 0 for one)."""
+    n = len(values)
+    if n == 0:
+        return float("nan"), float("nan")
+    mean = sum(values) / n
+    if n == 1:
+        return mean, 0.0
+    var = sum((v - mean) ** 2 for v in values) / (n - 1)
+    return mean, Z95 * math.sqrt(var / n)
+
+
+def welch(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
+    """Difference of means (b - a) and a normal-approximation 95% half-width."""
+    mean_a, half_a = mean_ci(a)
+    mean_b, half_b = mean_ci(b)
+    return mean_b - mean_a, math.hypot(half_a, half_b)

@@ -67,7 +67,7 @@ def reader_kwargs(name: str, backend: str | None = None, **backend_kwargs: Any) 
         if backend is None:
             raise ValueError("reader llm needs --backend (openai, vllm, transformers or scripted)")
         from empathy_gym.llm import make_backend
-        from empathy_gym.simulator.llm import LLMReader, LLMSimulatorConfig, scripted_person_reply
+        from empathy_gym.simulator.llm_person import LLMReader, LLMSimulatorConfig, scripted_person_reply
 
         if backend == "scripted":
             backend_kwargs = {"script": scripted_person_reply}

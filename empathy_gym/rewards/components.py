@@ -8,6 +8,7 @@ Rewards read the simulator's state; the simulator never reads rewards.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from typing import Callable
 
@@ -175,5 +176,48 @@ COMPONENTS: dict[str, Component] = {
 }
 
 
+BUILT_IN = frozenset(COMPONENTS)
+
+
+def register_component(name: str, fn: Component) -> None:
+    """Add your own component: every env then reports it each step and any target may weigh it.
+
+    `fn(context: RewardContext) -> float`. A name already taken by a built-in is an error;
+    registering the same name again replaces your earlier function.
+    """
+    if not callable(fn):
+        raise TypeError(f"reward component {name!r}: expected a callable (RewardContext) -> float, got {type(fn).__name__}")
+    if name in BUILT_IN:
+        raise ValueError(f"reward component {name!r} is built in; choose another name")
+    COMPONENTS[name] = fn
+
+
+def resolve_component(name: str) -> None:
+    """Make sure `name` is a component: built in, registered, or "package.module:function" (imported here).
+
+    The import form lets a target name a component that a fresh process (a Ray worker)
+    has never seen: each process imports and registers it on first use.
+    """
+    if name in COMPONENTS:
+        return
+    if ":" not in name:
+        raise ValueError(f"unknown reward component {name!r}; known: {sorted(COMPONENTS)} "
+                         "(or register_component(name, fn), or name one as 'package.module:function')")
+    module_name, _, attribute = name.partition(":")
+    import importlib
+
+    try:
+        fn = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as error:
+        raise ValueError(f"reward component {name!r}: cannot import it ({error})") from None
+    register_component(name, fn)
+
+
 def compute_components(context: RewardContext) -> dict[str, float]:
-    return {name: fn(context) for name, fn in COMPONENTS.items()}
+    out = {}
+    for name, fn in COMPONENTS.items():
+        value = fn(context)
+        if not isinstance(value, numbers.Real) or value != value:
+            raise ValueError(f"reward component {name!r} returned {value!r}; expected a finite number")
+        out[name] = float(value)
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from empathy_gym.rewards.components import COMPONENTS
+from empathy_gym.rewards.components import COMPONENTS, resolve_component
 
 CHECKLIST_WEIGHT = 0.05
 
@@ -42,11 +42,11 @@ class RewardTarget:
     weights: Mapping[str, float]
 
     def __post_init__(self) -> None:
-        unknown = sorted(set(self.weights) - set(COMPONENTS))
-        if unknown:
-            raise ValueError(
-                f"reward target {self.name!r}: unknown component(s) {unknown}; known: {sorted(COMPONENTS)}"
-            )
+        for key in self.weights:
+            try:
+                resolve_component(key)
+            except ValueError as error:
+                raise ValueError(f"reward target {self.name!r}: {error}") from None
         for key, value in self.weights.items():
             if not isinstance(value, (int, float)) or value != value:
                 raise ValueError(f"reward target {self.name!r}: weight for {key!r} must be a number, got {value!r}")

@@ -81,6 +81,11 @@ class Job:
     persona: Persona
     seed: int
 
+    @property
+    def episode_id(self) -> str:
+        """The id its record will carry (`EpisodeRecord.episode_id`)."""
+        return episode_key(self.agent, self.persona.id, self.seed)
+
 
 def plan_jobs(agents: Sequence[str], personas: Sequence[Persona], seeds: Iterable[int]) -> list[Job]:
     return [Job(a, p, s) for a in agents for p in personas for s in seeds]

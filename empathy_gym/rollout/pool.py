@@ -23,13 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from empathy_gym.rollout.episodes import Job, episode_key
+from empathy_gym.rollout.episodes import Job
 from empathy_gym.rewards import RewardTarget
 from empathy_gym.rollout.records import RecordWriter
-
-
-def episode_id(job: Job) -> str:
-    return episode_key(job.agent, job.persona.id, job.seed)
 
 
 @dataclass(slots=True)
@@ -125,7 +121,7 @@ class RolloutPool:
         output = Path(output)
         start = time.perf_counter()
         done = existing_episode_ids(output)
-        todo = [job for job in jobs if episode_id(job) not in done]
+        todo = [job for job in jobs if job.episode_id not in done]
         summary = RolloutSummary(skipped=len(jobs) - len(todo), output=str(output))
         chunks = [todo[i : i + self.chunk_size] for i in range(0, len(todo), self.chunk_size)]
         queue = list(range(len(chunks)))

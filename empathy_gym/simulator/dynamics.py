@@ -1,6 +1,6 @@
 """Dynamics: how one appraised message moves the hidden state. Deterministic, code-owned.
 
-The modelling commitments of DESIGN.md live here:
+The modelling commitments of docs/design.md live here:
 - being understood comes from being listened to: a reflection that carries the
   person's own words or concern counts far more than a stock phrase, a guessed feeling
   that misses costs, stock phrases wear thin with use, and "ok" or text the person

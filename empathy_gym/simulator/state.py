@@ -53,8 +53,8 @@ class PersonState:
             beliefs={b.id: b.confidence for b in persona.beliefs},
         )
 
-    def affect(self) -> dict[str, object]:
-        """The analysis view of the state: plain values, safe to log and to compare."""
+    def hidden_state(self) -> dict[str, object]:
+        """The whole hidden state as plain values (analysis only: safe to log and compare, never for a policy)."""
         return {
             "score": self.score,
             "distress": self.distress,

@@ -156,7 +156,7 @@ def _main() -> None:
     args = parser.parse_args()
     if args.responder == "person":
         from empathy_gym.llm.base import ChatRequest
-        from empathy_gym.simulator.llm import scripted_person_reply
+        from empathy_gym.simulator.llm_person import scripted_person_reply
 
         def responder(payload):
             return scripted_person_reply(ChatRequest.of(payload["messages"]))

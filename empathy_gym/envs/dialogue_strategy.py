@@ -21,6 +21,11 @@ agent, and they show it by sounding heard.
 ### Reward, starting state, episode end
 As `EmpathyDialogue-v0`; `info` also carries `strategy` and `reply` (the realised text).
 
+### Seeding
+As `EmpathyDialogue-v0`: `reset(seed=s)` seeds the inner dialogue's generator (the person)
+and this env's own `np_random` with the same `s`; the realiser draws the wording of each
+strategy from the latter. Same seed and actions, same episode.
+
 ### Arguments
 `persona`, `target`, `max_turns`, `render_mode` and `reader`, as `EmpathyDialogue-v0`.
 """
