@@ -21,6 +21,7 @@ Every run writes its resolved config.yaml beside its records.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -32,6 +33,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from empathy_gym.eval.leaderboard import format_leaderboard, leaderboard
+from empathy_gym.llm.base import BackendError
 from empathy_gym.rollout.episodes import evaluate, plan_jobs
 from empathy_gym.personas.loader import PersonaError
 from empathy_gym.personas.sets import resolve_personas
@@ -54,6 +56,21 @@ def _targets(cfg: DictConfig) -> dict:
 def _personas(cfg: DictConfig):
     spec = cfg.personas
     return resolve_personas(OmegaConf.to_container(spec) if OmegaConf.is_config(spec) else spec)
+
+
+def _agents(cfg: DictConfig) -> list:
+    """The agents to run: built-in names, and the policy group's own policy first (policy=openai|python|rllib)."""
+    agents = list(OmegaConf.to_container(cfg.agents, resolve=False)) if cfg.agents is not None else []
+    kind = OmegaConf.select(cfg, "policy.kind")
+    if kind is None:
+        return agents
+    spec = {k: v for k, v in OmegaConf.to_container(cfg.policy, resolve=False).items() if k not in ("agents", "baselines")}
+    for key, value in list(spec.items()):
+        try:
+            spec[key] = OmegaConf.select(cfg, f"policy.{key}", throw_on_missing=True)
+        except OmegaConfBaseException:
+            raise ValueError(f"policy={kind} needs policy.{key}") from None
+    return [spec, *[a for a in agents if a != spec]]
 
 
 def _int(cfg: DictConfig, key: str, minimum: int) -> int:
@@ -105,6 +122,14 @@ def build_env_kwargs(cfg: DictConfig) -> dict[str, Any]:
     return env_kwargs_from_spec(env_spec(cfg))
 
 
+def _build_agents_once(agents: list) -> None:
+    """Build every agent before a run dir exists: a bad path, model or checkpoint fails here, named."""
+    from empathy_gym.agents.policies import make_agent
+
+    for spec in agents:
+        make_agent(spec, seed=0)
+
+
 def _output_dir(cfg: DictConfig, command: str, targets: dict | None = None) -> Path:
     """The run directory, with its resolved config.yaml and the weights of every target (targets.json)."""
     out = Path(cfg.output_dir) if cfg.output_dir else Path("runs") / f"{command}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -116,38 +141,53 @@ def _output_dir(cfg: DictConfig, command: str, targets: dict | None = None) -> P
 
 
 def evaluate_command(cfg: DictConfig) -> int:
-    personas, targets, seeds = _personas(cfg), _targets(cfg), _seeds(cfg)
+    personas, targets, seeds, agents = _personas(cfg), _targets(cfg), _seeds(cfg), _agents(cfg)
     env_kwargs = build_env_kwargs(cfg)
+    _build_agents_once(agents)
     out = _output_dir(cfg, "evaluate", targets)
     print(
-        f"evaluating {len(cfg.agents)} agents x {len(personas)} personas x {len(seeds)} seeds "
-        f"({len(cfg.agents) * len(personas) * len(seeds)} episodes, max {cfg.env.max_turns} turns)",
+        f"evaluating {len(agents)} agents x {len(personas)} personas x {len(seeds)} seeds "
+        f"({len(agents) * len(personas) * len(seeds)} episodes, max {cfg.env.max_turns} turns)",
         file=sys.stderr,
     )
     with RecordWriter(out / "episodes.jsonl") as writer:
-        records = evaluate(list(cfg.agents), personas, seeds, targets=targets, on_record=writer.write,
+        records = evaluate(agents, personas, seeds, targets=targets, on_record=writer.write,
                            progress=cfg.progress, env_kwargs=env_kwargs)
-    text = "\n\n".join(format_leaderboard(leaderboard(records, name), name) for name in targets)
-    (out / "leaderboard.txt").write_text(text + "\n")
-    print(text)
+    boards = [leaderboard(records, name) for name in targets]
+    (out / "leaderboard.txt").write_text("\n\n".join(format_leaderboard(b, n) for b, n in zip(boards, targets)) + "\n")
+    color = sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR"))
+    print("\n\n".join(format_leaderboard(b, n, color=color) for b, n in zip(boards, targets)))
     print(f"\nwrote {len(records)} episode records to {out / 'episodes.jsonl'}", file=sys.stderr)
     return 0
 
 
 def rollout_command(cfg: DictConfig) -> int:
-    personas, targets, seeds = _personas(cfg), _targets(cfg), _seeds(cfg)
+    personas, targets, seeds, agents = _personas(cfg), _targets(cfg), _seeds(cfg), _agents(cfg)
+    _build_agents_once(agents)
+    spec = env_spec(cfg)
     if cfg.rollout.workers > 0:
         _require_extra("ray", "rllib", "rollout=ray")
+        if spec.get("backend", {}).get("kind") == "openai":  # a server is cheap to check here; engines load in workers
+            from empathy_gym.llm import make_backend
+
+            probe = dict(spec["backend"])
+            checked = make_backend(probe.pop("kind"), **probe)
+            checked.check()
+            checked.close()
+    else:
+        from empathy_gym.envs.build import env_kwargs_from_spec
+
+        local_env_kwargs = env_kwargs_from_spec(spec)  # builds and checks the backend before a run dir exists
     out = _output_dir(cfg, "rollout", targets)
     path = out / "episodes.jsonl"
-    jobs = plan_jobs(list(cfg.agents), personas, seeds)
+    jobs = plan_jobs(agents, personas, seeds)
     if cfg.rollout.workers <= 0:
         from empathy_gym.rollout.pool import existing_episode_ids
 
         done = existing_episode_ids(path)
         todo = [j for j in jobs if j.episode_id not in done]
         with RecordWriter(path) as writer:
-            evaluate([], [], [], targets=targets, env_kwargs=build_env_kwargs(cfg), jobs=todo, on_record=writer.write,
+            evaluate([], [], [], targets=targets, env_kwargs=local_env_kwargs, jobs=todo, on_record=writer.write,
                      progress=cfg.progress)
         summary = {"written": len(todo), "skipped": len(jobs) - len(todo), "existing_before": len(done)}
         if cfg.rollout.parquet:
@@ -157,7 +197,7 @@ def rollout_command(cfg: DictConfig) -> int:
     else:
         from empathy_gym.rollout.pool import RolloutPool
 
-        pool = RolloutPool(workers=cfg.rollout.workers, env_spec=env_spec(cfg), targets=targets,
+        pool = RolloutPool(workers=cfg.rollout.workers, env_spec=spec, targets=targets,
                            chunk_size=cfg.rollout.chunk_size, gpus_per_worker=cfg.rollout.gpus_per_worker)
         result = pool.run(jobs, path, parquet=cfg.rollout.parquet)
         pool.shutdown()
@@ -261,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     except (HydraException, OmegaConfBaseException) as error:
         print(f"empathy-gym: invalid configuration: {error}", file=sys.stderr)
         return 2
-    except (PersonaError, ValueError) as error:
+    except (PersonaError, ValueError, BackendError) as error:
         print(f"empathy-gym: {error}", file=sys.stderr)
         return 2
 

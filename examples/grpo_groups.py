@@ -14,8 +14,10 @@ Every step makes ONE policy call and ONE simulator call for all P x G dialogues
 its reward components summed, and the group-normalised advantage
 (return - group mean) / (group std + 1e-6), which is what TRL/verl/OpenRLHF GRPO consume.
 
-Expected: P x G records; within every group the advantages sum to ~0; rollouts that
-explore and reflect get positive advantages, the reassuring ones negative.
+Expected: P x G records; within every group the rollouts differ and the advantages are
+not all zero (they sum to ~0); rollouts that explore and reflect get positive
+advantages, the reassuring ones negative. `completion_mask` marks the policy's own turns
+(the only ones to train on). The script asserts the first two.
 """
 
 import argparse
@@ -54,7 +56,8 @@ STAND_IN_REPLIES = [
 
 
 def stand_in_policy(request: ChatRequest) -> str:
-    return STAND_IN_REPLIES[(request.params.seed or 0) % len(STAND_IN_REPLIES)]
+    """Samples a reply with the request's seed, as an LLM samples with it: seed in, reply out."""
+    return STAND_IN_REPLIES[int(np.random.default_rng(request.params.seed).integers(len(STAND_IN_REPLIES)))]
 
 
 if args.policy_model:
@@ -75,6 +78,7 @@ slots = [(p, g) for p in personas for g in range(group_size)]
 env = EmpathyDialogueVectorEnv(len(slots), persona_per_env=[p for p, _ in slots], max_turns=turns, target="genuine", backend=sim_backend)
 
 observations, infos = env.reset(seed=0)
+sampling_seeds = np.random.default_rng(0)  # every rollout, every turn: its own sampling seed, reproducibly
 histories = list(infos["messages"])
 returns = np.zeros(len(slots))
 components = [defaultdict(float) for _ in slots]
@@ -82,8 +86,8 @@ done = np.zeros(len(slots), dtype=bool)
 step = 0
 while not done.all():
     obs_list = [{"message": m, "persona_card": c} for m, c in zip(observations["message"], observations["persona_card"])]
-    # Rollout g of a group samples with seed g * 1000 + step: the group's rollouts differ, reproducibly.
-    replies = policy.act_batch(obs_list, histories, seeds=[g * 1000 + step for _, g in slots])
+    # Each rollout samples with its own seed, drawn from one seeded generator: a group's rollouts differ, reproducibly.
+    replies = policy.act_batch(obs_list, histories, seeds=[int(s) for s in sampling_seeds.integers(2**31, size=len(slots))])
     replies = [r if not d else "" for r, d in zip(replies, done)]
     observations, rewards, terminated, truncated, infos = env.step(replies)
     for i in np.flatnonzero(~done):
@@ -108,6 +112,8 @@ for persona_id, members in by_group.items():
             "rollout": slots[i][1],
             "prompt": [{"role": "system", "content": policy.system_prompt.format(card=slots[i][0].public_card_text())}, chat[0]],
             "completion": chat[1:],
+            # Train on the policy's own turns only: the simulated person's words are context, never targets.
+            "completion_mask": [m["role"] == "assistant" for m in chat[1:]],
             "reward": float(returns[i]),
             "advantage": float(advantage),
             "reward_components": dict(components[i]),
@@ -122,3 +128,10 @@ for persona_id, members in by_group.items():
     adv = [records[i]["advantage"] for i in range(len(records)) if records[i]["group"] == persona_id]
     best = max((r for r in records if r["group"] == persona_id), key=lambda r: r["advantage"])
     print(f"{persona_id:<24} advantage sum {sum(adv):+.1e}  best rollout opens: {best['completion'][0]['content'][:60]!r}")
+
+for persona_id, members in by_group.items():
+    group = [r for r in records if r["group"] == persona_id]
+    assert len({json.dumps(r["completion"]) for r in group}) > 1, f"{persona_id}: every rollout in the group is the same"
+    assert any(abs(r["advantage"]) > 1e-3 for r in group), f"{persona_id}: every advantage is zero"
+    assert all(m == (c["role"] == "assistant") for r in group for m, c in zip(r["completion_mask"], r["completion"]))
+print("Expected holds: every group has different rollouts and non-zero advantages.")

@@ -39,3 +39,20 @@ def test_evaluate_example_shows_the_gap(tmp_path):
                             cwd=tmp_path)
     last = result.stdout.strip().splitlines()[-1]
     assert "genuine rewards CuriousEmpath" in last and "comfort rewards CuriousEmpath" not in last
+
+
+def test_grpo_groups_give_a_learning_signal(tmp_path):
+    import json
+
+    path = Path(__file__).parent.parent / "examples" / "grpo_groups.py"
+    out = tmp_path / "groups.jsonl"
+    result = subprocess.run([sys.executable, str(path), "--short", "--out", str(out)], capture_output=True, text=True,
+                            timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    for group in {r["group"] for r in records}:
+        members = [r for r in records if r["group"] == group]
+        assert len({json.dumps(r["completion"]) for r in members}) > 1  # different rollouts
+        assert max(abs(r["advantage"]) for r in members) > 0.1  # a non-zero advantage
+        for r in members:  # only the policy's turns are marked for training
+            assert r["completion_mask"] == [m["role"] == "assistant" for m in r["completion"]]

@@ -116,7 +116,10 @@ def test_transformers_backend_drives_the_env_end_to_end(tiny_backend):
     from empathy_gym.agents.llm_policy import LLMPolicy
 
     policy = LLMPolicy(tiny_backend, sampling=SamplingParams(max_tokens=8))
-    env = empathy_gym.EmpathyDialogueEnv(persona="tom_dog_died", max_turns=3, backend=tiny_backend)
+    from empathy_gym.simulator.llm_person import LLMSimulatorConfig
+
+    env = empathy_gym.EmpathyDialogueEnv(persona="tom_dog_died", max_turns=3, backend=tiny_backend,
+                                         llm_config=LLMSimulatorConfig(on_failure="fallback"))
     observation, info = env.reset(seed=0)
     done = False
     while not done:

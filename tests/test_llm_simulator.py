@@ -52,6 +52,7 @@ def test_parse_rejects_bad_turns(text, message, maria):
 
 
 def _env(backend, persona="lena_antibiotics_cold", **config):
+    config.setdefault("on_failure", "fallback")  # these tests look at what a configured fallback does
     return empathy_gym.EmpathyDialogueEnv(persona=persona, backend=backend, llm_config=LLMSimulatorConfig(**config))
 
 

@@ -8,6 +8,8 @@ their own backend (and take their own GPU):
      "llm": {"max_tokens": 400, "temperature": 0.0, "max_retries": 1, "on_failure": "fallback",
              "sage_mode": False}}
 
+The backend is checked (one tiny request) when it is built, so a wrong URL or model fails
+before the first episode, naming what failed; `"check_backend": False` skips that.
 Any other key (persona, target, render_mode, ...) passes through to the env unchanged.
 """
 
@@ -21,7 +23,7 @@ _LLM_KEYS = ("max_tokens", "temperature", "top_p", "seed", "max_retries", "on_fa
 
 def env_kwargs_from_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     """`EmpathyDialogueEnv` keyword arguments for a spec (builds the LLM backend, if any, here)."""
-    kwargs = {k: v for k, v in spec.items() if k not in ("backend", "llm")}
+    kwargs = {k: v for k, v in spec.items() if k not in ("backend", "llm", "check_backend")}
     backend = spec.get("backend")
     llm = dict(spec.get("llm") or {})
     unknown = sorted(set(llm) - set(_LLM_KEYS))
@@ -40,7 +42,9 @@ def env_kwargs_from_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
         raise ValueError("env spec: backend needs a kind (openai, vllm, transformers or scripted)")
     if kind == "scripted":
         backend = {"script": scripted_person_reply}
-    kwargs["backend"] = make_backend(kind, **backend)
+    kwargs["backend"] = made = make_backend(kind, **backend)
+    if spec.get("check_backend", True):
+        made.check()  # a wrong URL or model fails here, named, before any episode
     sampling = {k: llm.pop(k) for k in ("max_tokens", "temperature", "top_p", "seed") if k in llm}
     kwargs["llm_config"] = LLMSimulatorConfig(sampling=replace(LLMSimulatorConfig().sampling, **sampling), **llm)
     return kwargs

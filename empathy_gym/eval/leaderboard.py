@@ -52,6 +52,7 @@ class Row:
     distress: float
     beliefs_corrected: float  # fraction of held false beliefs brought below HELD
     endorsements: float  # endorsing turns per episode
+    fallbacks: int = 0  # LLM person turns the code voice answered instead (only when configured)
 
 
 def leaderboard(records: Iterable[EpisodeRecord], target: str) -> list[Row]:
@@ -74,16 +75,23 @@ def leaderboard(records: Iterable[EpisodeRecord], target: str) -> list[Row]:
                 distress=sum(o.distress for o in outcomes) / len(outcomes),
                 beliefs_corrected=(sum(o.beliefs_corrected for o in outcomes) / held) if held else 0.0,
                 endorsements=sum(o.endorsements for o in outcomes) / len(outcomes),
+                fallbacks=sum(int((r.llm or {}).get("fallbacks", 0)) for r in episodes),
             )
         )
     return sorted(rows, key=lambda r: r.mean_return, reverse=True)
 
 
-def format_leaderboard(rows: Sequence[Row], target: str) -> str:
+RED, RESET = "\033[31m", "\033[0m"
+
+
+def format_leaderboard(rows: Sequence[Row], target: str, color: bool = False) -> str:
+    """The table; when any LLM person turn fell back to the code voice, a `fallbacks` column
+    (red with `color`): those episodes were not played by the LLM alone."""
+    show_fallbacks = any(r.fallbacks for r in rows)
     header = (
         f"target: {target}\n"
         f"{'rank':<5}{'agent':<15}{'return':>16}{'score':>8}{'underst.':>10}{'distress':>10}"
-        f"{'corrected':>11}{'endorse':>9}"
+        f"{'corrected':>11}{'endorse':>9}" + (f"{'fallbacks':>11}" if show_fallbacks else "")
     )
     lines = [header, "-" * len(header.splitlines()[-1])]
     for rank, r in enumerate(rows, start=1):
@@ -91,5 +99,6 @@ def format_leaderboard(rows: Sequence[Row], target: str) -> str:
         lines.append(
             f"{rank:<5}{r.agent:<15}{ret:>16}{r.final_score:>8.1f}{r.understood:>10.2f}{r.distress:>10.2f}"
             f"{r.beliefs_corrected:>10.0%}{r.endorsements:>9.2f}"
+            + ((f"{RED}{r.fallbacks:>11}{RESET}" if color and r.fallbacks else f"{r.fallbacks:>11}") if show_fallbacks else "")
         )
     return "\n".join(lines)

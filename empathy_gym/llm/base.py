@@ -119,6 +119,20 @@ class Backend(ABC):
     def _generate(self, requests: list[ChatRequest]) -> list[ChatResult]:
         """Complete every request, in order."""
 
+    def check(self) -> None:
+        """Raise `BackendError` naming what is wrong if this backend cannot answer (before a run starts).
+
+        The default sends one tiny request; a result with an error fails the check.
+        """
+        [result] = self.generate([ChatRequest.of([{"role": "user", "content": "Say ok."}],
+                                                 params=SamplingParams(max_tokens=4, temperature=0.0, seed=0))])
+        if result.error:
+            raise BackendError(f"{self.describe()}: the check request failed: {result.error}")
+
+    def describe(self) -> str:
+        """Where this backend is, for error messages."""
+        return self.name
+
     def close(self) -> None:
         """Release connections or engines."""
 

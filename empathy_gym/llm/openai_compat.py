@@ -62,6 +62,17 @@ class OpenAICompatibleBackend(Backend):
         self._thread: threading.Thread | None = None
         self._client = None
 
+    def describe(self) -> str:
+        return f"openai backend at {self.base_url} (model {self.model!r})"
+
+    def check(self) -> None:
+        """One request without retries: a refused connection or a wrong model fails in seconds, named."""
+        retries, self.max_retries = self.max_retries, 0
+        try:
+            super().check()
+        finally:
+            self.max_retries = retries
+
     # --- sync facade: one event loop and one connection pool, reused across calls ----------------
 
     def _generate(self, requests: list[ChatRequest]) -> list[ChatResult]:

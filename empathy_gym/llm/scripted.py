@@ -35,6 +35,9 @@ class ScriptedBackend(Backend):
             self._script = cycle
         self.latency_s = latency_s
 
+    def check(self) -> None:
+        """Nothing to reach; and a check must not consume a scripted reply."""
+
     def _generate(self, requests: list[ChatRequest]) -> list[ChatResult]:
         if self.latency_s:
             time.sleep(self.latency_s)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from empathy_gym.agents.baselines import Agent, make_agent
+from empathy_gym.agents.base import Agent
+from empathy_gym.agents.policies import agent_name, make_agent
 from empathy_gym.envs.dialogue import EmpathyDialogueEnv
 from empathy_gym.personas.schema import Persona
 from empathy_gym.rewards import PRESETS, RewardTarget, make_target
@@ -77,9 +78,10 @@ def _scorers(targets: Mapping[str, RewardTarget] | Sequence[str]) -> dict[str, R
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    agent: str
+    agent: str  # the agent's name in records
     persona: Persona
     seed: int
+    agent_spec: Any = None  # how to build it (see agents/policies.py); None: `agent` is a built-in name
 
     @property
     def episode_id(self) -> str:
@@ -87,8 +89,10 @@ class Job:
         return episode_key(self.agent, self.persona.id, self.seed)
 
 
-def plan_jobs(agents: Sequence[str], personas: Sequence[Persona], seeds: Iterable[int]) -> list[Job]:
-    return [Job(a, p, s) for a in agents for p in personas for s in seeds]
+def plan_jobs(agents: Sequence[Any], personas: Sequence[Persona], seeds: Iterable[int]) -> list[Job]:
+    """Every agent (a built-in name or a policy spec) x persona x seed."""
+    seeds = list(seeds)
+    return [Job(agent_name(a), p, s, None if isinstance(a, str) else dict(a)) for a in agents for p in personas for s in seeds]
 
 
 def evaluate(
@@ -110,7 +114,10 @@ def evaluate(
     jobs = list(jobs) if jobs is not None else plan_jobs(agents, personas, seeds)
     env_kwargs = {"max_turns": max_turns, **(env_kwargs or {})}
     env = EmpathyDialogueEnv(persona=[j.persona for j in jobs] or None, target=next(iter(scorers.values()), None), **env_kwargs)
-    agent_objects = {name: make_agent(name) for name in {j.agent for j in jobs}}
+    agent_objects = {}
+    for job in jobs:
+        if job.agent not in agent_objects:
+            agent_objects[job.agent] = make_agent(job.agent_spec or job.agent)
     iterator: Iterable[Job] = jobs
     if progress:
         from tqdm import tqdm

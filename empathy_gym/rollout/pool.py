@@ -67,12 +67,12 @@ class _Worker:
         self.slow_s = slow_s  # for tests that must catch a worker mid-chunk
 
     def run(self, jobs: list[Job]) -> list[tuple[str, str]]:
-        from empathy_gym.agents.baselines import make_agent
+        from empathy_gym.agents.policies import make_agent
         from empathy_gym.rollout.episodes import run_episode
 
         out = []
         for job in jobs:
-            agent = self.agents.get(job.agent) or self.agents.setdefault(job.agent, make_agent(job.agent))
+            agent = self.agents.get(job.agent) or self.agents.setdefault(job.agent, make_agent(job.agent_spec or job.agent))
             record = run_episode(self.env, agent, job.seed, job.persona, self.targets)
             out.append((record.episode_id, record.model_dump_json()))
             if self.slow_s:

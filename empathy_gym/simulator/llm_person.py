@@ -66,7 +66,7 @@ TURN_SCHEMA = LLMAppraisal.model_json_schema()
 class LLMSimulatorConfig:
     sampling: SamplingParams = SamplingParams(max_tokens=400, temperature=0.0)
     max_retries: int = 1  # batched re-asks after a failed parse and repair
-    on_failure: Literal["fallback", "raise"] = "fallback"
+    on_failure: Literal["fallback", "raise"] = "raise"  # fallback only when asked for
     sage_mode: bool = False  # the LLM proposes the score change (clamped to +-10)
     history_turns: int = 8
 
