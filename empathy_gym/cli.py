@@ -9,6 +9,8 @@ Commands:
   compare    RUN_A RUN_B: which metrics moved, with 95% intervals
   validate   --data ESCONV.jsonl [--split valid|train|all] [--limit N] [--reader NAME] [--output FILE]: simulator fidelity
   fit-reader --data ESCONV.jsonl --output HEAD.npz: an act head fitted on your own data
+  serve      [--host 127.0.0.1] [--port 8000] [--max-sessions 64] [--target T] [--persona P]:
+             the env as an OpenEnv server (many sessions in one process; empathy_gym/serve/openenv.py)
   beliefs-eval PATH [--reader NAME]: how a reader reads replies to false beliefs (labelled JSONL)
   redteam    [--target genuine] [--budget-s 40] ...: can a fixed generic script out-earn
              CuriousEmpath? exit 0 no, 1 yes, 2 bad input (empathy_gym/eval/redteam.py)
@@ -165,7 +167,8 @@ def rollout_command(cfg: DictConfig) -> int:
     personas, targets, seeds, agents = _personas(cfg), _targets(cfg), _seeds(cfg), _agents(cfg)
     _build_agents_once(agents)
     spec = env_spec(cfg)
-    if cfg.rollout.workers > 0:
+    use_ray = cfg.rollout.workers == "auto" or _int(cfg, "rollout.workers", 0) > 0
+    if use_ray:
         _require_extra("ray", "rllib", "rollout=ray")
         if spec.get("backend", {}).get("kind") == "openai":  # a server is cheap to check here; engines load in workers
             from empathy_gym.llm import make_backend
@@ -181,7 +184,7 @@ def rollout_command(cfg: DictConfig) -> int:
     out = _output_dir(cfg, "rollout", targets)
     path = out / "episodes.jsonl"
     jobs = plan_jobs(agents, personas, seeds)
-    if cfg.rollout.workers <= 0:
+    if not use_ray:
         from empathy_gym.rollout.pool import existing_episode_ids
 
         done = existing_episode_ids(path)
@@ -197,7 +200,7 @@ def rollout_command(cfg: DictConfig) -> int:
     else:
         from empathy_gym.rollout.pool import RolloutPool
 
-        pool = RolloutPool(workers=cfg.rollout.workers, env_spec=spec, targets=targets,
+        pool = RolloutPool(workers=cfg.rollout.workers, env_spec=spec, targets=targets, address=cfg.rollout.address,
                            chunk_size=cfg.rollout.chunk_size, gpus_per_worker=cfg.rollout.gpus_per_worker)
         result = pool.run(jobs, path, parquet=cfg.rollout.parquet)
         pool.shutdown()
@@ -222,6 +225,38 @@ def train_command(cfg: DictConfig) -> int:
                         max_turns=cfg.env.max_turns, output_dir=out, **OmegaConf.to_container(cfg.train))
     (out / "train_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps({k: v for k, v in summary.items() if k != "history"}, indent=2))
+    return 0
+
+
+def _serve(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="empathy-gym serve", description="EmpathyDialogue-v0 as an OpenEnv server")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--max-sessions", type=int, default=64)
+    parser.add_argument("--target", default="genuine")
+    parser.add_argument("--persona", default="all", help="a persona id or set (all, starter, tag:..., split:test)")
+    parser.add_argument("--reader", default="semantic")
+    parser.add_argument("--max-turns", type=int, default=10)
+    ns = parser.parse_args(argv)
+    try:
+        import uvicorn
+
+        from empathy_gym.serve.openenv import create_app
+    except ImportError as error:
+        print(f"empathy-gym serve needs the openenv extra: pip install -c constraints-cpu.txt -e '.[openenv]' ({error})",
+              file=sys.stderr)
+        return 2
+    try:
+        app = create_app({"persona": ns.persona, "target": ns.target, "reader": ns.reader, "max_turns": ns.max_turns},
+                         max_sessions=ns.max_sessions)
+    except (ValueError, PersonaError) as error:
+        print(f"empathy-gym serve: {error}", file=sys.stderr)
+        return 2
+    print(f"serving EmpathyDialogue-v0 (OpenEnv) on ws://{ns.host}:{ns.port}/ws, up to {ns.max_sessions} sessions",
+          file=sys.stderr)
+    uvicorn.run(app, host=ns.host, port=ns.port, log_level="warning")
     return 0
 
 
@@ -280,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
 
         return validate_main(args[1:])
     # --- end validate ---
+    if args and args[0] == "serve":
+        return _serve(args[1:])
     if args and args[0] == "beliefs-eval":
         from empathy_gym.eval.beliefs import main as beliefs_main
 

@@ -22,6 +22,7 @@ def train_ppo(
     env_runners: int = 1,
     output_dir: str | Path | None = None,
     seed: int = 0,
+    address: str | None = None,
 ) -> dict[str, Any]:
     """Train, save a checkpoint under `output_dir`, and return the learning curve."""
     import ray
@@ -35,9 +36,9 @@ def train_ppo(
                   minibatch_size=min(minibatch_size, train_batch_size), num_epochs=num_epochs)
         .debugging(seed=seed)
     )
-    started = not ray.is_initialized()
-    if started:
-        ray.init(num_cpus=max(2, env_runners + 1), include_dashboard=False, log_to_driver=False)
+    from empathy_gym.rollout.cluster import connect
+
+    started = connect(num_cpus=max(2, env_runners + 1), address=address)
     algo = config.build_algo()
     history = []
     try:

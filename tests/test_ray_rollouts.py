@@ -79,3 +79,31 @@ def test_killing_an_actor_mid_episode_loses_and_duplicates_nothing(tmp_path, job
     ids = [json.loads(line)["episode_id"] for line in lines]
     assert sorted(ids) == sorted({f"{j.agent}/{j.persona.id}/{j.seed}" for j in jobs})
     assert existing_episode_ids(path) == set(ids)
+
+
+def test_the_cli_rollout_joins_a_two_node_cluster_and_matches_the_local_run(tmp_path, capsys):
+    """rollout.address joins a running cluster (Ray refuses num_cpus there); records equal the local run's."""
+    from ray.cluster_utils import Cluster
+
+    from empathy_gym.cli import main
+
+    args = ["personas=[tom_dog_died,maria_lost_mother]", "seeds=1", "env.max_turns=3", "agents=[CuriousEmpath,Pacifier]",
+            "progress=false"]
+    assert main(["rollout", *args, f"output_dir={tmp_path / 'local'}"]) == 0
+    ray.shutdown()  # this module's session: the CLI must join the cluster instead
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
+    cluster.add_node(num_cpus=1)
+    try:
+        cluster.wait_for_nodes()
+        assert main(["rollout", "rollout=ray", "rollout.workers=auto", f"rollout.address={cluster.address}", *args,
+                     f"output_dir={tmp_path / 'cluster'}"]) == 0
+        assert len([n for n in ray.nodes() if n["Alive"]]) == 2
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)  # restore the module's session
+
+    def by_id(run):
+        return {r.episode_id: (r.returns, [t.person for t in r.turns]) for r in read_records(tmp_path / run / "episodes.jsonl")}
+
+    assert by_id("cluster") == by_id("local") and len(by_id("local")) == 4

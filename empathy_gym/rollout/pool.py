@@ -83,20 +83,25 @@ class _Worker:
 class RolloutPool:
     def __init__(
         self,
-        workers: int = 2,
+        workers: int | str = 2,
         env_spec: dict[str, Any] | None = None,
         targets: Mapping[str, RewardTarget] | Sequence[str] = ("comfort", "rlver", "attuned", "truthful", "genuine"),
         chunk_size: int = 25,
         gpus_per_worker: float = 0.0,
         max_reruns: int = 3,
         slow_s: float = 0.0,
+        address: str | None = None,
     ):
+        """`workers`: a count or "auto" (from the cluster's CPUs, or GPUs with `gpus_per_worker`);
+        `address`: a Ray cluster to join (default: `RAY_ADDRESS`, else a local Ray)."""
         import ray
 
-        if workers < 1 or chunk_size < 1:
-            raise ValueError("workers and chunk_size must be >= 1")
-        if not ray.is_initialized():
-            ray.init(num_cpus=max(workers, 1), include_dashboard=False, log_to_driver=False)
+        from empathy_gym.rollout.cluster import cluster_workers, connect
+
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be >= 1")
+        connect(num_cpus=workers if isinstance(workers, int) else 2, address=address)
+        workers = cluster_workers(workers, gpus_per_worker)
         self.ray = ray
         self.workers = workers
         self.env_spec = dict(env_spec or {})  # plain data: see empathy_gym/envs/build.py

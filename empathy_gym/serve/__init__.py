@@ -1,0 +1,1 @@
+"""Serving the env to other processes: an OpenEnv environment server (`serve/openenv.py`)."""
