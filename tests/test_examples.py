@@ -10,7 +10,8 @@ import pytest
 
 pytestmark = pytest.mark.slow
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.py"))
-OPTIONAL = {"ray": "rllib", "torch": "rllib", "pettingzoo": "marl", "transformers": "llm", "matplotlib": "report"}
+OPTIONAL = {"ray": "rllib", "torch": "rllib", "pettingzoo": "marl", "transformers": "llm", "matplotlib": "report",
+            "trl": "trl", "openenv": "openenv"}
 
 
 def missing_extra(path: Path) -> str | None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "empathy_gym"
 # Lowest first. A module may import its own layer and the layers before it, never after.
-LAYERS = ["acts", "conf", "personas", "llm", "simulator", "rewards", "agents", "envs", "rollout", "eval", "serve",
+LAYERS = ["acts", "conf", "personas", "llm", "simulator", "rewards", "agents", "envs", "rollout", "eval", "serve", "train_grpo",
           "train", "testing", "cli_personas", "cli", "__init__"]
 
 

@@ -163,7 +163,8 @@ class SemanticReader:
                     # A reply speaks to a belief when it uses its words, or answers the person who just voiced it.
                     in_play = [b for b in beliefs_in_play(request.persona, state.beliefs)
                                if voiced_recently(state, b.id) or self.beliefs.about(request.text, b)]
-                    read_beliefs(appraisal, self.beliefs.read(request.text, in_play), state)
+                    read_beliefs(appraisal, self.beliefs.read(request.text, in_play), state,
+                                 attributed_only=not read_text(request.text).asserted_clauses)
             readings.append(Reading(appraisal))
         return readings
 
@@ -195,16 +196,20 @@ def voiced_recently(state, belief_id: str) -> bool:
     return state.turn - state.belief_voiced_turn.get(belief_id, -99) <= VOICED_RECENTLY_TURNS
 
 
-def read_beliefs(a: Appraisal, probabilities: dict[str, tuple[float, float]], state) -> None:
+def read_beliefs(a: Appraisal, probabilities: dict[str, tuple[float, float]], state, attributed_only: bool = False) -> None:
     """Replace the cue-list reading of false beliefs with the belief head's (`probabilities`: id -> (P correct, P endorse)).
 
     One message either corrects a belief or endorses it: the weaker reading is dropped. A bare
-    agreement right after the person voiced the belief endorses it, whatever its words.
+    agreement right after the person voiced the belief endorses it, whatever its words. A
+    message whose every sentence attributes the view to the person ("so what you're saying
+    is...", "you think...") reflects the belief and endorses nothing (`attributed_only`).
     """
     a.corrections.clear()
     a.endorsements.clear()
     for belief_id, (p_correct, p_endorse) in probabilities.items():
         correction, endorsement = strength(p_correct), strength(p_endorse)
+        if attributed_only:
+            endorsement = 0.0
         if voiced_recently(state, belief_id) and a.agreement >= 0.5 and correction < 0.5:
             endorsement = max(endorsement, 0.7 * a.agreement)
         if correction and endorsement:
