@@ -11,6 +11,7 @@ Commands:
   fit-reader --data ESCONV.jsonl --output HEAD.npz: an act head fitted on your own data
   serve      [--host 127.0.0.1] [--port 8000] [--max-sessions 64] [--target T] [--persona P]:
              the env as an OpenEnv server (many sessions in one process; empathy_gym/serve/openenv.py)
+  voice-report [--reader NAME] [--backend ...]: does the person talk like a person (repeats, sentiment)
   beliefs-eval PATH [--reader NAME]: how a reader reads replies to false beliefs (labelled JSONL)
   redteam    [--target genuine] [--budget-s 40] ...: can a fixed generic script out-earn
              CuriousEmpath? exit 0 no, 1 yes, 2 bad input (empathy_gym/eval/redteam.py)
@@ -315,6 +316,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return validate_main(args[1:])
     # --- end validate ---
+    if args and args[0] == "voice-report":
+        from empathy_gym.eval.voice import main as voice_main
+
+        return voice_main(args[1:])
     if args and args[0] == "serve":
         return _serve(args[1:])
     if args and args[0] == "beliefs-eval":

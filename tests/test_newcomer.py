@@ -97,12 +97,13 @@ def test_train_config_carries_a_seed():
 
 def test_llm_sampling_is_seeded_by_the_episode_seed():
     from empathy_gym.llm import ScriptedBackend
+    from empathy_gym.simulator.llm_person import scripted_person_reply
 
     seen = []
 
     def script(request):
         seen.append(request.params.seed)
-        return '{"reply": "ok", "understood": 0.5}'
+        return scripted_person_reply(request)
 
     def seeds_of(seed):
         seen.clear()
