@@ -23,7 +23,7 @@ import numpy as np
 
 from empathy_gym.simulator import lexicon as lx
 from empathy_gym.simulator.appraisal import Appraisal
-from empathy_gym.simulator.readers.beliefs import BeliefReader, beliefs_in_play
+from empathy_gym.simulator.readers.beliefs import HEDGE, BeliefReader, beliefs_in_play
 from empathy_gym.simulator.readers.encoders import DATA_DIR, Encoder, make_encoder
 from empathy_gym.simulator.readers.head import ActHead
 from empathy_gym.simulator.readers.rule import TextReading, read_text, reflection_accuracy, rule_appraise
@@ -160,11 +160,15 @@ class SemanticReader:
                 overlay(appraisal, self._act_strengths(request.text))
                 if self.beliefs is not None and request.persona.beliefs:
                     state = request.state
-                    # A reply speaks to a belief when it uses its words, or answers the person who just voiced it.
+                    # A reply speaks to a belief when it uses its words, or answers the person who just voiced it;
+                    # without the belief's words, only agreeing or hedging language can endorse it.
+                    about = {b.id: self.beliefs.about(request.text, b) for b in beliefs_in_play(request.persona, state.beliefs)}
                     in_play = [b for b in beliefs_in_play(request.persona, state.beliefs)
-                               if voiced_recently(state, b.id) or self.beliefs.about(request.text, b)]
-                    read_beliefs(appraisal, self.beliefs.read(request.text, in_play), state,
-                                 attributed_only=not read_text(request.text).asserted_clauses)
+                               if about[b.id] or voiced_recently(state, b.id)]
+                    probabilities = self.beliefs.read(request.text, in_play)
+                    if not agrees_or_hedges(request.text):
+                        probabilities = {b: (pc, pe if about[b] else 0.0) for b, (pc, pe) in probabilities.items()}
+                    read_beliefs(appraisal, probabilities, state, attributed_only=not read_text(request.text).asserted_clauses)
             readings.append(Reading(appraisal))
         return readings
 
@@ -192,6 +196,12 @@ def _witnessed(head: float, rule: float) -> float:
 VOICED_RECENTLY_TURNS = 2  # a bare "you're right" this soon after the person voiced a belief agrees with it
 
 
+def agrees_or_hedges(text: str) -> bool:
+    """Agreement ("exactly", "you're right") or a hedge ("could well", "that's plausible") in the agent's own words."""
+    r = read_text(text)
+    return r.agrees or bool(HEDGE.search(r.asserted_text))
+
+
 def voiced_recently(state, belief_id: str) -> bool:
     return state.turn - state.belief_voiced_turn.get(belief_id, -99) <= VOICED_RECENTLY_TURNS
 
@@ -210,7 +220,7 @@ def read_beliefs(a: Appraisal, probabilities: dict[str, tuple[float, float]], st
         correction, endorsement = strength(p_correct), strength(p_endorse)
         if attributed_only:
             endorsement = 0.0
-        if voiced_recently(state, belief_id) and a.agreement >= 0.5 and correction < 0.5:
+        if voiced_recently(state, belief_id) and a.agreement >= 0.5 and correction < 0.5 and not attributed_only:
             endorsement = max(endorsement, 0.7 * a.agreement)
         if correction and endorsement:
             correction, endorsement = (correction, 0.0) if correction >= endorsement else (0.0, endorsement)
