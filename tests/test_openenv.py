@@ -70,8 +70,8 @@ def test_64_concurrent_sessions_with_their_own_seeds(server):
         return await asyncio.gather(*(episode(url, seed=s) for s in range(64)))
 
     results = asyncio.run(many())
-    assert all(results[s] == results[s] for s in range(64))
-    assert results[3][0][0] == in_process(3)[0][0] and results[5][0][0] == in_process(5)[0][0]
+    for seed in (0, 3, 5, 40, 63):  # each session is its own seeded episode, whatever ran beside it
+        assert [m for m, _, _ in results[seed]] == [m for m, _, _ in in_process(seed)]
     assert len({r[0][0] for r in results}) > 5  # seeds chose different people
     time.sleep(0.2)
     assert app.state.sessions() == 0  # every closed session was freed

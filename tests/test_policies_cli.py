@@ -1,6 +1,5 @@
 """Any policy on the CLI: your class, your LLM server, your trained RLlib checkpoint; no silent fallbacks."""
 
-import json
 
 import pytest
 

@@ -27,7 +27,6 @@ from empathy_gym.agents.exploits import EXPLOITS
 from empathy_gym.agents.features import observable_features
 from empathy_gym.agents.strategies import Strategy
 
-AgentSpec = "str | Mapping[str, Any]"
 KINDS = ("python", "openai", "rllib")
 
 

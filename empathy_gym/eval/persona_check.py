@@ -35,12 +35,6 @@ def _stems(text: str) -> frozenset[str]:
     return lx.text_stems(text) - {lx.NEGATION_TOKEN}
 
 
-def reading_of(appraisal, belief_id: str) -> str:
-    from empathy_gym.eval.beliefs import read_as
-
-    return read_as(appraisal, belief_id)
-
-
 def describe(appraisal) -> str:
     """The acts a message was read as, strongest first: what a contributor needs to fix a cue."""
     acts = sorted(((appraisal.strength(act), act) for act in SCALAR_ACTS if appraisal.strength(act) >= 0.25), reverse=True)
@@ -52,8 +46,8 @@ def describe(appraisal) -> str:
 def check_persona(persona: Persona, reader=None) -> CheckResult:
     """`reader`: the reader the belief sentences are read with (default: the default reader)."""
     from empathy_gym.rollout.episodes import evaluate
+    from empathy_gym.eval.beliefs import read_as, state_after_voicing
     from empathy_gym.simulator.readers import appraise
-    from empathy_gym.simulator.state import PersonState
 
     records = evaluate(["CuriousEmpath", "Pacifier"], [persona], list(CHECK_SEEDS), targets=["genuine"])
     mean = {
@@ -75,10 +69,8 @@ def check_persona(persona: Persona, reader=None) -> CheckResult:
                 result.problems.append(f"beliefs.{belief.id}.correction_cues: {cue!r} shares no word with the "
                                        f"belief's claim, truth or topic")
         for sentence, wanted, field_name in expected:
-            state = PersonState.initial(persona)
-            state.belief_voiced_turn[belief.id] = state.turn  # read as a reply to the person voicing it
-            appraisal = appraise(sentence, persona, state, reader)
-            got = reading_of(appraisal, belief.id)
+            appraisal = appraise(sentence, persona, state_after_voicing(persona, belief.id), reader)
+            got = read_as(appraisal, belief.id)
             if got != wanted:
                 result.problems.append(
                     f"beliefs.{belief.id}.{field_name}: {sentence!r} was expected to read as {wanted} "

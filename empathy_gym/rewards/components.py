@@ -214,9 +214,9 @@ def resolve_component(name: str) -> None:
 
 
 def compute_components(context: RewardContext) -> dict[str, float]:
-    out = {}
-    for name, fn in COMPONENTS.items():
-        value = fn(context)
+    out = {name: fn(context) for name, fn in COMPONENTS.items()}
+    for name in COMPONENTS.keys() - BUILT_IN:  # a user's component: check what it returns
+        value = out[name]
         if not isinstance(value, numbers.Real) or value != value:
             raise ValueError(f"reward component {name!r} returned {value!r}; expected a finite number")
         out[name] = float(value)

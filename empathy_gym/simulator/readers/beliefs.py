@@ -224,13 +224,15 @@ class BeliefReader:
         units, vectors = self._encoded_units(text)
         return message_features(units, vectors, self.vectors(belief))
 
-    def about(self, text: str, belief: FalseBelief) -> bool:
-        """Whether the message shares a content word with the belief (claim, truth, topic, voicing, cues) or says a cue."""
-        vectors = self.vectors(belief)
-        if _content(text) & vectors.all_stems:
-            return True
+    def about(self, text: str, beliefs: Sequence[FalseBelief]) -> dict[str, bool]:
+        """Per belief: does the message share a content word with it (claim, truth, topic, voicing, cues) or say a cue?"""
+        stems = _content(text)
         said = " ".join(lx.TOKEN_RE.findall(_normalize(text)))
-        return any(phrase in said for phrase in vectors.cue_phrases)
+        out = {}
+        for belief in beliefs:
+            vectors = self.vectors(belief)
+            out[belief.id] = bool(stems & vectors.all_stems) or any(p in said for p in vectors.cue_phrases)
+        return out
 
     def read(self, text: str, beliefs: Sequence[FalseBelief]) -> dict[str, tuple[float, float]]:
         """belief id -> (P(correction), P(endorsement)) for each belief in `beliefs`."""

@@ -162,9 +162,9 @@ class SemanticReader:
                     state = request.state
                     # A reply speaks to a belief when it uses its words, or answers the person who just voiced it;
                     # without the belief's words, only agreeing or hedging language can endorse it.
-                    about = {b.id: self.beliefs.about(request.text, b) for b in beliefs_in_play(request.persona, state.beliefs)}
-                    in_play = [b for b in beliefs_in_play(request.persona, state.beliefs)
-                               if about[b.id] or voiced_recently(state, b.id)]
+                    held = beliefs_in_play(request.persona, state.beliefs)
+                    about = self.beliefs.about(request.text, held)
+                    in_play = [b for b in held if about[b.id] or voiced_recently(state, b.id)]
                     probabilities = self.beliefs.read(request.text, in_play)
                     if not agrees_or_hedges(request.text):
                         probabilities = {b: (pc, pe if about[b] else 0.0) for b, (pc, pe) in probabilities.items()}
