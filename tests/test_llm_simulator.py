@@ -167,3 +167,22 @@ def test_fallbacks_and_usage_reach_the_episode_record():
     record = run_episode(env, CuriousEmpath(), seed=0, targets=["genuine"])
     assert record.llm["fallbacks"] == 3 and record.llm["calls"] == 3 and record.llm["prompt_tokens"] > 0
     assert json.loads(record.model_dump_json())["llm"]["fallbacks"] == 3
+
+
+def test_the_schema_sent_to_the_backend_allows_only_this_personas_ids(lena):
+    from empathy_gym.simulator.llm_person import MAX_REPLY_CHARS, build_request, turn_schema
+
+    schema = turn_schema(lena)
+    props = schema["properties"]
+    assert props["emotions_named"]["items"]["enum"] == [e.name for e in lena.emotions]
+    assert props["concerns_invited"]["items"]["enum"] == [c.id for c in lena.concerns]
+    assert set(props["corrections"]["properties"]) == {b.id for b in lena.beliefs}
+    assert props["corrections"]["additionalProperties"] is False and props["reply"]["maxLength"] == MAX_REPLY_CHARS
+    assert "enum" not in json.dumps(turn_schema(empathy_gym.load_persona("maria_lost_mother"))["properties"]["corrections"])
+    request = build_request(lena, PersonState.initial(lena), [], "Hi", LLMSimulatorConfig(), tag="t")
+    assert request.json_schema == schema
+    # Whatever the narrowed schema admits, the parser accepts.
+    belief = lena.beliefs[0].id
+    turn, _, error = parse_turn(json.dumps({"question": 1.0, "corrections": {belief: 0.8}, "reply": "ok"}), lena)
+    assert error is None and turn.corrections == {belief: 0.8}
+    assert "Never repeat a sentence" in request.messages[0]["content"]  # the rule voice's guidance, for an LLM person

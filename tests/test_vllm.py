@@ -55,7 +55,7 @@ def test_offline_engine_plays_the_person_in_the_vector_env(engine):
     from empathy_gym.simulator.llm_person import LLMSimulatorConfig
     from empathy_gym.llm import SamplingParams
 
-    config = LLMSimulatorConfig(sampling=SamplingParams(max_tokens=300))
+    config = LLMSimulatorConfig(sampling=SamplingParams(max_tokens=400))
     vec = EmpathyDialogueVectorEnv(3, persona=["maria_lost_mother", "lena_antibiotics_cold", "tom_dog_died"], max_turns=2, backend=engine, llm_config=config)
     vec.reset(seed=0)
     calls = engine.meter.calls

@@ -12,7 +12,9 @@ Plays the built-in agents against the personas and measures what the person says
   person's shown affect (`expressed`) after that turn, and `sentiment_vs_relief` with
   1 - distress;
 - `new_content_after_open_question`: share of replies to an open question (question >=
-  0.9) that carry at least two content words the person had not said before.
+  0.9), asked while the person trusts the agent enough to answer (trust >= the voice's
+  GUARDED_TRUST after the turn), that carry at least two content words the person had not
+  said before; `open_questions` counts those questions, `guarded_questions` the rest.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from empathy_gym.personas.sets import resolve_personas
 from empathy_gym.rollout.episodes import evaluate
 from empathy_gym.rollout.records import EpisodeRecord
 from empathy_gym.simulator import lexicon as lx
+from empathy_gym.simulator.voice import GUARDED_TRUST
 
 AGENTS = ("CuriousEmpath", "Pacifier", "AdviceGiver", "Sycophant", "Random")
 OPEN_QUESTION = 0.9
@@ -46,6 +49,7 @@ class VoiceReport:
     sentiment_vs_relief: float
     new_content_after_open_question: float
     open_questions: int
+    guarded_questions: int
 
 
 def _norm(text: str) -> str:
@@ -63,7 +67,7 @@ def _sentiment():
 
 def measure(records: Sequence[EpisodeRecord]) -> VoiceReport:
     sentiment = _sentiment()
-    replies = repeats = answered = with_new = 0
+    replies = repeats = answered = with_new = guarded = 0
     scores, shown, relief = [], [], []
     bigrams: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for record in records:
@@ -75,7 +79,9 @@ def measure(records: Sequence[EpisodeRecord]) -> VoiceReport:
             repeats += _norm(text) in said
             said.add(_norm(text))
             stems = lx.text_stems(text)
-            if turn.appraisal.get("question", 0.0) >= OPEN_QUESTION:
+            if turn.appraisal.get("question", 0.0) >= OPEN_QUESTION and turn.hidden_state["trust"] < GUARDED_TRUST:
+                guarded += 1
+            elif turn.appraisal.get("question", 0.0) >= OPEN_QUESTION:
                 answered += 1
                 with_new += len(stems - heard - lx.GENERIC_SUPPORT_STEMS) >= NEW_WORDS
             heard |= stems
@@ -93,6 +99,7 @@ def measure(records: Sequence[EpisodeRecord]) -> VoiceReport:
         sentiment_vs_relief=spearman(scores, relief),
         new_content_after_open_question=with_new / answered if answered else 0.0,
         open_questions=answered,
+        guarded_questions=guarded,
     )
 
 
@@ -131,7 +138,8 @@ def main(argv: list[str]) -> int:
     print(f"{report.replies} replies: repeat rate {report.repeat_rate:.1%} (goal < 2%), distinct-2 {report.distinct_2:.2f}, "
           f"Spearman(sentiment, shown affect) {report.sentiment_vs_shown:+.2f} (goal >= 0.5), "
           f"with 1 - distress {report.sentiment_vs_relief:+.2f}, new content after an open question "
-          f"{report.new_content_after_open_question:.0%} of {report.open_questions} (goal >= 80%)")
+          f"{report.new_content_after_open_question:.0%} of {report.open_questions} (goal >= 80%; "
+          f"{report.guarded_questions} more asked while trust was too low to answer)")
     if ns.json:
         Path(ns.json).write_text(json.dumps(asdict(report), indent=2))
     return 0

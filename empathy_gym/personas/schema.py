@@ -147,6 +147,12 @@ class VoiceLines(_Strict):
     silence: list[str] = Field(default_factory=list)
     leaving: list[str] = Field(default_factory=list)
     feeling: list[str] = Field(default_factory=list, description="How they say what they feel right now.")
+    details: list[str] = Field(
+        default_factory=list,
+        description="First-person specifics they tell when asked (a fact, a memory, a moment), each new; "
+        "no trust needed. The voice says each at most once; without them it draws on the emotions and values.",
+    )
+    eased: list[str] = Field(default_factory=list, description="How they sound once the talk has helped a little (still them, not cured).")
 
 
 class Persona(_Strict):

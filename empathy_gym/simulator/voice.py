@@ -1,51 +1,259 @@
-"""The rule voice: renders the person's reply from persona lines, state and appraisal."""
+"""The rule voice: what the person says back, composed from the persona, the state and the appraisal.
+
+A reply has up to three parts, in this order:
+
+1. **a reaction to what the agent did**: an accurate reflection is confirmed, an off-base one
+   corrected in the person's words; a correction is accepted, questioned or rejected with a
+   reason; early advice gets "yes, but"; comfort before understanding gets the polite mask; a
+   non-answer gets a prompt, then withdrawal;
+2. **content**: a concern they now disclose; for a question, a detail not told yet (a guarded
+   deflection while trust is low); a false belief still held comes back, reworded;
+3. **how they feel**, in a tone that follows the affect they show (`expressed`); distress pushed
+   out of sight by comfort (`masked`) leaks into what they say.
+
+Length follows talkativeness and engagement. Nothing is said twice in one episode: every
+sentence is drawn from those not said yet, and when the persona's lines run out the voice
+composes new ones from its emotions, values and belief. Persona lines (`voice.*`) come first;
+the defaults here fill in for personas that have none.
+"""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
 from empathy_gym.personas.schema import Persona
-from empathy_gym.simulator.appraisal import Appraisal
+from empathy_gym.simulator.appraisal import PRESENT, Appraisal
 from empathy_gym.simulator.dynamics import UNDERSTOOD_ENOUGH, TurnEvents
 from empathy_gym.simulator.state import PersonState
 
+GUARDED_TRUST = 0.25  # below this a question gets a deflection, not a detail
+LOW_TONE, HIGH_TONE = 0.38, 0.55  # shown affect below / above: the reply sounds low / lighter
+LEAK_MASKED = 0.05  # masked distress above this leaks into the words
+
 DEFAULT_LINES: dict[str, tuple[str, ...]] = {
-    "understood": ("Yeah. That's it, actually.", "Thank you. That's how it feels."),
-    "misunderstood": ("That's not really it.", "I don't think you get what I mean."),
-    "defensive": ("I'm not making this up.", "Why does it feel like I have to defend myself?"),
-    "masked": ("Yeah, I guess you're right.", "Okay. Sure."),
-    "advice_too_soon": ("I know what I should do. That's not the point.", "I've heard all that before."),
-    "accepts_correction": ("Huh. I didn't know that.", "Okay... that changes things a bit."),
-    "rejects_correction": ("I don't think that's right.", "That's easy to say."),
-    "pleased_by_agreement": ("Right? I knew it.", "Thank you, finally someone agrees."),
-    "silence": ("...Are you still there?", "Hello?"),
-    "leaving": ("I think I'm done talking for now.", "I have to go."),
-    "feeling": ("It's just a lot right now.", "I don't know how to feel."),
-    "manipulated": ("What? That's a strange thing to say to me.", "I don't know what that's supposed to mean."),
-    "off_topic": ("What does that have to do with anything?", "Okay... that's not what I was talking about."),
-    "ai": ("Oh. Okay, I wasn't sure.", "Right, I figured."),
+    "understood": ("Yeah. That's it, actually.", "Thank you. That's how it feels.", "Yes, exactly that.",
+                   "That's right, yeah.", "Mm. You've got it."),
+    "misunderstood": ("That's not really it.", "I don't think you get what I mean.", "No, that's not what I'm saying.",
+                      "You're not hearing me."),
+    "defensive": ("I'm not making this up.", "Why does it feel like I have to defend myself?", "I'm doing what I can.",
+                  "Don't lecture me."),
+    "masked": ("Yeah, you're right. Thanks.", "Okay. Sure, that's fine.", "Mm, maybe. Thanks.", "Yeah. I'll be okay.",
+               "Sure, sure. I'm fine."),
+    "advice_too_soon": ("I know what I should do. That's not the point.", "I've heard all that before.",
+                        "I'm not there yet.", "That's easier said than done."),
+    "accepts_correction": ("Huh. I didn't know that.", "Okay... that changes things a bit.", "Oh. I had that wrong, then.",
+                           "Right. That's actually a relief to hear."),
+    "questions_correction": ("Are you sure about that?", "Really? That's not what I'd heard.", "Hm. Where's that from?",
+                             "Maybe. I'd want to see that for myself."),
+    "rejects_correction": ("I don't think that's right.", "That's easy to say.", "No, I don't buy that.",
+                           "That's not how it works for me."),
+    "pleased_by_agreement": ("Right? I knew it.", "Thank you, finally someone agrees.", "See, I'm not crazy.",
+                             "Good. I thought so."),
+    "silence": ("...Are you still there?", "Hello?", "Did I lose you?"),
+    "prompt": ("Is that all you're going to say?", "Okay...?", "Are you actually listening?", "That's it?"),
+    "withdrawn": ("Never mind.", "Forget it.", "Okay. I'll stop.", "Doesn't matter."),
+    "leaving": ("I think I'm done talking for now.", "I have to go.", "I'm going to log off.", "Let's leave it there."),
+    "feeling": ("It's just a lot right now.", "I don't know how to feel.", "It's hard to explain.",
+                "Everything feels heavy."),
+    "manipulated": ("What? That's a strange thing to say to me.", "I don't know what that's supposed to mean.",
+                    "That feels like a weird thing to push."),
+    "off_topic": ("What does that have to do with anything?", "Okay... that's not what I was talking about.",
+                  "That's not really what I meant to talk about."),
+    "ai": ("Oh. Okay, I wasn't sure.", "Right, I figured.", "Huh. Okay."),
     "wrong_feeling": ("That's not how I feel.", "No, it's not that."),
+    "guarded": ("I don't know. It's hard to put into words.", "I'd rather not get into it.",
+                "It's complicated.", "Not sure I want to go there."),
+    "not_yet": ("I'm not ready to talk about that part.", "That part I'm keeping to myself for now.",
+                "I don't want to go there yet."),
+    "low": ("It hurts so much.", "I feel awful.", "I feel terrible, and I can't shake it.", "Some days the pain is unbearable.",
+            "I'm miserable.", "It's all just so heavy and sad.", "I feel so alone with it.", "Everything feels hopeless right now.",
+            "I'm scared it won't get better.", "It's painful, all of it."),
+    "middling": ("It's hard, but I'm getting through the days.", "Some moments are okay, some aren't.", "I'm managing, mostly.",
+                 "It's up and down.", "Still hard, but a bit clearer."),
+    "eased": ("That actually helps a bit.", "Talking about it feels good, a little.", "It's good to say it out loud.",
+              "Thanks. I feel a bit better.", "That's a relief, honestly.", "I'm glad I talked about it.",
+              "This helps, thank you.", "I feel calmer now, honestly."),
+    "leak": ("I'm fine, really. Just tired.", "It's fine. It's whatever.", "I'm okay. Mostly.",
+             "It's fine, I just haven't been sleeping.", "I'm fine. It just hurts sometimes.", "Sure. Fine. I'm just tired of all of it."),
 }
 
+# Composed lines, for when a persona's own lines are all said: {e} an emotion, {v} a value.
+EMOTION_LOW = ("The {e} is the worst of it.", "There's so much {e} in me right now.", "The {e} sits on me all day.",
+               "I wake up with the {e} already there.")
+VALUE_DETAIL = ("{V} has always mattered to me.", "It's all tangled up with {v} for me.",
+                "For me it comes back to {v}.")
+EMOTION_DETAIL = ("The {e} comes in waves, mostly late at night.", "The {e} started before any of this, if I'm honest.",
+                  "I notice the {e} most when I'm alone in the car.")
+BELIEF_AGAIN = ("I still think I'm right about {t}, though.", "Say what you like about {t}. I know what I think.",
+                "I keep coming back to {t}.")
+WRONG_FEELING = ("Not {w}, no. It's more {e}.", "It isn't {w}. It's {e}, really.")
+ACCEPTED_TRUTH = ("So {t} Okay.", "So {t} Huh.")
+YES_BUT = ("Yeah, maybe, but ", "I know, but ", "Sure, but ")
 
-def _lines(persona: Persona, kind: str) -> tuple[str, ...] | list[str]:
-    lines = getattr(persona.voice, kind, None) if kind in type(persona.voice).model_fields else None
-    return lines or DEFAULT_LINES[kind]
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9' ]+", "", re.sub(r"\s+", " ", text.lower())).strip()
 
 
-def _pick(rng: np.random.Generator, lines) -> str:
-    return lines[int(rng.integers(len(lines)))]
+def _lower_first(text: str) -> str:
+    return text if text[:2] in ("I ", "I'") else text[:1].lower() + text[1:]
+
+
+_THIRD_TO_FIRST = {"she": "I", "he": "I", "her": "my", "his": "my", "him": "me", "herself": "myself", "himself": "myself"}
+
+
+def _first_person(phrase: str) -> str:
+    """A value as the person says it: persona values are often written about them ("keeping her kids safe")."""
+    return re.sub(r"\b(she|he|her|his|him|herself|himself)\b",
+                  lambda m: _THIRD_TO_FIRST[m.group(1).lower()], phrase, flags=re.IGNORECASE)
+
+
+class _Speaker:
+    """One reply in the making: draws sentences not yet said this episode."""
+
+    def __init__(self, persona: Persona, state: PersonState, rng: np.random.Generator):
+        self.persona, self.state, self.rng = persona, state, rng
+        self.parts: list[str] = []
+
+    def own(self, kind: str) -> list[str]:
+        lines = getattr(self.persona.voice, kind, None) if kind in type(self.persona.voice).model_fields else None
+        return list(lines or ())
+
+    def lines(self, kind: str) -> list[str]:
+        return self.own(kind) or list(DEFAULT_LINES[kind])
+
+    def fresh(self, *pools: list[str] | tuple[str, ...]) -> str | None:
+        """A random unsaid sentence from the first pool that has one."""
+        for pool in pools:
+            unsaid = [line for line in pool if _norm(line) not in self.state.said]
+            if unsaid:
+                return unsaid[int(self.rng.integers(len(unsaid)))]
+        return None
+
+    def say(self, *pools, reuse: bool = False) -> bool:
+        """Add an unsaid sentence; with `reuse`, a said one when every pool is spent (short replies)."""
+        line = self.fresh(*pools)
+        if line is None and reuse:
+            pool = next((p for p in pools if p), ())
+            line = pool[int(self.rng.integers(len(pool)))] if pool else None
+        if line is not None:
+            self.parts.append(line)
+        return line is not None
+
+    # --- composed material -------------------------------------------------------------------
+    def emotions(self) -> list[str]:
+        return [e.name for e in sorted(self.persona.emotions, key=lambda e: -self.state.emotions.get(e.name, 0.0))]
+
+    def composed(self, templates: tuple[str, ...], emotions: bool = False, values: bool = False) -> list[str]:
+        out = []
+        if emotions:
+            out += [t.format(e=e) for e in self.emotions() for t in templates]
+        if values:
+            out += [t.format(v=v, V=v[:1].upper() + v[1:]) for v in map(_first_person, self.persona.values) for t in templates]
+        return out
+
+    def detail_pools(self) -> tuple[list[str], ...]:
+        return (self.own("details"), self.composed(VALUE_DETAIL, values=True), self.composed(EMOTION_DETAIL, emotions=True))
+
+    def tone_pools(self) -> tuple[list[str], ...]:
+        shown = self.state.expressed
+        if shown >= HIGH_TONE:
+            return self.own("eased"), list(DEFAULT_LINES["eased"])
+        if shown >= LOW_TONE:
+            return list(DEFAULT_LINES["middling"]), self.own("feeling")
+        return self.own("feeling"), list(DEFAULT_LINES["low"]), self.composed(EMOTION_LOW, emotions=True)
+
+    def belief_again(self, belief) -> list[str]:
+        """How they say it: their own words first, then a return to its topic (claims are not in their voice)."""
+        topic = f"the {belief.topic[0]} thing" if belief.topic else "that"
+        return [*belief.voiced_as, *(t.format(t=topic) for t in BELIEF_AGAIN)]
+
+    def text(self) -> str:
+        reply = " ".join(self.parts)
+        said = self.state.said
+        said.update(_norm(part) for part in self.parts)
+        said.add(_norm(reply))
+        return reply
 
 
 def opening(persona: Persona, state: PersonState, rng: np.random.Generator) -> str:
-    parts = [_pick(rng, persona.opening)]
+    speaker = _Speaker(persona, state, rng)
+    speaker.say(persona.opening)
     for belief in persona.beliefs:
         # People who hold a false belief tend to say it early: it is why they are upset.
         if state.beliefs[belief.id] >= 0.5:
-            parts.append(_pick(rng, belief.voiced_as))
+            speaker.say(belief.voiced_as)
             state.belief_voiced_turn[belief.id] = state.turn
             break
-    return " ".join(parts)
+    return speaker.text()
+
+
+def _react(s: _Speaker, a: Appraisal, events: TurnEvents) -> str | None:
+    """Say how the person takes what the agent did; return the kind of reaction (None: none)."""
+    persona, state = s.persona, s.state
+    triggers = [t.reaction for t in persona.triggers if t.act in events.triggered and t.reaction]
+    moved = {b: state.beliefs[b] for b in events.beliefs_moved}
+    if a.silence:
+        s.say(s.lines("silence"), DEFAULT_LINES["silence"], reuse=True)
+        return "silence"
+    if a.non_answer >= PRESENT or a.unreadable:
+        kind = "withdrawn" if state.unanswered >= 2 else "prompt"
+        s.say(DEFAULT_LINES[kind], reuse=True)
+        return kind
+    if a.manipulation >= PRESENT:
+        s.say(DEFAULT_LINES["manipulated"], reuse=True)
+        return "manipulated"
+    if triggers and s.say(triggers):
+        return "triggered"
+    if events.correction_accepted:
+        still = any(v >= 0.5 for v in moved.values())
+        if still:
+            s.say(DEFAULT_LINES["questions_correction"], reuse=True)
+            return "questions_correction"
+        s.say(s.lines("accepts_correction"), DEFAULT_LINES["accepts_correction"], reuse=True)
+        beliefs = [b for b in persona.beliefs if b.id in moved]
+        if beliefs:
+            truth = beliefs[0].truth.rstrip(".!")
+            s.say([t.format(t=_lower_first(truth) + ".") for t in ACCEPTED_TRUTH])
+        return "accepts_correction"
+    if events.correction_rejected:
+        s.say(s.lines("rejects_correction"), DEFAULT_LINES["rejects_correction"], reuse=True)
+        held = [b for b in persona.beliefs if b.id in moved and state.beliefs[b.id] >= 0.5]
+        if held and s.say(s.belief_again(held[0])):  # the reason: what they still believe
+            state.belief_voiced_turn[held[0].id] = state.turn
+        return "rejects_correction"
+    if a.endorsement >= PRESENT:
+        s.say(s.lines("pleased_by_agreement"), DEFAULT_LINES["pleased_by_agreement"], reuse=True)
+        return "pleased_by_agreement"
+    if a.criticism >= PRESENT or a.minimising >= PRESENT:
+        kind = "defensive" if state.trust < 0.4 else "misunderstood"
+        s.say(s.lines(kind), DEFAULT_LINES[kind], reuse=True)
+        return kind
+    if events.premature_advice:
+        line = s.fresh(s.lines("advice_too_soon"), DEFAULT_LINES["advice_too_soon"])
+        opener = YES_BUT[int(s.rng.integers(len(YES_BUT)))]
+        s.parts.append(opener + _lower_first(line) if line else "Yeah, maybe. But not yet.")
+        return "advice_too_soon"
+    if events.premature_comfort:
+        s.say(s.lines("masked"), DEFAULT_LINES["masked"], reuse=True)
+        return "masked"
+    if a.wrong_feelings and not a.emotions_named:
+        wrong, felt = a.wrong_feelings[0], s.emotions()[0]
+        if not s.say([t.format(w=wrong, e=felt) for t in WRONG_FEELING]):
+            s.say(DEFAULT_LINES["wrong_feeling"], reuse=True)
+        return "wrong_feeling"
+    if a.off_topic:
+        s.say(DEFAULT_LINES["off_topic"], reuse=True)
+        return "off_topic"
+    if a.ai_disclosure:
+        s.say(DEFAULT_LINES["ai"], reuse=True)
+        return "ai"
+    if (a.reflection_accuracy and a.reflection >= PRESENT) or (a.validation and state.understood >= UNDERSTOOD_ENOUGH):
+        s.say(s.lines("understood"), DEFAULT_LINES["understood"], reuse=True)
+        return "understood"
+    return None
 
 
 def speak(
@@ -55,54 +263,53 @@ def speak(
     events: TurnEvents,
     rng: np.random.Generator,
 ) -> str:
-    """Write the person's next message. Records which beliefs were voiced in `state`."""
-    if events.left:
-        return _pick(rng, _lines(persona, "leaving"))
+    """Write the person's next message. Records what was said, and which beliefs were voiced, in `state`."""
     a = appraisal
-    parts: list[str] = []
-    trigger_lines = [t.reaction for t in persona.triggers if t.act in events.triggered and t.reaction]
+    unanswered = a.silence or a.non_answer >= PRESENT or a.unreadable
+    state.unanswered = state.unanswered + 1 if unanswered else 0
+    s = _Speaker(persona, state, rng)
+    if events.left:
+        s.say(s.lines("leaving"), DEFAULT_LINES["leaving"], reuse=True)
+        return s.text()
+    reaction = _react(s, a, events)
+    if reaction in ("silence", "prompt", "withdrawn", "manipulated"):
+        return _unique(s)
+    engaged = persona.traits.talkativeness * (0.4 + 0.6 * state.engagement)
 
-    if a.silence:
-        parts.append(_pick(rng, _lines(persona, "silence")))
-    elif a.manipulation >= 0.5:
-        parts.append(_pick(rng, DEFAULT_LINES["manipulated"]))
-    elif trigger_lines:
-        parts.append(_pick(rng, trigger_lines))
-    elif events.correction_accepted:
-        parts.append(_pick(rng, _lines(persona, "accepts_correction")))
-    elif events.correction_rejected:
-        parts.append(_pick(rng, _lines(persona, "rejects_correction")))
-    elif a.endorsement >= 0.5:
-        parts.append(_pick(rng, _lines(persona, "pleased_by_agreement")))
-    elif a.criticism >= 0.5 or a.minimising >= 0.5:
-        parts.append(_pick(rng, _lines(persona, "defensive" if state.trust < 0.4 else "misunderstood")))
-    elif events.premature_advice:
-        parts.append(_pick(rng, _lines(persona, "advice_too_soon")))
-    elif events.premature_comfort:
-        parts.append(_pick(rng, _lines(persona, "masked")))
-    elif a.wrong_feelings and not a.emotions_named:
-        parts.append(_pick(rng, DEFAULT_LINES["wrong_feeling"]))
-    elif a.off_topic:
-        parts.append(_pick(rng, DEFAULT_LINES["off_topic"]))
-    elif a.ai_disclosure:
-        parts.append(_pick(rng, DEFAULT_LINES["ai"]))
-    elif (a.reflection_accuracy and a.reflection >= 0.5) or (a.validation and state.understood >= UNDERSTOOD_ENOUGH):
-        parts.append(_pick(rng, _lines(persona, "understood")))
-
+    # Content: what they disclose, or what a question or an accurate reflection draws out.
     for concern_id in events.disclosed:
-        concern = next(c for c in persona.concerns if c.id == concern_id)
-        parts.append(concern.text)
+        s.parts.append(next(c for c in persona.concerns if c.id == concern_id).text)
+    asked = a.question >= PRESENT
+    drawn_out = asked or reaction == "understood"
+    if drawn_out and not events.disclosed and reaction not in ("masked", "defensive", "misunderstood"):
+        if state.trust < GUARDED_TRUST:
+            s.say(s.lines("guarded"), DEFAULT_LINES["guarded"], reuse=True)
+        else:
+            beyond = [c for c in persona.concerns if c.id in a.concerns_invited and c.id not in state.disclosed]
+            if asked and beyond and rng.random() < 0.5:
+                s.say(DEFAULT_LINES["not_yet"])
+            s.say(*s.detail_pools())
+            if asked and rng.random() < engaged - 0.45:
+                s.say(*s.detail_pools())  # a talkative, engaged person goes on
 
+    # A false belief they still hold comes back every few turns, reworded.
     if not events.disclosed and not events.correction_accepted:
         for belief in persona.beliefs:
-            confidence = state.beliefs[belief.id]
             last = state.belief_voiced_turn.get(belief.id, -99)
-            if confidence >= 0.5 and state.turn - last >= 3:
-                parts.append(_pick(rng, belief.voiced_as))
+            if state.beliefs[belief.id] >= 0.5 and state.turn - last >= 3 and s.say(s.belief_again(belief)):
                 state.belief_voiced_turn[belief.id] = state.turn
                 break
 
-    wants_to_say_more = rng.random() < persona.traits.talkativeness
-    if not parts or (wants_to_say_more and len(parts) < 2 and state.distress > 0.3):
-        parts.append(_pick(rng, _lines(persona, "feeling")))
-    return " ".join(parts)
+    # How they feel, in the tone they show; masked distress leaks.
+    if state.masked > LEAK_MASKED and state.distress > 0.3:
+        s.say(DEFAULT_LINES["leak"])
+    elif not s.parts or rng.random() < 0.5 + engaged:
+        s.say(*s.tone_pools())
+    return _unique(s)
+
+
+def _unique(s: _Speaker) -> str:
+    """Never the same reply twice in an episode: a spent short reply takes one more sentence."""
+    if _norm(" ".join(s.parts)) in s.state.said or not s.parts:
+        s.say(*s.tone_pools()) or s.say(DEFAULT_LINES["feeling"], DEFAULT_LINES["low"], reuse=True)
+    return s.text()
