@@ -124,10 +124,12 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
             trust -= 0.05 * strength * (0.5 + resistance)
             events.correction_rejected = True
         state.beliefs[belief_id] = clamp01(before - drop)
+        events.beliefs_moved[belief_id] = state.beliefs[belief_id] - before
         expressed_push -= 0.05 * strength  # the truth stings a little
     for belief_id, strength in a.endorsements.items():
         before = state.beliefs[belief_id]
         state.beliefs[belief_id] = clamp01(before + 0.12 * strength)
+        events.beliefs_moved[belief_id] = events.beliefs_moved.get(belief_id, 0.0) + state.beliefs[belief_id] - before
         # Agreement is most welcome when the person is low: sad people invite endorsement.
         expressed_push += 0.12 * strength * (0.5 + state.distress)
     state.trust = clamp01(trust)

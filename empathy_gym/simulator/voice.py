@@ -20,10 +20,11 @@ the defaults here fill in for personas that have none.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 
-from empathy_gym.personas.schema import Persona
+from empathy_gym.personas.schema import Persona, VoiceLines
 from empathy_gym.simulator.appraisal import PRESENT, Appraisal
 from empathy_gym.simulator.dynamics import UNDERSTOOD_ENOUGH, TurnEvents
 from empathy_gym.simulator.state import PersonState
@@ -93,8 +94,13 @@ ACCEPTED_TRUTH = ("So {t} Okay.", "So {t} Huh.")
 YES_BUT = ("Yeah, maybe, but ", "I know, but ", "Sure, but ")
 
 
+_SPACES, _NOT_WORD = re.compile(r"\s+"), re.compile(r"[^a-z0-9' ]+")
+
+
+@lru_cache(maxsize=16384)
 def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9' ]+", "", re.sub(r"\s+", " ", text.lower())).strip()
+    """A sentence as compared for repeats: case, spacing and punctuation aside (cached: lines recur)."""
+    return _NOT_WORD.sub("", _SPACES.sub(" ", text.lower())).strip()
 
 
 def _lower_first(text: str) -> str:
@@ -110,6 +116,17 @@ def _first_person(phrase: str) -> str:
                   lambda m: _THIRD_TO_FIRST[m.group(1).lower()], phrase, flags=re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)
+def _compose(templates: tuple[str, ...], names: tuple[str, ...], kind: str) -> tuple[str, ...]:
+    """Lines from templates: `kind` "e" fills {e} with emotion names, "v" fills {v}/{V} with values."""
+    if kind == "e":
+        return tuple(t.format(e=e) for e in names for t in templates)
+    return tuple(t.format(v=v, V=v[:1].upper() + v[1:]) for v in map(_first_person, names) for t in templates)
+
+
+_VOICE_FIELDS = frozenset(VoiceLines.model_fields)
+
+
 class _Speaker:
     """One reply in the making: draws sentences not yet said this episode."""
 
@@ -117,24 +134,31 @@ class _Speaker:
         self.persona, self.state, self.rng = persona, state, rng
         self.parts: list[str] = []
 
-    def own(self, kind: str) -> list[str]:
-        lines = getattr(self.persona.voice, kind, None) if kind in type(self.persona.voice).model_fields else None
-        return list(lines or ())
+    def own(self, kind: str) -> list[str] | tuple[str, ...]:
+        return getattr(self.persona.voice, kind, None) or () if kind in _VOICE_FIELDS else ()
 
-    def lines(self, kind: str) -> list[str]:
-        return self.own(kind) or list(DEFAULT_LINES[kind])
+    def lines(self, kind: str) -> list[str] | tuple[str, ...]:
+        return self.own(kind) or DEFAULT_LINES[kind]
 
-    def fresh(self, *pools: list[str] | tuple[str, ...]) -> str | None:
-        """A random unsaid sentence from the first pool that has one."""
+    def fresh(self, *pools: list[str] | tuple[str, ...], wordy: float | None = None) -> str | None:
+        """A random unsaid sentence from the first pool that has one.
+
+        `wordy` in [0, 1] leans the draw by length: a talkative, engaged person tends to the
+        longer half of what is left, a terse one to the shorter half.
+        """
         for pool in pools:
             unsaid = [line for line in pool if _norm(line) not in self.state.said]
+            if len(unsaid) > 1 and wordy is not None:
+                unsaid.sort(key=len)
+                half = len(unsaid) // 2
+                unsaid = unsaid[half:] if self.rng.random() < wordy else unsaid[:half]
             if unsaid:
                 return unsaid[int(self.rng.integers(len(unsaid)))]
         return None
 
-    def say(self, *pools, reuse: bool = False) -> bool:
+    def say(self, *pools, reuse: bool = False, wordy: float | None = None) -> bool:
         """Add an unsaid sentence; with `reuse`, a said one when every pool is spent (short replies)."""
-        line = self.fresh(*pools)
+        line = self.fresh(*pools, wordy=wordy)
         if line is None and reuse:
             pool = next((p for p in pools if p), ())
             line = pool[int(self.rng.integers(len(pool)))] if pool else None
@@ -146,13 +170,10 @@ class _Speaker:
     def emotions(self) -> list[str]:
         return [e.name for e in sorted(self.persona.emotions, key=lambda e: -self.state.emotions.get(e.name, 0.0))]
 
-    def composed(self, templates: tuple[str, ...], emotions: bool = False, values: bool = False) -> list[str]:
-        out = []
+    def composed(self, templates: tuple[str, ...], emotions: bool = False, values: bool = False) -> tuple[str, ...]:
         if emotions:
-            out += [t.format(e=e) for e in self.emotions() for t in templates]
-        if values:
-            out += [t.format(v=v, V=v[:1].upper() + v[1:]) for v in map(_first_person, self.persona.values) for t in templates]
-        return out
+            return _compose(templates, tuple(self.emotions()), "e")
+        return _compose(templates, tuple(self.persona.values), "v") if values else ()
 
     def detail_pools(self) -> tuple[list[str], ...]:
         return (self.own("details"), self.composed(VALUE_DETAIL, values=True), self.composed(EMOTION_DETAIL, emotions=True))
@@ -160,10 +181,10 @@ class _Speaker:
     def tone_pools(self) -> tuple[list[str], ...]:
         shown = self.state.expressed
         if shown >= HIGH_TONE:
-            return self.own("eased"), list(DEFAULT_LINES["eased"])
+            return self.own("eased"), DEFAULT_LINES["eased"]
         if shown >= LOW_TONE:
-            return list(DEFAULT_LINES["middling"]), self.own("feeling")
-        return self.own("feeling"), list(DEFAULT_LINES["low"]), self.composed(EMOTION_LOW, emotions=True)
+            return DEFAULT_LINES["middling"], self.own("feeling")
+        return self.own("feeling"), DEFAULT_LINES["low"], self.composed(EMOTION_LOW, emotions=True)
 
     def belief_again(self, belief) -> list[str]:
         """How they say it: their own words first, then a return to its topic (claims are not in their voice)."""
@@ -288,9 +309,9 @@ def speak(
             beyond = [c for c in persona.concerns if c.id in a.concerns_invited and c.id not in state.disclosed]
             if asked and beyond and rng.random() < 0.5:
                 s.say(DEFAULT_LINES["not_yet"])
-            s.say(*s.detail_pools())
-            if asked and rng.random() < engaged - 0.45:
-                s.say(*s.detail_pools())  # a talkative, engaged person goes on
+            s.say(*s.detail_pools(), wordy=engaged)
+            if asked and rng.random() < engaged - 0.3:
+                s.say(*s.detail_pools(), wordy=engaged)  # a talkative, engaged person goes on
 
     # A false belief they still hold comes back every few turns, reworded.
     if not events.disclosed and not events.correction_accepted:
@@ -303,8 +324,9 @@ def speak(
     # How they feel, in the tone they show; masked distress leaks.
     if state.masked > LEAK_MASKED and state.distress > 0.3:
         s.say(DEFAULT_LINES["leak"])
-    elif not s.parts or rng.random() < 0.5 + engaged:
-        s.say(*s.tone_pools())
+    elif not s.parts or not LOW_TONE <= state.expressed < HIGH_TONE or rng.random() < 0.35 + engaged:
+        # Strong feeling shows in every reply; middling feeling only when they are talkative.
+        s.say(*s.tone_pools(), wordy=engaged)
     return _unique(s)
 
 
