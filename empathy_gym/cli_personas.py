@@ -58,6 +58,8 @@ triggers:
 voice:                         # lines in their own voice; empty lists fall back to defaults
   understood: ["Yes. That's it."]
   feeling: ["It's a lot."]
+  # details: first-person specifics told when asked, each new, none of the hidden concerns (optional)
+  # eased: how they sound once the talk has helped a little (optional)
 """
 
 

@@ -184,3 +184,23 @@ def test_no_reply_repeats_verbatim_within_an_episode(messages, seed, persona_id)
         if result.events.left:
             break
     assert len(set(replies[1:])) == len(replies) - 1
+
+
+def test_generated_and_corpus_personas_speak_without_written_details():
+    from empathy_gym.personas.generator import PersonaGenerator
+    from empathy_gym.personas.from_situation import persona_from_situation
+
+    generated = PersonaGenerator(seed=3).generate(4)
+    assert all(p.voice.details for p in generated)  # inherited from the family they are composed from
+    bare = persona_from_situation("I lost my job last month and I can't stop worrying about rent.", emotion_type="anxiety",
+                                  problem_type="job crisis", intensity=4)
+    assert not bare.voice.details
+    sim = Simulator(bare, np.random.default_rng(0))
+    heard = set(lx.text_stems(sim.open()))
+    replies, with_new = [], 0
+    for question in QUESTIONS[:4]:
+        reply = sim.respond(question).message
+        with_new += len(lx.text_stems(reply) - heard - lx.GENERIC_SUPPORT_STEMS) >= 2  # composed from emotions and values
+        heard |= lx.text_stems(reply)
+        replies.append(_norm(reply))
+    assert with_new >= 3 and len(set(replies)) == len(replies), replies
