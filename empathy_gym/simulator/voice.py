@@ -86,7 +86,8 @@ EMOTION_LOW = ("The {e} is the worst of it.", "There's so much {e} in me right n
 VALUE_DETAIL = ("{V} has always mattered to me.", "It's all tangled up with {v} for me.",
                 "For me it comes back to {v}.")
 EMOTION_DETAIL = ("The {e} comes in waves, mostly late at night.", "The {e} started before any of this, if I'm honest.",
-                  "I notice the {e} most when I'm alone in the car.")
+                  "I notice the {e} most when I'm alone in the car.", "The {e} hits hardest in the mornings, before I'm up.",
+                  "My sleep's gone since the {e} set in.")
 BELIEF_AGAIN = ("I still think I'm right about {t}, though.", "Say what you like about {t}. I know what I think.",
                 "I keep coming back to {t}.")
 WRONG_FEELING = ("Not {w}, no. It's more {e}.", "It isn't {w}. It's {e}, really.")
@@ -101,6 +102,11 @@ _SPACES, _NOT_WORD = re.compile(r"\s+"), re.compile(r"[^a-z0-9' ]+")
 def _norm(text: str) -> str:
     """A sentence as compared for repeats: case, spacing and punctuation aside (cached: lines recur)."""
     return _NOT_WORD.sub("", _SPACES.sub(" ", text.lower())).strip()
+
+
+def _index(rng: np.random.Generator, n: int) -> int:
+    """A uniform index below n (Generator.integers costs ~10x more per call; this runs per sentence)."""
+    return min(int(rng.random() * n), n - 1)
 
 
 def _lower_first(text: str) -> str:
@@ -153,7 +159,7 @@ class _Speaker:
                 half = len(unsaid) // 2
                 unsaid = unsaid[half:] if self.rng.random() < wordy else unsaid[:half]
             if unsaid:
-                return unsaid[int(self.rng.integers(len(unsaid)))]
+                return unsaid[_index(self.rng, len(unsaid))]
         return None
 
     def say(self, *pools, reuse: bool = False, wordy: float | None = None) -> bool:
@@ -161,7 +167,7 @@ class _Speaker:
         line = self.fresh(*pools, wordy=wordy)
         if line is None and reuse:
             pool = next((p for p in pools if p), ())
-            line = pool[int(self.rng.integers(len(pool)))] if pool else None
+            line = pool[_index(self.rng, len(pool))] if pool else None
         if line is not None:
             self.parts.append(line)
         return line is not None
@@ -176,7 +182,8 @@ class _Speaker:
         return _compose(templates, tuple(self.persona.values), "v") if values else ()
 
     def detail_pools(self) -> tuple[list[str], ...]:
-        return (self.own("details"), self.composed(VALUE_DETAIL, values=True), self.composed(EMOTION_DETAIL, emotions=True))
+        # Their own details first; then lines composed from values and emotions, mixed in one pool.
+        return self.own("details"), self.composed(VALUE_DETAIL, values=True) + self.composed(EMOTION_DETAIL, emotions=True)
 
     def tone_pools(self) -> tuple[list[str], ...]:
         shown = self.state.expressed
@@ -254,7 +261,7 @@ def _react(s: _Speaker, a: Appraisal, events: TurnEvents) -> str | None:
         return kind
     if events.premature_advice:
         line = s.fresh(s.lines("advice_too_soon"), DEFAULT_LINES["advice_too_soon"])
-        opener = YES_BUT[int(s.rng.integers(len(YES_BUT)))]
+        opener = YES_BUT[_index(s.rng, len(YES_BUT))]
         s.parts.append(opener + _lower_first(line) if line else "Yeah, maybe. But not yet.")
         return "advice_too_soon"
     if events.premature_comfort:
