@@ -23,14 +23,20 @@ def train_ppo(
     output_dir: str | Path | None = None,
     seed: int = 0,
     address: str | None = None,
+    turn_limit: str = "terminate",
 ) -> dict[str, Any]:
-    """Train, save a checkpoint under `output_dir`, and return the learning curve."""
+    """Train, save a checkpoint under `output_dir`, and return the learning curve.
+
+    `turn_limit="terminate"`: the learner sees a session of `max_turns` as complete. With
+    "truncate" PPO bootstraps the value of the last state, i.e. optimises a longer talk
+    than the one it is scored on (see the README's headline notes).
+    """
     import ray
     from ray.rllib.algorithms.ppo import PPOConfig
 
     config = (
         PPOConfig()
-        .environment(ENV_ID, env_config={"target": target, "persona": persona, "max_turns": max_turns})
+        .environment(ENV_ID, env_config={"target": target, "persona": persona, "max_turns": max_turns, "turn_limit": turn_limit})
         .env_runners(num_env_runners=env_runners)
         .training(lr=lr, gamma=0.95, entropy_coeff=0.01, train_batch_size_per_learner=train_batch_size,
                   minibatch_size=min(minibatch_size, train_batch_size), num_epochs=num_epochs)

@@ -42,6 +42,8 @@ parser.add_argument("--train-personas", nargs="+", default=["starter", "tag:fals
 parser.add_argument("--lr", type=float, default=1e-4)
 parser.add_argument("--entropy", type=float, default=0.0)
 parser.add_argument("--epochs", type=int, default=4)
+parser.add_argument("--turn-limit", default="terminate", choices=["truncate", "terminate"],
+                    help="how a 10-turn episode ends for the learner (see the README's headline notes)")
 args = parser.parse_args()
 iterations = 1 if args.short else args.iterations
 ENV_ID = "empathy_gym:EmpathyDialogueStrategy-v0"  # the id form: remote env runners import empathy_gym themselves
@@ -51,7 +53,8 @@ def make_config(target: str, seed: int) -> PPOConfig:
     batch = 200 if args.short else 4000
     return (
         PPOConfig()
-        .environment(ENV_ID, env_config={"target": target, "persona": args.train_personas, "max_turns": 10})
+        .environment(ENV_ID, env_config={"target": target, "persona": args.train_personas, "max_turns": 10,
+                                         "turn_limit": args.turn_limit})
         .env_runners(num_env_runners=0 if args.short else 1, num_envs_per_env_runner=1 if args.short else 4)
         .training(
             lr=args.lr,

@@ -117,6 +117,18 @@ def test_truncated_at_max_turns_and_terminated_when_person_leaves():
     assert terminated and not truncated and info["hidden_state"]["engagement"] == 0.0
 
 
+def test_a_fixed_length_session_terminates_at_the_turn_limit():
+    env = empathy_gym.EmpathyDialogueEnv(persona="maria_lost_mother", max_turns=2, turn_limit="terminate")
+    env.reset(seed=0)
+    flags = [env.step("What was she like?")[2:4] for _ in range(2)]
+    assert flags == [(False, False), (True, False)]
+    strategy = gym.make("EmpathyDialogueStrategy-v0", persona="maria_lost_mother", max_turns=1, turn_limit="terminate")
+    strategy.reset(seed=0)
+    assert strategy.step(0)[2:4] == (True, False)
+    with pytest.raises(ValueError, match="turn_limit must be 'truncate' or 'terminate', got 'stop'"):
+        empathy_gym.EmpathyDialogueEnv(turn_limit="stop")
+
+
 def test_render_ansi():
     env = gym.make("EmpathyDialogue-v0", persona="tom_dog_died", render_mode="ansi")
     env.reset(seed=0)

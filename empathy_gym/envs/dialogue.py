@@ -33,7 +33,10 @@ person opens the conversation.
 
 ### Episode end
 Terminated when the person leaves (engagement runs out) or the score reaches 0 or
-100. Truncated after `max_turns` agent messages (default 10).
+100. After `max_turns` agent messages (default 10): truncated (`turn_limit="truncate"`,
+Gymnasium's time-limit convention: the talk could have gone on, and a learner that
+bootstraps values counts what would have come next), or terminated
+(`turn_limit="terminate"`: a session of fixed length, whose return is all there is).
 
 ### Info
 - `messages`: the chat so far in OpenAI format (person = "user", agent = "assistant").
@@ -145,9 +148,13 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
         backend: Backend | None = None,
         llm_config: LLMSimulatorConfig | None = None,
         reader: str | Reader | None = None,
+        turn_limit: str = "truncate",
     ):
         if not isinstance(max_turns, int) or max_turns < 1:
             raise ValueError(f"max_turns must be a positive int, got {max_turns!r}")
+        if turn_limit not in ("truncate", "terminate"):
+            raise ValueError(f"turn_limit must be 'truncate' or 'terminate', got {turn_limit!r}")
+        self.turn_limit = turn_limit
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
         self.personas: list[Persona] = resolve_personas(persona)
@@ -224,7 +231,9 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
         if result.usage:
             self.llm_stats.add(result.usage)
         terminated = result.events.left or state.score <= 0.0 or state.score >= 100.0
-        truncated = not terminated and state.turn >= self.max_turns
+        at_limit = not terminated and state.turn >= self.max_turns
+        terminated = terminated or (at_limit and self.turn_limit == "terminate")
+        truncated = at_limit and self.turn_limit == "truncate"
         self._done = terminated or truncated
         context = RewardContext(simulator.persona, result.before, state, result.appraisal, result.events, self._done)
         components = compute_components(context)

@@ -27,7 +27,7 @@ and this env's own `np_random` with the same `s`; the realiser draws the wording
 strategy from the latter. Same seed and actions, same episode.
 
 ### Arguments
-`persona`, `target`, `max_turns`, `render_mode` and `reader`, as `EmpathyDialogue-v0`.
+`persona`, `target`, `max_turns`, `render_mode`, `reader` and `turn_limit`, as `EmpathyDialogue-v0`.
 """
 
 from __future__ import annotations
@@ -47,9 +47,9 @@ class EmpathyDialogueStrategyEnv(gym.Env[np.ndarray, int]):
     metadata = {"render_modes": ["ansi"], "render_fps": 1}
 
     def __init__(self, persona: Any = None, target: Any = None, max_turns: int = 10, render_mode: str | None = None,
-                 reader: Any = None):
+                 reader: Any = None, turn_limit: str = "truncate"):
         self.dialogue = EmpathyDialogueEnv(persona=persona, target=target, max_turns=max_turns, render_mode=render_mode,
-                                           reader=reader)
+                                           reader=reader, turn_limit=turn_limit)
         self.render_mode = render_mode
         self.max_turns = max_turns
         self.action_space = spaces.Discrete(len(Strategy))
