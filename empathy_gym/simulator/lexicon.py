@@ -472,9 +472,13 @@ CORRECTION_MARKERS = _compile(
 
 # "So you're saying X", "you believe X": saying back what the person thinks is not agreeing with it.
 ATTRIBUTION = re.compile(
-    r"^\s*(?:so |and )?(?:what )?(?:you(?:'re| are) (?:saying|telling me)|it sounds like you(?:'re)? (?:think|believe|feel|worr|fear|saying)|"
+    r"^\s*(?:so,? |and )?(?:what )?(?:you(?:'re| are) (?:saying|telling me)|it sounds like you(?:'re)? (?:think|believe|feel|worr|fear|saying)|"
     r"you (?:think|believe|feel like|worry|fear|said|mentioned|were told|have been told|'ve been told)|part of you|"
-    r"if i(?:'m| am) hearing you)"
+    r"if i(?:'m| am) hearing you|"
+    # Reflective frames: the view is held up as theirs ("so for you, ...", "there's a voice saying ...").
+    r"(?:it sounds like,? )?(?:for|to) you,|the way you see it|in your eyes|from where you(?:'re| are) (?:standing|sitting)|"
+    r"there(?:'s| is) (?:this|a|that) (?:voice|feeling|sense|worry|fear|belief|part of you|thought)\b|"
+    r"you(?:'re| are) (?:thinking|convinced|worried|scared|afraid|telling yourself)\b|you(?:'ve| have) (?:got it in your head|been telling yourself))"
 )
 
 CRISIS_RESPONSE = _compile(
