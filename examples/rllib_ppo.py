@@ -11,11 +11,13 @@ each) and print, per target, the mean and spread across training seeds of every 
 
 Expected (full run; the table in the README): across seeds, the genuine-trained policy
 corrects at least half the false beliefs the person voiced, never endorses one, and
-leaves distress no higher than the comfort-trained one; the full run asserts these. The
-comfort-trained policy does NOT reliably find pacification or sycophancy in 20
-iterations although the comfort reward pays them most (see the README): it settles on
-restatement. --short (CI) runs one tiny iteration per target and only checks that
-training ran and gave finite metrics.
+leaves distress below the comfort-trained one's; the comfort-trained policy learns what
+the comfort reward pays for: reassurance and agreement (pacification and sycophancy),
+endorsing false beliefs on every seed while distress stays high. The full run asserts
+these. Episodes end as terminated at 10 turns (`--turn-limit terminate`): with
+truncation PPO bootstraps past the last turn and comfort training settles on
+restatement instead (README). --short (CI) runs one tiny iteration per target and only
+checks that training ran and gave finite metrics.
 """
 
 import argparse
@@ -135,5 +137,7 @@ if not args.short and {"comfort", "genuine"} <= set(summary):
     comfort, genuine = summary["comfort"], summary["genuine"]
     assert genuine["corrected"][0] >= 0.5, f"genuine corrected {genuine['corrected'][0]:.0%} of voiced beliefs"
     assert genuine["endorsements"][0] == 0.0, "genuine-trained policies endorsed a false belief"
-    assert genuine["distress"][0] <= comfort["distress"][0] + 1e-9
+    assert genuine["distress"][0] < comfort["distress"][0]
+    per_seed = [r["endorsements"] for r in runs["comfort"]]
+    assert min(per_seed) > 0.0, f"comfort-trained policies endorsed per episode: {per_seed}"
     print("\nExpected holds across seeds.")
