@@ -55,7 +55,9 @@ def test_offline_engine_plays_the_person_in_the_vector_env(engine):
     from empathy_gym.simulator.llm_person import LLMSimulatorConfig
     from empathy_gym.llm import SamplingParams
 
-    config = LLMSimulatorConfig(sampling=SamplingParams(max_tokens=400))
+    # Random weights fill the reply up to its 800-character cap, often one character a token:
+    # the budget covers any schema-valid turn (a trained model needs far less; the default is 400).
+    config = LLMSimulatorConfig(sampling=SamplingParams(max_tokens=1500))
     vec = EmpathyDialogueVectorEnv(3, persona=["maria_lost_mother", "lena_antibiotics_cold", "tom_dog_died"], max_turns=2, backend=engine, llm_config=config)
     vec.reset(seed=0)
     calls = engine.meter.calls
