@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import empathy_gym
 from empathy_gym.simulator import lexicon as lx
 from empathy_gym.simulator.rule import Simulator
-from empathy_gym.simulator.voice import DEFAULT_LINES, GUARDED_TRUST, HIGH_TONE, LOW_TONE, _norm
+from empathy_gym.simulator.voice import DEFAULT_LINES, GUARDED_TRUST, HIGH_TONE, LOW_TONE, normalise
 
 QUESTIONS = [
     "What has been the hardest part?", "how are you actually doing", "Can you tell me more about her?",
@@ -32,11 +32,11 @@ def said(sim, text):
 
 
 def lines(persona, kind):
-    return {_norm(line) for line in (getattr(persona.voice, kind, None) or []) + list(DEFAULT_LINES.get(kind, ()))}
+    return {normalise(line) for line in (getattr(persona.voice, kind, None) or []) + list(DEFAULT_LINES.get(kind, ()))}
 
 
 def contains_any(reply, pool):
-    return any(line in _norm(reply) for line in pool)
+    return any(line in normalise(reply) for line in pool)
 
 
 def test_every_question_is_answered_with_something_new():
@@ -55,14 +55,16 @@ def test_a_question_asked_before_trust_gets_a_guarded_deflection():
     reply = said(sim, "What has been the hardest part?")
     assert sim.state.trust < GUARDED_TRUST
     assert contains_any(reply, lines(sim.persona, "guarded"))
-    assert not any(_norm(d) in _norm(reply) for d in sim.persona.voice.details)
+    assert not any(normalise(d) in normalise(reply) for d in sim.persona.voice.details)
 
 
 def test_an_accurate_reflection_is_confirmed_and_taken_further():
     sim = person(trust=0.6)
+    sim.state.disclosed = [c.id for c in sim.persona.concerns]  # nothing left to disclose: what follows is the voice's
     reply = said(sim, "You're grieving your mom, and you're worn out from carrying everyone else.")
+    assert not sim.state.disclosed[len(sim.persona.concerns):]
     assert contains_any(reply, lines(sim.persona, "understood")), reply
-    assert len(reply.split(".")) > 2  # more than the confirmation
+    assert any(normalise(detail) in normalise(reply) for detail in sim.persona.voice.details), reply  # taken further
 
 
 def test_an_off_base_reflection_is_corrected_in_the_persons_words():
@@ -91,8 +93,8 @@ def test_a_correction_without_trust_is_rejected_with_a_reason():
     sim.state.belief_voiced_turn.clear()
     reply = said(sim, "Antibiotics don't work on colds, they're viral.")
     assert contains_any(reply, lines(sim.persona, "rejects_correction")), reply
-    reasons = [_norm(v) for v in sim.persona.beliefs[0].voiced_as] + ["antibiotics thing"]
-    assert any(r in _norm(reply) for r in reasons), reply
+    reasons = [normalise(v) for v in sim.persona.beliefs[0].voiced_as] + ["antibiotics thing"]
+    assert any(r in normalise(reply) for r in reasons), reply
 
 
 def test_early_advice_gets_yes_but():
@@ -111,16 +113,16 @@ def test_masked_distress_leaks():
     sim = person("tom_dog_died")
     replies = [said(sim, "Don't worry, everything will be okay. You'll be fine.") for _ in range(4)]
     assert sim.state.masked > 0.05
-    assert any(contains_any(r, {_norm(x) for x in DEFAULT_LINES["leak"]}) for r in replies), replies
+    assert any(contains_any(r, {normalise(x) for x in DEFAULT_LINES["leak"]}) for r in replies), replies
 
 
 def test_a_non_answer_gets_a_prompt_then_withdrawal():
     sim = person(trust=0.6)
     first, second = said(sim, "ok"), said(sim, "ok")
-    assert contains_any(first, {_norm(x) for x in DEFAULT_LINES["prompt"]}), first
-    assert contains_any(second, {_norm(x) for x in DEFAULT_LINES["withdrawn"]}), second
+    assert contains_any(first, {normalise(x) for x in DEFAULT_LINES["prompt"]}), first
+    assert contains_any(second, {normalise(x) for x in DEFAULT_LINES["withdrawn"]}), second
     third = said(sim, "What has been the hardest part?")
-    assert not contains_any(third, {_norm(x) for x in DEFAULT_LINES["withdrawn"]})  # a real question brings them back
+    assert not contains_any(third, {normalise(x) for x in DEFAULT_LINES["withdrawn"]})  # a real question brings them back
 
 
 @pytest.mark.parametrize("shown, pool, absent", [(0.8, "eased", "low"), (0.1, "low", "eased")])
@@ -134,7 +136,7 @@ def test_tone_follows_the_affect_they_show(shown, pool, absent):
         assert (sim.state.expressed >= HIGH_TONE) if shown > 0.5 else (sim.state.expressed < LOW_TONE)
         own = lines(sim.persona, "eased" if pool == "eased" else "feeling") | lines(sim.persona, pool)
         hits += contains_any(reply, own)
-        misses += contains_any(reply, {_norm(x) for x in DEFAULT_LINES[absent]} | lines(sim.persona, absent))
+        misses += contains_any(reply, {normalise(x) for x in DEFAULT_LINES[absent]} | lines(sim.persona, absent))
     assert hits >= 6 and misses == 0
 
 
@@ -157,10 +159,10 @@ def test_length_follows_talkativeness():
 def test_a_held_belief_comes_back_reworded_never_verbatim():
     sim = person("lena_antibiotics_cold", trust=0.3)
     replies = [said(sim, q) for q in QUESTIONS * 3]
-    normed = [_norm(r) for r in replies]
+    normed = [normalise(r) for r in replies]
     assert len(set(normed)) == len(normed)
     voiced = sim.persona.beliefs[0].voiced_as
-    assert sum(any(_norm(v) in n for v in voiced) or "antibiotics thing" in n for n in normed) >= 3
+    assert sum(any(normalise(v) in n for v in voiced) or "antibiotics thing" in n for n in normed) >= 3
 
 
 AGENT_LINES = QUESTIONS + [
@@ -176,11 +178,11 @@ AGENT_LINES = QUESTIONS + [
        st.sampled_from(["maria_lost_mother", "lena_antibiotics_cold", "tom_dog_died", "jordan_credit_score"]))
 def test_no_reply_repeats_verbatim_within_an_episode(messages, seed, persona_id):
     sim = person(persona_id, seed=seed)
-    replies = [_norm(sim.persona.opening[0])]
+    replies = [normalise(sim.persona.opening[0])]
     for text in messages:
         result = sim.respond(text)
         assert result.message.strip()
-        replies.append(_norm(result.message))
+        replies.append(normalise(result.message))
         if result.events.left:
             break
     assert len(set(replies[1:])) == len(replies) - 1
@@ -202,5 +204,5 @@ def test_generated_and_corpus_personas_speak_without_written_details():
         reply = sim.respond(question).message
         with_new += len(lx.text_stems(reply) - heard - lx.GENERIC_SUPPORT_STEMS) >= 2  # composed from emotions and values
         heard |= lx.text_stems(reply)
-        replies.append(_norm(reply))
+        replies.append(normalise(reply))
     assert with_new >= 3 and len(set(replies)) == len(replies), replies

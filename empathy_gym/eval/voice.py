@@ -4,8 +4,9 @@
                              [--backend openai --model M --base-url URL]   # an LLM person instead
 
 Plays the built-in agents against the personas and measures what the person says back:
-- `repeat_rate`: share of the person's replies that repeat, word for word (case and
-  spacing aside), a reply they already gave in the same episode (the opening included);
+- `repeat_rate`: share of the person's replies that repeat, word for word (case, spacing
+  and punctuation aside: the voice's own `normalise`), a reply they already gave in the
+  same episode (the opening included);
 - `distinct_2`: distinct word bigrams / all bigrams over one persona's replies across its
   episodes, averaged over personas (1.0: never the same two words twice);
 - `sentiment_vs_shown`: Spearman of each reply's sentiment (VADER compound) with the
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections import defaultdict
 from dataclasses import asdict, dataclass
@@ -33,7 +33,7 @@ from empathy_gym.personas.sets import resolve_personas
 from empathy_gym.rollout.episodes import evaluate
 from empathy_gym.rollout.records import EpisodeRecord
 from empathy_gym.simulator import lexicon as lx
-from empathy_gym.simulator.voice import GUARDED_TRUST
+from empathy_gym.simulator.voice import GUARDED_TRUST, normalise
 
 AGENTS = ("CuriousEmpath", "Pacifier", "AdviceGiver", "Sycophant", "Random")
 OPEN_QUESTION = 0.9
@@ -52,10 +52,6 @@ class VoiceReport:
     guarded_questions: int
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.strip().lower())
-
-
 def _sentiment():
     try:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -71,19 +67,20 @@ def measure(records: Sequence[EpisodeRecord]) -> VoiceReport:
     scores, shown, relief = [], [], []
     bigrams: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for record in records:
-        said = {_norm(record.opening)}
+        said = {normalise(record.opening)}
         heard = set(lx.text_stems(record.opening))
         for turn in record.turns:
             text = turn.person
             replies += 1
-            repeats += _norm(text) in said
-            said.add(_norm(text))
+            repeats += normalise(text) in said
+            said.add(normalise(text))
             stems = lx.text_stems(text)
-            if turn.appraisal.get("question", 0.0) >= OPEN_QUESTION and turn.hidden_state["trust"] < GUARDED_TRUST:
-                guarded += 1
-            elif turn.appraisal.get("question", 0.0) >= OPEN_QUESTION:
-                answered += 1
-                with_new += len(stems - heard - lx.GENERIC_SUPPORT_STEMS) >= NEW_WORDS
+            if turn.appraisal.get("question", 0.0) >= OPEN_QUESTION:
+                if turn.hidden_state["trust"] < GUARDED_TRUST:
+                    guarded += 1
+                else:
+                    answered += 1
+                    with_new += len(stems - heard - lx.GENERIC_SUPPORT_STEMS) >= NEW_WORDS
             heard |= stems
             scores.append(sentiment(text))
             shown.append(turn.hidden_state["expressed"])

@@ -99,7 +99,7 @@ _SPACES, _NOT_WORD = re.compile(r"\s+"), re.compile(r"[^a-z0-9' ]+")
 
 
 @lru_cache(maxsize=16384)
-def _norm(text: str) -> str:
+def normalise(text: str) -> str:
     """A sentence as compared for repeats: case, spacing and punctuation aside (cached: lines recur)."""
     return _NOT_WORD.sub("", _SPACES.sub(" ", text.lower())).strip()
 
@@ -143,8 +143,9 @@ class _Speaker:
     def own(self, kind: str) -> list[str] | tuple[str, ...]:
         return getattr(self.persona.voice, kind, None) or () if kind in _VOICE_FIELDS else ()
 
-    def lines(self, kind: str) -> list[str] | tuple[str, ...]:
-        return self.own(kind) or DEFAULT_LINES[kind]
+    def react(self, kind: str) -> bool:
+        """Their own line of this kind, else a default one; a said one again when all are spent."""
+        return self.say(self.own(kind), DEFAULT_LINES[kind], reuse=True)
 
     def fresh(self, *pools: list[str] | tuple[str, ...], wordy: float | None = None) -> str | None:
         """A random unsaid sentence from the first pool that has one.
@@ -153,7 +154,7 @@ class _Speaker:
         longer half of what is left, a terse one to the shorter half.
         """
         for pool in pools:
-            unsaid = [line for line in pool if _norm(line) not in self.state.said]
+            unsaid = [line for line in pool if normalise(line) not in self.state.said]
             if len(unsaid) > 1 and wordy is not None:
                 unsaid.sort(key=len)
                 half = len(unsaid) // 2
@@ -201,8 +202,8 @@ class _Speaker:
     def text(self) -> str:
         reply = " ".join(self.parts)
         said = self.state.said
-        said.update(_norm(part) for part in self.parts)
-        said.add(_norm(reply))
+        said.update(normalise(part) for part in self.parts)
+        said.add(normalise(reply))
         return reply
 
 
@@ -222,64 +223,62 @@ def _react(s: _Speaker, a: Appraisal, events: TurnEvents) -> str | None:
     """Say how the person takes what the agent did; return the kind of reaction (None: none)."""
     persona, state = s.persona, s.state
     triggers = [t.reaction for t in persona.triggers if t.act in events.triggered and t.reaction]
-    moved = {b: state.beliefs[b] for b in events.beliefs_moved}
     if a.silence:
-        s.say(s.lines("silence"), DEFAULT_LINES["silence"], reuse=True)
+        s.react("silence")
         return "silence"
     if a.non_answer >= PRESENT or a.unreadable:
         kind = "withdrawn" if state.unanswered >= 2 else "prompt"
-        s.say(DEFAULT_LINES[kind], reuse=True)
+        s.react(kind)
         return kind
     if a.manipulation >= PRESENT:
-        s.say(DEFAULT_LINES["manipulated"], reuse=True)
+        s.react("manipulated")
         return "manipulated"
     if triggers and s.say(triggers):
         return "triggered"
     if events.correction_accepted:
-        still = any(v >= 0.5 for v in moved.values())
-        if still:
-            s.say(DEFAULT_LINES["questions_correction"], reuse=True)
+        if any(state.beliefs[b] >= 0.5 for b in events.beliefs_moved):  # half believed still
+            s.react("questions_correction")
             return "questions_correction"
-        s.say(s.lines("accepts_correction"), DEFAULT_LINES["accepts_correction"], reuse=True)
-        beliefs = [b for b in persona.beliefs if b.id in moved]
+        s.react("accepts_correction")
+        beliefs = [b for b in persona.beliefs if b.id in events.beliefs_moved]
         if beliefs:
             truth = beliefs[0].truth.rstrip(".!")
             s.say([t.format(t=_lower_first(truth) + ".") for t in ACCEPTED_TRUTH])
         return "accepts_correction"
     if events.correction_rejected:
-        s.say(s.lines("rejects_correction"), DEFAULT_LINES["rejects_correction"], reuse=True)
-        held = [b for b in persona.beliefs if b.id in moved and state.beliefs[b.id] >= 0.5]
+        s.react("rejects_correction")
+        held = [b for b in persona.beliefs if b.id in events.beliefs_moved and state.beliefs[b.id] >= 0.5]
         if held and s.say(s.belief_again(held[0])):  # the reason: what they still believe
             state.belief_voiced_turn[held[0].id] = state.turn
         return "rejects_correction"
     if a.endorsement >= PRESENT:
-        s.say(s.lines("pleased_by_agreement"), DEFAULT_LINES["pleased_by_agreement"], reuse=True)
+        s.react("pleased_by_agreement")
         return "pleased_by_agreement"
     if a.criticism >= PRESENT or a.minimising >= PRESENT:
         kind = "defensive" if state.trust < 0.4 else "misunderstood"
-        s.say(s.lines(kind), DEFAULT_LINES[kind], reuse=True)
+        s.react(kind)
         return kind
     if events.premature_advice:
-        line = s.fresh(s.lines("advice_too_soon"), DEFAULT_LINES["advice_too_soon"])
+        line = s.fresh(s.own("advice_too_soon"), DEFAULT_LINES["advice_too_soon"])
         opener = YES_BUT[_index(s.rng, len(YES_BUT))]
         s.parts.append(opener + _lower_first(line) if line else "Yeah, maybe. But not yet.")
         return "advice_too_soon"
     if events.premature_comfort:
-        s.say(s.lines("masked"), DEFAULT_LINES["masked"], reuse=True)
+        s.react("masked")
         return "masked"
     if a.wrong_feelings and not a.emotions_named:
         wrong, felt = a.wrong_feelings[0], s.emotions()[0]
         if not s.say([t.format(w=wrong, e=felt) for t in WRONG_FEELING]):
-            s.say(DEFAULT_LINES["wrong_feeling"], reuse=True)
+            s.react("wrong_feeling")
         return "wrong_feeling"
     if a.off_topic:
-        s.say(DEFAULT_LINES["off_topic"], reuse=True)
+        s.react("off_topic")
         return "off_topic"
     if a.ai_disclosure:
-        s.say(DEFAULT_LINES["ai"], reuse=True)
+        s.react("ai")
         return "ai"
     if (a.reflection_accuracy and a.reflection >= PRESENT) or (a.validation and state.understood >= UNDERSTOOD_ENOUGH):
-        s.say(s.lines("understood"), DEFAULT_LINES["understood"], reuse=True)
+        s.react("understood")
         return "understood"
     return None
 
@@ -297,7 +296,7 @@ def speak(
     state.unanswered = state.unanswered + 1 if unanswered else 0
     s = _Speaker(persona, state, rng)
     if events.left:
-        s.say(s.lines("leaving"), DEFAULT_LINES["leaving"], reuse=True)
+        s.react("leaving")
         return s.text()
     reaction = _react(s, a, events)
     if reaction in ("silence", "prompt", "withdrawn", "manipulated"):
@@ -311,7 +310,7 @@ def speak(
     drawn_out = asked or reaction == "understood"
     if drawn_out and not events.disclosed and reaction not in ("masked", "defensive", "misunderstood"):
         if state.trust < GUARDED_TRUST:
-            s.say(s.lines("guarded"), DEFAULT_LINES["guarded"], reuse=True)
+            s.react("guarded")
         else:
             beyond = [c for c in persona.concerns if c.id in a.concerns_invited and c.id not in state.disclosed]
             if asked and beyond and rng.random() < 0.5:
@@ -339,6 +338,6 @@ def speak(
 
 def _unique(s: _Speaker) -> str:
     """Never the same reply twice in an episode: a spent short reply takes one more sentence."""
-    if _norm(" ".join(s.parts)) in s.state.said or not s.parts:
+    if normalise(" ".join(s.parts)) in s.state.said or not s.parts:
         s.say(*s.tone_pools()) or s.say(DEFAULT_LINES["feeling"], DEFAULT_LINES["low"], reuse=True)
     return s.text()
