@@ -20,16 +20,18 @@ import time
 from empathy_gym.envs.dialogue import EmpathyDialogueEnv
 from empathy_gym.envs.vector import EmpathyDialogueVectorEnv
 from empathy_gym.llm import SamplingParams
-from empathy_gym.testing.fake_server import serve_in_subprocess
 from empathy_gym.llm.openai_compat import OpenAICompatibleBackend
 from empathy_gym.simulator.llm_person import LLMSimulatorConfig
+from empathy_gym.testing.fake_server import serve_in_subprocess
 
 PERSONAS = ["maria_lost_mother", "lena_antibiotics_cold", "tom_dog_died", "george_widower_alone"]
 REPLY = "It sounds like this has been so hard. What has been the hardest part?"
 
 
 def batched(n: int, backend, turns: int, config: LLMSimulatorConfig) -> float:
-    env = EmpathyDialogueVectorEnv(n, persona=PERSONAS, max_turns=turns, backend=backend, llm_config=config)
+    env = EmpathyDialogueVectorEnv(
+        n, persona=PERSONAS, max_turns=turns, backend=backend, llm_config=config
+    )
     env.reset(seed=0)
     env.step([REPLY] * n)  # warm-up: connections, caches
     start = time.perf_counter()
@@ -39,7 +41,10 @@ def batched(n: int, backend, turns: int, config: LLMSimulatorConfig) -> float:
 
 
 def one_by_one(n: int, backend, turns: int, config: LLMSimulatorConfig) -> float:
-    envs = [EmpathyDialogueEnv(persona=PERSONAS, max_turns=turns, backend=backend, llm_config=config) for _ in range(n)]
+    envs = [
+        EmpathyDialogueEnv(persona=PERSONAS, max_turns=turns, backend=backend, llm_config=config)
+        for _ in range(n)
+    ]
     for i, env in enumerate(envs):
         env.reset(seed=i)
         env.step(REPLY)  # warm-up: connections, caches
@@ -52,7 +57,9 @@ def one_by_one(n: int, backend, turns: int, config: LLMSimulatorConfig) -> float
 
 def report(label: str, backend_factory, sizes, turns: int, config: LLMSimulatorConfig) -> None:
     print(f"\n{label}")
-    print(f"{'N':>4} {'batched steps/s':>16} {'one-by-one steps/s':>19} {'ratio':>7} {'goal 0.8xN':>11}")
+    print(
+        f"{'N':>4} {'batched steps/s':>16} {'one-by-one steps/s':>19} {'ratio':>7} {'goal 0.8xN':>11}"
+    )
     for n in sizes:
         fast = batched(n, backend_factory(), turns, config)
         slow = one_by_one(n, backend_factory(), turns, config)
@@ -61,8 +68,16 @@ def report(label: str, backend_factory, sizes, turns: int, config: LLMSimulatorC
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--latency", type=float, nargs="+", default=[0.05, 0.5], help="seconds per request at the loopback server")
-    parser.add_argument("--turns", type=int, default=5, help="turns per dialogue; the first is a warm-up")
+    parser.add_argument(
+        "--latency",
+        type=float,
+        nargs="+",
+        default=[0.05, 0.5],
+        help="seconds per request at the loopback server",
+    )
+    parser.add_argument(
+        "--turns", type=int, default=5, help="turns per dialogue; the first is a warm-up"
+    )
     parser.add_argument("--quick", action="store_true", help="N = 1, 8 only")
     args = parser.parse_args()
     sizes = [1, 8] if args.quick else [1, 8, 32]
@@ -84,16 +99,21 @@ def main() -> None:
             process.wait()
 
     try:
-        from empathy_gym.testing.tiny_model import build_tiny_llama
         from empathy_gym.llm.transformers_backend import TransformersBackend
+        from empathy_gym.testing.tiny_model import build_tiny_llama
     except ImportError as error:
         print(f"\ntiny transformers model: skipped ({error})")
         return
     with tempfile.TemporaryDirectory() as tmp:
         backend = TransformersBackend(str(build_tiny_llama(tmp)), device="cpu")
         tiny_config = LLMSimulatorConfig(sampling=SamplingParams(max_tokens=16), max_retries=0)
-        report("tiny transformers model (CPU, 16 new tokens; it cannot write JSON, so every turn also falls back to rules)",
-               lambda: backend, sizes, args.turns, tiny_config)
+        report(
+            "tiny transformers model (CPU, 16 new tokens; it cannot write JSON, so every turn also falls back to rules)",
+            lambda: backend,
+            sizes,
+            args.turns,
+            tiny_config,
+        )
 
 
 if __name__ == "__main__":

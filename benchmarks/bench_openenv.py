@@ -23,8 +23,13 @@ import empathy_gym  # noqa: F401
 from empathy_gym.serve.openenv import EmpathyEnvClient, ReplyAction, create_app
 
 ENV = {"persona": "starter", "max_turns": 10}
-REPLIES = ["What has been the hardest part?", "That sounds exhausting.", "So you've been carrying this alone.",
-           "What would help right now?", "It makes sense you feel that way."]
+REPLIES = [
+    "What has been the hardest part?",
+    "That sounds exhausting.",
+    "So you've been carrying this alone.",
+    "What would help right now?",
+    "It makes sense you feel that way.",
+]
 
 
 def in_process(steps: int) -> float:
@@ -43,7 +48,9 @@ async def session(url: str, seed: int, steps: int) -> int:
     async with EmpathyEnvClient(base_url=url) as client:
         await client.reset(seed=seed)
         while done < steps:
-            result = await client.step(ReplyAction(reply=f"{REPLIES[done % len(REPLIES)]} ({seed}.{done})"))
+            result = await client.step(
+                ReplyAction(reply=f"{REPLIES[done % len(REPLIES)]} ({seed}.{done})")
+            )
             done += 1
             if result.done:
                 await client.reset()
@@ -64,8 +71,11 @@ def main() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(ENV, max_sessions=64), host="127.0.0.1", port=port,
-                                           log_level="critical"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(ENV, max_sessions=64), host="127.0.0.1", port=port, log_level="critical"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -75,7 +85,9 @@ def main() -> None:
     print(f"in-process env        {local:8.0f} steps/s")
     for sessions in (1, 16, 64):
         rate = asyncio.run(served(url, sessions, args.steps))
-        print(f"server, {sessions:>2} sessions   {rate:8.0f} steps/s   = {rate / local:.2f}x in-process")
+        print(
+            f"server, {sessions:>2} sessions   {rate:8.0f} steps/s   = {rate / local:.2f}x in-process"
+        )
     server.should_exit = True
     thread.join(10)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import ray
 
-from empathy_gym.rollout.episodes import plan_jobs
 from empathy_gym.personas.sets import resolve_personas
+from empathy_gym.rollout.episodes import plan_jobs
 from empathy_gym.rollout.pool import RolloutPool
 
 AGENTS = ["CuriousEmpath", "Pacifier", "AdviceGiver", "Sycophant", "Random"]
@@ -30,11 +30,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for workers in (1, 2):
             pool = RolloutPool(workers=workers, chunk_size=args.chunk_size)
-            pool.run(jobs[: args.chunk_size * workers], Path(tmp) / f"warm{workers}.jsonl")  # start actors, warm caches
+            pool.run(
+                jobs[: args.chunk_size * workers], Path(tmp) / f"warm{workers}.jsonl"
+            )  # start actors, warm caches
             summary = pool.run(jobs, Path(tmp) / f"w{workers}.jsonl")
             pool.shutdown()
             rates[workers] = summary.episodes_per_second
-            print(f"{workers} worker(s): {summary.written} episodes in {summary.seconds:.2f} s = {summary.episodes_per_second:.1f} episodes/s")
+            print(
+                f"{workers} worker(s): {summary.written} episodes in {summary.seconds:.2f} s = {summary.episodes_per_second:.1f} episodes/s"
+            )
     print(f"ratio 2 workers / 1 worker: {rates[2] / rates[1]:.2f}x   (goal >= 1.7x)")
     ray.shutdown()
 

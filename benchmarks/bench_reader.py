@@ -22,19 +22,23 @@ import time
 from pathlib import Path
 
 import gymnasium as gym
+from bench_step import REPLIES  # the same templated replies as the step benchmark
 
 import empathy_gym
 from empathy_gym.simulator.readers import ReadRequest, get_reader
 from empathy_gym.simulator.state import PersonState
-from bench_step import REPLIES  # the same templated replies as the step benchmark
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = "today tonight lately again still really honestly anyway though maybe".split()
 
 
 def heldout_phrases() -> list[str]:
-    return [json.loads(line)["text"] for f in sorted(glob.glob(str(ROOT / "data/phrases-heldout/*.jsonl")))
-            for line in open(f) if line.strip()]
+    return [
+        json.loads(line)["text"]
+        for f in sorted(glob.glob(str(ROOT / "data/phrases-heldout/*.jsonl")))
+        for line in open(f)
+        if line.strip()
+    ]
 
 
 def unique_texts(pair: bool = False):
@@ -59,7 +63,9 @@ def steps_per_second(env, actions, steps: int) -> float:
     env.reset(seed=0)
     start = time.perf_counter()
     for i in range(steps):
-        _, _, terminated, truncated, _ = env.step(next(actions) if not isinstance(actions, list) else actions[i % len(actions)])
+        _, _, terminated, truncated, _ = env.step(
+            next(actions) if not isinstance(actions, list) else actions[i % len(actions)]
+        )
         if terminated or truncated:
             env.reset()
     return steps / (time.perf_counter() - start)
@@ -70,11 +76,15 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--readers", default="rule,semantic,minilm")
-    parser.add_argument("--pair", action="store_true", help="two phrasings per unique reply (~35 words)")
+    parser.add_argument(
+        "--pair", action="store_true", help="two phrasings per unique reply (~35 words)"
+    )
     args = parser.parse_args()
     source = unique_texts(args.pair)
     sample = list(itertools.islice(unique_texts(args.pair), 1000))
-    print(f"unique replies: {sum(len(t.split()) for t in sample) / len(sample):.0f} words on average")
+    print(
+        f"unique replies: {sum(len(t.split()) for t in sample) / len(sample):.0f} words on average"
+    )
     readers = {}
     for name in args.readers.split(","):
         try:
@@ -85,8 +95,16 @@ def main() -> None:
     print("reader     msgs/s single   msgs/s batch 64")
     for name, reader in readers.items():
         n = args.messages if name != "minilm" else max(128, args.messages // 10)
-        reader.read([ReadRequest(t, empathy_gym.load_persona("maria_lost_mother"),
-                                 PersonState.initial(empathy_gym.load_persona("maria_lost_mother"))) for t in REPLIES])
+        reader.read(
+            [
+                ReadRequest(
+                    t,
+                    empathy_gym.load_persona("maria_lost_mother"),
+                    PersonState.initial(empathy_gym.load_persona("maria_lost_mother")),
+                )
+                for t in REPLIES
+            ]
+        )
         single = messages_per_second(reader, [next(source) for _ in range(n)], 1)
         batched = messages_per_second(reader, [next(source) for _ in range(n)], 64)
         print(f"{name:<10} {single:>13,.0f}   {batched:>15,.0f}")
@@ -106,8 +124,10 @@ def main() -> None:
             fresh = max(fresh, steps_per_second(env, source, max(500, args.steps // 3)))
         rows.append((name, cart, repeated, fresh))
     for name, cart, repeated, fresh in rows:
-        print(f"{name:<10} CartPole {1e6 / cart:5.1f} us | repeated {1e6 / repeated:6.1f} us = {cart / repeated:5.1f}x"
-              f" | unique {1e6 / fresh:6.1f} us = {cart / fresh:5.1f}x")
+        print(
+            f"{name:<10} CartPole {1e6 / cart:5.1f} us | repeated {1e6 / repeated:6.1f} us = {cart / repeated:5.1f}x"
+            f" | unique {1e6 / fresh:6.1f} us = {cart / fresh:5.1f}x"
+        )
     print(f"goals for the default reader ({'semantic'}): <= 10x repeated, <= 30x unique")
 
 

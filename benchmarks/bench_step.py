@@ -20,8 +20,8 @@ import time
 import gymnasium as gym
 
 import empathy_gym  # noqa: F401
-from empathy_gym.simulator.readers.rule import _READINGS
 from empathy_gym.simulator.lexicon import _TEXT_STEMS
+from empathy_gym.simulator.readers.rule import _READINGS
 
 REPLIES = [
     "It sounds like you're really exhausted. What has been the hardest part of this?",
@@ -81,9 +81,15 @@ def main() -> None:
         cart = max(cart, steps_per_second(cartpole, cart_actions, args.steps))
         talk = max(talk, steps_per_second(dialogue, REPLIES, args.steps))
         fresh = max(fresh, steps_per_second(uncached, REPLIES, max(1000, args.steps // 5)))
-    print(f"CartPole-v1                           {cart:>10,.0f} steps/s  ({1e6 / cart:6.1f} us/step)")
-    print(f"EmpathyDialogue-v0, repeated replies  {talk:>10,.0f} steps/s  ({1e6 / talk:6.1f} us/step)  ratio {cart / talk:.1f}x")
-    print(f"EmpathyDialogue-v0, unique replies    {fresh:>10,.0f} steps/s  ({1e6 / fresh:6.1f} us/step)  ratio {cart / fresh:.1f}x")
+    print(
+        f"CartPole-v1                           {cart:>10,.0f} steps/s  ({1e6 / cart:6.1f} us/step)"
+    )
+    print(
+        f"EmpathyDialogue-v0, repeated replies  {talk:>10,.0f} steps/s  ({1e6 / talk:6.1f} us/step)  ratio {cart / talk:.1f}x"
+    )
+    print(
+        f"EmpathyDialogue-v0, unique replies    {fresh:>10,.0f} steps/s  ({1e6 / fresh:6.1f} us/step)  ratio {cart / fresh:.1f}x"
+    )
     print("goal: dialogue step <= 5x a CartPole step")
 
     gc.collect()
@@ -94,7 +100,9 @@ def main() -> None:
         env.step(REPLIES[i % len(REPLIES)])
     gc.collect()
     after = rss_mb()
-    print(f"{args.envs} live envs after one step each: {after - before:.1f} MB added, process RSS {after:.1f} MB (goal: < 200 MB)")
+    print(
+        f"{args.envs} live envs after one step each: {after - before:.1f} MB added, process RSS {after:.1f} MB (goal: < 200 MB)"
+    )
 
 
 if __name__ == "__main__":

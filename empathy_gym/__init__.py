@@ -11,8 +11,7 @@ from empathy_gym.personas.loader import PersonaError, load_library, load_persona
 from empathy_gym.personas.schema import Persona
 from empathy_gym.rewards import COMPONENTS, PRESETS, RewardTarget, make_target
 from empathy_gym.simulator.appraisal import Appraisal
-from empathy_gym.simulator.readers import appraise
-from empathy_gym.simulator.readers import Reader, ReadRequest, get_reader
+from empathy_gym.simulator.readers import Reader, ReadRequest, appraise, get_reader
 from empathy_gym.simulator.replay import replay
 from empathy_gym.simulator.state import PersonState
 

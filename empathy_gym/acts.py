@@ -38,6 +38,8 @@ MEASURED_ACTS: tuple[str, ...] = ("length", "repetition", "parroting")
 # Acts read per false belief (id -> strength) rather than as one scalar.
 BELIEF_ACTS: tuple[str, ...] = ("correction", "endorsement")
 # What a persona may name as a trigger: every act a person can react to.
-TRIGGER_ACTS: tuple[str, ...] = tuple(a for a in ACTS if a not in MEASURED_ACTS and a != "agreement")
+TRIGGER_ACTS: tuple[str, ...] = tuple(
+    a for a in ACTS if a not in MEASURED_ACTS and a != "agreement"
+)
 # Scalar strengths an `Appraisal` carries (everything but the per-belief acts).
 SCALAR_ACTS: tuple[str, ...] = tuple(a for a in ACTS if a not in BELIEF_ACTS)

@@ -37,10 +37,10 @@ from omegaconf.errors import OmegaConfBaseException
 
 from empathy_gym.eval.leaderboard import format_leaderboard, leaderboard
 from empathy_gym.llm.base import BackendError
-from empathy_gym.rollout.episodes import evaluate, plan_jobs
 from empathy_gym.personas.loader import PersonaError
 from empathy_gym.personas.sets import resolve_personas
 from empathy_gym.rewards import make_target
+from empathy_gym.rollout.episodes import evaluate, plan_jobs
 from empathy_gym.rollout.records import RecordWriter
 
 
@@ -63,11 +63,17 @@ def _personas(cfg: DictConfig):
 
 def _agents(cfg: DictConfig) -> list:
     """The agents to run: built-in names, and the policy group's own policy first (policy=openai|python|rllib)."""
-    agents = list(OmegaConf.to_container(cfg.agents, resolve=False)) if cfg.agents is not None else []
+    agents = (
+        list(OmegaConf.to_container(cfg.agents, resolve=False)) if cfg.agents is not None else []
+    )
     kind = OmegaConf.select(cfg, "policy.kind")
     if kind is None:
         return agents
-    spec = {k: v for k, v in OmegaConf.to_container(cfg.policy, resolve=False).items() if k not in ("agents", "baselines")}
+    spec = {
+        k: v
+        for k, v in OmegaConf.to_container(cfg.policy, resolve=False).items()
+        if k not in ("agents", "baselines")
+    }
     for key, value in list(spec.items()):
         try:
             spec[key] = OmegaConf.select(cfg, f"policy.{key}", throw_on_missing=True)
@@ -93,8 +99,10 @@ def _require_extra(module: str, extra: str, what: str) -> None:
     import importlib.util
 
     if importlib.util.find_spec(module) is None:
-        raise ValueError(f"{what} needs the {extra} extra: pip install -c constraints-cpu.txt -e '.[{extra}]' "
-                         f"(no module named {module!r})")
+        raise ValueError(
+            f"{what} needs the {extra} extra: pip install -c constraints-cpu.txt -e '.[{extra}]' "
+            f"(no module named {module!r})"
+        )
 
 
 def backend_config(cfg: DictConfig) -> dict[str, Any] | None:
@@ -102,20 +110,30 @@ def backend_config(cfg: DictConfig) -> dict[str, Any] | None:
     if cfg.simulator.kind == "rule":
         return None
     if cfg.backend.kind is None:
-        raise ValueError("simulator=llm needs a backend: add backend=openai, backend=vllm, backend=transformers or backend=scripted")
+        raise ValueError(
+            "simulator=llm needs a backend: add backend=openai, backend=vllm, backend=transformers or backend=scripted"
+        )
     return OmegaConf.to_container(cfg.backend, resolve=True)
 
 
 def env_spec(cfg: DictConfig) -> dict[str, Any]:
     """The env as plain data (see `envs/build.py`): the local path and Ray workers build from the same spec."""
-    spec: dict[str, Any] = {"max_turns": cfg.env.max_turns, "max_reply_chars": cfg.env.max_reply_chars,
-                            "reader": cfg.simulator.reader}
+    spec: dict[str, Any] = {
+        "max_turns": cfg.env.max_turns,
+        "max_reply_chars": cfg.env.max_reply_chars,
+        "reader": cfg.simulator.reader,
+    }
     backend = backend_config(cfg)
     if backend is not None:
         sim = cfg.simulator
         spec["backend"] = backend
-        spec["llm"] = {"max_tokens": sim.max_tokens, "temperature": sim.temperature, "max_retries": sim.max_retries,
-                       "on_failure": sim.on_failure, "sage_mode": sim.sage_mode}
+        spec["llm"] = {
+            "max_tokens": sim.max_tokens,
+            "temperature": sim.temperature,
+            "max_retries": sim.max_retries,
+            "on_failure": sim.on_failure,
+            "sage_mode": sim.sage_mode,
+        }
     return spec
 
 
@@ -135,11 +153,17 @@ def _build_agents_once(agents: list) -> None:
 
 def _output_dir(cfg: DictConfig, command: str, targets: dict | None = None) -> Path:
     """The run directory, with its resolved config.yaml and the weights of every target (targets.json)."""
-    out = Path(cfg.output_dir) if cfg.output_dir else Path("runs") / f"{command}-{time.strftime('%Y%m%d-%H%M%S')}"
+    out = (
+        Path(cfg.output_dir)
+        if cfg.output_dir
+        else Path("runs") / f"{command}-{time.strftime('%Y%m%d-%H%M%S')}"
+    )
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
     if targets is not None:
-        (out / "targets.json").write_text(json.dumps({n: dict(t.weights) for n, t in targets.items()}, indent=2) + "\n")
+        (out / "targets.json").write_text(
+            json.dumps({n: dict(t.weights) for n, t in targets.items()}, indent=2) + "\n"
+        )
     return out
 
 
@@ -154,10 +178,19 @@ def evaluate_command(cfg: DictConfig) -> int:
         file=sys.stderr,
     )
     with RecordWriter(out / "episodes.jsonl") as writer:
-        records = evaluate(agents, personas, seeds, targets=targets, on_record=writer.write,
-                           progress=cfg.progress, env_kwargs=env_kwargs)
+        records = evaluate(
+            agents,
+            personas,
+            seeds,
+            targets=targets,
+            on_record=writer.write,
+            progress=cfg.progress,
+            env_kwargs=env_kwargs,
+        )
     boards = [leaderboard(records, name) for name in targets]
-    (out / "leaderboard.txt").write_text("\n\n".join(format_leaderboard(b, n) for b, n in zip(boards, targets)) + "\n")
+    (out / "leaderboard.txt").write_text(
+        "\n\n".join(format_leaderboard(b, n) for b, n in zip(boards, targets)) + "\n"
+    )
     color = sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR"))
     print("\n\n".join(format_leaderboard(b, n, color=color) for b, n in zip(boards, targets)))
     print(f"\nwrote {len(records)} episode records to {out / 'episodes.jsonl'}", file=sys.stderr)
@@ -171,7 +204,9 @@ def rollout_command(cfg: DictConfig) -> int:
     use_ray = cfg.rollout.workers == "auto" or _int(cfg, "rollout.workers", 0) > 0
     if use_ray:
         _require_extra("ray", "rllib", "rollout=ray")
-        if spec.get("backend", {}).get("kind") == "openai":  # a server is cheap to check here; engines load in workers
+        if (
+            spec.get("backend", {}).get("kind") == "openai"
+        ):  # a server is cheap to check here; engines load in workers
             from empathy_gym.llm import make_backend
 
             probe = dict(spec["backend"])
@@ -181,7 +216,9 @@ def rollout_command(cfg: DictConfig) -> int:
     else:
         from empathy_gym.envs.build import env_kwargs_from_spec
 
-        local_env_kwargs = env_kwargs_from_spec(spec)  # builds and checks the backend before a run dir exists
+        local_env_kwargs = env_kwargs_from_spec(
+            spec
+        )  # builds and checks the backend before a run dir exists
     out = _output_dir(cfg, "rollout", targets)
     path = out / "episodes.jsonl"
     jobs = plan_jobs(agents, personas, seeds)
@@ -191,9 +228,21 @@ def rollout_command(cfg: DictConfig) -> int:
         done = existing_episode_ids(path)
         todo = [j for j in jobs if j.episode_id not in done]
         with RecordWriter(path) as writer:
-            evaluate([], [], [], targets=targets, env_kwargs=local_env_kwargs, jobs=todo, on_record=writer.write,
-                     progress=cfg.progress)
-        summary = {"written": len(todo), "skipped": len(jobs) - len(todo), "existing_before": len(done)}
+            evaluate(
+                [],
+                [],
+                [],
+                targets=targets,
+                env_kwargs=local_env_kwargs,
+                jobs=todo,
+                on_record=writer.write,
+                progress=cfg.progress,
+            )
+        summary = {
+            "written": len(todo),
+            "skipped": len(jobs) - len(todo),
+            "existing_before": len(done),
+        }
         if cfg.rollout.parquet:
             from empathy_gym.rollout.pool import write_parquet
 
@@ -201,11 +250,20 @@ def rollout_command(cfg: DictConfig) -> int:
     else:
         from empathy_gym.rollout.pool import RolloutPool
 
-        pool = RolloutPool(workers=cfg.rollout.workers, env_spec=spec, targets=targets, address=cfg.rollout.address,
-                           chunk_size=cfg.rollout.chunk_size, gpus_per_worker=cfg.rollout.gpus_per_worker)
+        pool = RolloutPool(
+            workers=cfg.rollout.workers,
+            env_spec=spec,
+            targets=targets,
+            address=cfg.rollout.address,
+            chunk_size=cfg.rollout.chunk_size,
+            gpus_per_worker=cfg.rollout.gpus_per_worker,
+        )
         result = pool.run(jobs, path, parquet=cfg.rollout.parquet)
         pool.shutdown()
-        summary = {k: getattr(result, k) for k in ("written", "skipped", "reruns", "seconds", "episodes_per_second", "parquet")}
+        summary = {
+            k: getattr(result, k)
+            for k in ("written", "skipped", "reruns", "seconds", "episodes_per_second", "parquet")
+        }
     (out / "rollout_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary))
     return 0
@@ -218,12 +276,21 @@ def train_command(cfg: DictConfig) -> int:
 
     targets = _targets(cfg)
     if len(targets) != 1:
-        raise ValueError(f"train needs one reward target (e.g. target=genuine), got {sorted(targets)}")
-    (name, target), = targets.items()
+        raise ValueError(
+            f"train needs one reward target (e.g. target=genuine), got {sorted(targets)}"
+        )
+    ((name, target),) = targets.items()
     out = _output_dir(cfg, "train")
-    summary = train_ppo(target=dict(target.weights), target_name=name, persona=OmegaConf.to_container(cfg.personas)
-                        if OmegaConf.is_config(cfg.personas) else cfg.personas,
-                        max_turns=cfg.env.max_turns, output_dir=out, **OmegaConf.to_container(cfg.train))
+    summary = train_ppo(
+        target=dict(target.weights),
+        target_name=name,
+        persona=OmegaConf.to_container(cfg.personas)
+        if OmegaConf.is_config(cfg.personas)
+        else cfg.personas,
+        max_turns=cfg.env.max_turns,
+        output_dir=out,
+        **OmegaConf.to_container(cfg.train),
+    )
     (out / "train_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps({k: v for k, v in summary.items() if k != "history"}, indent=2))
     return 0
@@ -232,12 +299,16 @@ def train_command(cfg: DictConfig) -> int:
 def _serve(argv: list[str]) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="empathy-gym serve", description="EmpathyDialogue-v0 as an OpenEnv server")
+    parser = argparse.ArgumentParser(
+        prog="empathy-gym serve", description="EmpathyDialogue-v0 as an OpenEnv server"
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--max-sessions", type=int, default=64)
     parser.add_argument("--target", default="genuine")
-    parser.add_argument("--persona", default="all", help="a persona id or set (all, starter, tag:..., split:test)")
+    parser.add_argument(
+        "--persona", default="all", help="a persona id or set (all, starter, tag:..., split:test)"
+    )
     parser.add_argument("--reader", default="semantic")
     parser.add_argument("--max-turns", type=int, default=10)
     ns = parser.parse_args(argv)
@@ -246,17 +317,28 @@ def _serve(argv: list[str]) -> int:
 
         from empathy_gym.serve.openenv import create_app
     except ImportError as error:
-        print(f"empathy-gym serve needs the openenv extra: pip install -c constraints-cpu.txt -e '.[openenv]' ({error})",
-              file=sys.stderr)
+        print(
+            f"empathy-gym serve needs the openenv extra: pip install -c constraints-cpu.txt -e '.[openenv]' ({error})",
+            file=sys.stderr,
+        )
         return 2
     try:
-        app = create_app({"persona": ns.persona, "target": ns.target, "reader": ns.reader, "max_turns": ns.max_turns},
-                         max_sessions=ns.max_sessions)
+        app = create_app(
+            {
+                "persona": ns.persona,
+                "target": ns.target,
+                "reader": ns.reader,
+                "max_turns": ns.max_turns,
+            },
+            max_sessions=ns.max_sessions,
+        )
     except (ValueError, PersonaError) as error:
         print(f"empathy-gym serve: {error}", file=sys.stderr)
         return 2
-    print(f"serving EmpathyDialogue-v0 (OpenEnv) on ws://{ns.host}:{ns.port}/ws, up to {ns.max_sessions} sessions",
-          file=sys.stderr)
+    print(
+        f"serving EmpathyDialogue-v0 (OpenEnv) on ws://{ns.host}:{ns.port}/ws, up to {ns.max_sessions} sessions",
+        file=sys.stderr,
+    )
     uvicorn.run(app, host=ns.host, port=ns.port, log_level="warning")
     return 0
 
@@ -335,7 +417,10 @@ def main(argv: list[str] | None = None) -> int:
     if args and "=" not in args[0]:
         command = args.pop(0)
         if command not in COMMANDS:
-            print(f"empathy-gym: unknown command {command!r}; expected one of {sorted([*COMMANDS, 'personas'])}", file=sys.stderr)
+            print(
+                f"empathy-gym: unknown command {command!r}; expected one of {sorted([*COMMANDS, 'personas'])}",
+                file=sys.stderr,
+            )
             return 2
     try:
         cfg = load_config(args)

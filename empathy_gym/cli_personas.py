@@ -9,7 +9,13 @@ from pathlib import Path
 
 import yaml
 
-from empathy_gym.personas.loader import LIBRARY_DIR, PersonaError, load_library, load_persona, load_persona_file
+from empathy_gym.personas.loader import (
+    LIBRARY_DIR,
+    PersonaError,
+    load_library,
+    load_persona,
+    load_persona_file,
+)
 from empathy_gym.personas.schema import Persona
 
 TEMPLATE = """\
@@ -75,26 +81,43 @@ def _paths(args: list[str]) -> list[Path]:
 
 def cmd_list(ns) -> int:
     library = load_library().values()
-    for flag, known in (("category", {p.category for p in library}), ("tag", {t for p in library for t in p.tags})):
+    for flag, known in (
+        ("category", {p.category for p in library}),
+        ("tag", {t for p in library for t in p.tags}),
+    ):
         value = getattr(ns, flag)
         if value is not None and value not in known:
-            print(f"empathy-gym personas list: unknown --{flag} {value!r}; known: {', '.join(sorted(known))}", file=sys.stderr)
+            print(
+                f"empathy-gym personas list: unknown --{flag} {value!r}; known: {', '.join(sorted(known))}",
+                file=sys.stderr,
+            )
             return 2
     rows = [
-        p for p in library
+        p
+        for p in library
         if (not ns.category or p.category == ns.category)
         and (not ns.tier or p.difficulty == ns.tier)
         and (not ns.tag or ns.tag in p.tags)
     ]
     for p in sorted(rows, key=lambda p: (p.category, p.id)):
-        print(f"{p.id:<34} {p.category:<13} {p.difficulty:<7} {','.join(t for t in p.tags if t != p.category)}")
+        print(
+            f"{p.id:<34} {p.category:<13} {p.difficulty:<7} {','.join(t for t in p.tags if t != p.category)}"
+        )
     print(f"{len(rows)} personas", file=sys.stderr)
     if not rows:
-        print("no persona matches every filter; each alone matches: " + ", ".join(
-            f"--{flag} {value}: {sum(1 for p in library if test(p))}"
-            for flag, value, test in (("category", ns.category, lambda p: p.category == ns.category),
-                                      ("tier", ns.tier, lambda p: p.difficulty == ns.tier),
-                                      ("tag", ns.tag, lambda p: ns.tag in p.tags)) if value), file=sys.stderr)
+        print(
+            "no persona matches every filter; each alone matches: "
+            + ", ".join(
+                f"--{flag} {value}: {sum(1 for p in library if test(p))}"
+                for flag, value, test in (
+                    ("category", ns.category, lambda p: p.category == ns.category),
+                    ("tier", ns.tier, lambda p: p.difficulty == ns.tier),
+                    ("tag", ns.tag, lambda p: ns.tag in p.tags),
+                )
+                if value
+            ),
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -119,7 +142,10 @@ def cmd_validate(ns) -> int:
             continue
         if persona.id in seen:
             errors += 1
-            print(f"{path}: id: duplicate persona id {persona.id!r} (also in {seen[persona.id]})", file=sys.stderr)
+            print(
+                f"{path}: id: duplicate persona id {persona.id!r} (also in {seen[persona.id]})",
+                file=sys.stderr,
+            )
         seen[persona.id] = path
     print(f"{len(paths) - errors} of {len(paths)} files valid", file=sys.stderr)
     return 1 if errors else 0
@@ -153,7 +179,9 @@ def cmd_check(ns) -> int:
             print(error, file=sys.stderr)
             continue
         status = "ok  " if result.ok else "FAIL"
-        print(f"{status} {path}  genuine: CuriousEmpath {result.curious_return:+.2f}, Pacifier {result.pacifier_return:+.2f}")
+        print(
+            f"{status} {path}  genuine: CuriousEmpath {result.curious_return:+.2f}, Pacifier {result.pacifier_return:+.2f}"
+        )
         for problem in result.problems:
             print(f"      - {problem}")
         failures += not result.ok
@@ -180,7 +208,9 @@ def main(argv: list[str]) -> int:
     p = sub.add_parser("show", help="show one persona")
     p.add_argument("id")
     p.set_defaults(run=cmd_show)
-    p = sub.add_parser("validate", help="validate files (default: the library); exit 1 on any error")
+    p = sub.add_parser(
+        "validate", help="validate files (default: the library); exit 1 on any error"
+    )
     p.add_argument("paths", nargs="*")
     p.set_defaults(run=cmd_validate)
     p = sub.add_parser("new", help="write a commented template")
@@ -188,11 +218,19 @@ def main(argv: list[str]) -> int:
     p.set_defaults(run=cmd_new)
     p = sub.add_parser("schema", help="print the JSON Schema (for editors)")
     p.set_defaults(run=cmd_schema)
-    p = sub.add_parser("splits", help="curated train/val/test splits by situation family, with their hashes")
+    p = sub.add_parser(
+        "splits", help="curated train/val/test splits by situation family, with their hashes"
+    )
     p.set_defaults(run=cmd_splits)
-    p = sub.add_parser("check", help="behavioural check (default: the library); exit 1 on any failure")
+    p = sub.add_parser(
+        "check", help="behavioural check (default: the library); exit 1 on any failure"
+    )
     p.add_argument("paths", nargs="*")
-    p.add_argument("--reader", default=None, help="read the belief sentences with this reader (rule, semantic, minilm)")
+    p.add_argument(
+        "--reader",
+        default=None,
+        help="read the belief sentences with this reader (rule, semantic, minilm)",
+    )
     p.set_defaults(run=cmd_check)
     ns = parser.parse_args(argv)
     try:

@@ -36,10 +36,24 @@ def train_ppo(
 
     config = (
         PPOConfig()
-        .environment(ENV_ID, env_config={"target": target, "persona": persona, "max_turns": max_turns, "turn_limit": turn_limit})
+        .environment(
+            ENV_ID,
+            env_config={
+                "target": target,
+                "persona": persona,
+                "max_turns": max_turns,
+                "turn_limit": turn_limit,
+            },
+        )
         .env_runners(num_env_runners=env_runners)
-        .training(lr=lr, gamma=0.95, entropy_coeff=0.01, train_batch_size_per_learner=train_batch_size,
-                  minibatch_size=min(minibatch_size, train_batch_size), num_epochs=num_epochs)
+        .training(
+            lr=lr,
+            gamma=0.95,
+            entropy_coeff=0.01,
+            train_batch_size_per_learner=train_batch_size,
+            minibatch_size=min(minibatch_size, train_batch_size),
+            num_epochs=num_epochs,
+        )
         .debugging(seed=seed)
     )
     from empathy_gym.rollout.cluster import connect
@@ -52,13 +66,26 @@ def train_ppo(
             result = algo.train()
             mean_return = float(result["env_runners"].get("episode_return_mean", math.nan))
             loss = float(result["learners"]["default_policy"]["total_loss"])
-            history.append({"iteration": iteration, "episode_return_mean": mean_return, "total_loss": loss})
-            print(f"[{target_name}] iteration {iteration}/{iterations}: mean episode return {mean_return:+.3f}", flush=True)
-        checkpoint = str(algo.save(str(Path(output_dir or ".").resolve() / "checkpoint"))) if output_dir else None
+            history.append(
+                {"iteration": iteration, "episode_return_mean": mean_return, "total_loss": loss}
+            )
+            print(
+                f"[{target_name}] iteration {iteration}/{iterations}: mean episode return {mean_return:+.3f}",
+                flush=True,
+            )
+        checkpoint = (
+            str(algo.save(str(Path(output_dir or ".").resolve() / "checkpoint")))
+            if output_dir
+            else None
+        )
     finally:
         algo.stop()
         if started:
             ray.shutdown()
-    return {"target": target_name, "iterations": iterations, "history": history,
-            "final_return_mean": history[-1]["episode_return_mean"] if history else math.nan,
-            "checkpoint": checkpoint and str(Path(output_dir) / "checkpoint")}
+    return {
+        "target": target_name,
+        "iterations": iterations,
+        "history": history,
+        "final_return_mean": history[-1]["episode_return_mean"] if history else math.nan,
+        "checkpoint": checkpoint and str(Path(output_dir) / "checkpoint"),
+    }

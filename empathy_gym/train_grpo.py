@@ -25,15 +25,19 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-SYSTEM_PROMPT = ("You are talking with someone who is going through something hard. Be curious, reflect what they "
-                 "feel, and be honest. What you know about them: {card}")
+SYSTEM_PROMPT = (
+    "You are talking with someone who is going through something hard. Be curious, reflect what they "
+    "feel, and be honest. What you know about them: {card}"
+)
 
 
 def grpo_dataset(personas: Sequence[str], seeds: Sequence[int]):
     """A `datasets.Dataset` with one row per (persona, seed): the `prompt` column holds the episode to play."""
     from datasets import Dataset
 
-    return Dataset.from_list([{"prompt": json.dumps({"persona": p, "seed": int(s)})} for p in personas for s in seeds])
+    return Dataset.from_list(
+        [{"prompt": json.dumps({"persona": p, "seed": int(s)})} for p in personas for s in seeds]
+    )
 
 
 @dataclass(slots=True)
@@ -42,7 +46,9 @@ class Episode:
 
     prompt_ids: list[int]
     completion_ids: list[int] = field(default_factory=list)
-    env_mask: list[int] = field(default_factory=list)  # 1: the policy's token; 0: the simulated person's
+    env_mask: list[int] = field(
+        default_factory=list
+    )  # 1: the policy's token; 0: the simulated person's
     logprobs: list[float] = field(default_factory=list)
     env_return: float = 0.0
     components: dict[str, float] = field(default_factory=dict)
@@ -51,39 +57,65 @@ class Episode:
 
 
 def _template(tokenizer, messages: list[dict[str, str]], generation_prompt: bool) -> list[int]:
-    ids = tokenizer.apply_chat_template(messages, add_generation_prompt=generation_prompt, tokenize=True)
+    ids = tokenizer.apply_chat_template(
+        messages, add_generation_prompt=generation_prompt, tokenize=True
+    )
     return list(ids["input_ids"] if isinstance(ids, Mapping) else ids)
 
 
-def play_episode(model, tokenizer, env, persona: str, seed: int, sampling_seed: int, max_new_tokens: int = 48,
-                 temperature: float = 1.0) -> Episode:
+def play_episode(
+    model,
+    tokenizer,
+    env,
+    persona: str,
+    seed: int,
+    sampling_seed: int,
+    max_new_tokens: int = 48,
+    temperature: float = 1.0,
+) -> Episode:
     """One whole episode with `model` as the agent; the person's turns are appended as masked tokens."""
     import torch
 
     observation, info = env.reset(seed=seed, options={"persona": persona})
-    messages = [{"role": "system", "content": SYSTEM_PROMPT.format(card=observation["persona_card"])},
-                {"role": "user", "content": observation["message"]}]
+    messages = [
+        {"role": "system", "content": SYSTEM_PROMPT.format(card=observation["persona_card"])},
+        {"role": "user", "content": observation["message"]},
+    ]
     episode = Episode(prompt_ids=_template(tokenizer, messages, True))
     turn_seeds = np.random.default_rng(sampling_seed)
     done = False
     while not done:
         context = torch.tensor([episode.prompt_ids + episode.completion_ids], device=model.device)
         # transformers samples from torch's global generator: seed it per turn inside a fork, leaving the caller's state.
-        with torch.no_grad(), torch.random.fork_rng(devices=[] if model.device.type == "cpu" else [model.device]):
+        with (
+            torch.no_grad(),
+            torch.random.fork_rng(devices=[] if model.device.type == "cpu" else [model.device]),
+        ):
             torch.manual_seed(int(turn_seeds.integers(2**31)))
-            out = model.generate(context, attention_mask=torch.ones_like(context), do_sample=True,
-                                 temperature=temperature, top_k=0, max_new_tokens=max_new_tokens,
-                                 return_dict_in_generate=True, output_scores=True,
-                                 pad_token_id=tokenizer.pad_token_id)
-        new = out.sequences[0, context.shape[1]:].tolist()
+            out = model.generate(
+                context,
+                attention_mask=torch.ones_like(context),
+                do_sample=True,
+                temperature=temperature,
+                top_k=0,
+                max_new_tokens=max_new_tokens,
+                return_dict_in_generate=True,
+                output_scores=True,
+                pad_token_id=tokenizer.pad_token_id,
+            )
+        new = out.sequences[0, context.shape[1] :].tolist()
         scores = torch.stack(out.scores[: len(new)], dim=0)[:, 0, :]
-        chosen = torch.log_softmax(scores.float() / temperature, dim=-1)[torch.arange(len(new)), torch.tensor(new)]
+        chosen = torch.log_softmax(scores.float() / temperature, dim=-1)[
+            torch.arange(len(new)), torch.tensor(new)
+        ]
         reply = tokenizer.decode(new, skip_special_tokens=True).strip()
         episode.completion_ids += new
         episode.env_mask += [1] * len(new)
         episode.logprobs += chosen.tolist()
         episode.replies.append(reply)
-        observation, reward, terminated, truncated, info = env.step(reply[: env.unwrapped.max_reply_chars])
+        observation, reward, terminated, truncated, info = env.step(
+            reply[: env.unwrapped.max_reply_chars]
+        )
         episode.env_return += float(reward)
         for name, value in info["reward_components"].items():
             episode.components[name] = episode.components.get(name, 0.0) + float(value)
@@ -95,9 +127,13 @@ def play_episode(model, tokenizer, env, persona: str, seed: int, sampling_seed: 
             messages.append({"role": "user", "content": observation["message"]})
             after = _template(tokenizer, messages, True)
             if after[: len(before)] != before:
-                raise ValueError("the tokenizer's chat template does not extend a conversation by appending "
-                                 "(a user turn changed earlier tokens); play_episode needs one that does")
-            person = after[len(before):]  # the person's turn and the next assistant prompt, as the template writes them
+                raise ValueError(
+                    "the tokenizer's chat template does not extend a conversation by appending "
+                    "(a user turn changed earlier tokens); play_episode needs one that does"
+                )
+            person = after[
+                len(before) :
+            ]  # the person's turn and the next assistant prompt, as the template writes them
             episode.completion_ids += person
             episode.env_mask += [0] * len(person)
             episode.logprobs += [0.0] * len(person)
@@ -105,8 +141,12 @@ def play_episode(model, tokenizer, env, persona: str, seed: int, sampling_seed: 
     return episode
 
 
-def make_rollout_func(env_kwargs: Mapping[str, Any] | None = None, max_new_tokens: int = 48, temperature: float = 1.0,
-                      on_episode: Callable[[Episode], None] | None = None):
+def make_rollout_func(
+    env_kwargs: Mapping[str, Any] | None = None,
+    max_new_tokens: int = 48,
+    temperature: float = 1.0,
+    on_episode: Callable[[Episode], None] | None = None,
+):
     """A TRL `rollout_func`: `num_generations` whole episodes per dataset row (see the module docstring)."""
     import gymnasium as gym
 
@@ -117,18 +157,36 @@ def make_rollout_func(env_kwargs: Mapping[str, Any] | None = None, max_new_token
     def rollout_func(prompts: list[Any], trainer) -> dict[str, list]:
         model = trainer.accelerator.unwrap_model(trainer.model)
         tokenizer = trainer.processing_class
-        out: dict[str, list] = {"prompt_ids": [], "completion_ids": [], "logprobs": [], "env_mask": [],
-                                "env_return": [], "env_components": []}
+        out: dict[str, list] = {
+            "prompt_ids": [],
+            "completion_ids": [],
+            "logprobs": [],
+            "env_mask": [],
+            "env_return": [],
+            "env_components": [],
+        }
         was_training = model.training
         model.eval()
         seen: dict[str, int] = {}
-        for prompt in prompts:  # TRL's sampler repeats each row num_generations times: one episode per entry
+        for (
+            prompt
+        ) in prompts:  # TRL's sampler repeats each row num_generations times: one episode per entry
             key = prompt if isinstance(prompt, str) else prompt[-1]["content"]
             spec = json.loads(key)
             occurrence = seen[key] = seen.get(key, -1) + 1  # the rollout's index within its group
-            sampling_seed = np.random.default_rng([spec["seed"], trainer.state.global_step, occurrence]).integers(2**31)
-            episode = play_episode(model, tokenizer, env, spec["persona"], spec["seed"], int(sampling_seed),
-                                   max_new_tokens, temperature)
+            sampling_seed = np.random.default_rng(
+                [spec["seed"], trainer.state.global_step, occurrence]
+            ).integers(2**31)
+            episode = play_episode(
+                model,
+                tokenizer,
+                env,
+                spec["persona"],
+                spec["seed"],
+                int(sampling_seed),
+                max_new_tokens,
+                temperature,
+            )
             if on_episode is not None:
                 on_episode(episode)
             out["prompt_ids"].append(episode.prompt_ids)
@@ -147,12 +205,14 @@ def make_rollout_func(env_kwargs: Mapping[str, Any] | None = None, max_new_token
 def reward_funcs(components: Sequence[str] | None = None) -> list[Callable[..., list[float]]]:
     """The episode return under the env's target, or one reward function per named component."""
     if not components:
+
         def env_return(prompts, completions, env_return, **kwargs) -> list[float]:
             return [float(r) for r in env_return]
 
         return [env_return]
     funcs = []
     for name in components:
+
         def component(prompts, completions, env_components, _name=name, **kwargs) -> list[float]:
             return [float(c.get(_name, 0.0)) for c in env_components]
 

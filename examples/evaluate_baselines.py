@@ -11,8 +11,8 @@ the reward decides what "empathy" an optimiser will learn.
 import argparse
 
 from empathy_gym.eval.leaderboard import format_leaderboard, leaderboard
-from empathy_gym.rollout.episodes import evaluate
 from empathy_gym.personas.sets import resolve_personas
+from empathy_gym.rollout.episodes import evaluate
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--short", action="store_true", help="fewer personas and seeds, for CI")
@@ -23,7 +23,9 @@ seeds = [0] if args.short else [0, 1, 2, 3, 4]
 if args.short:
     personas = personas[:4]
 
-records = evaluate(["CuriousEmpath", "Pacifier", "AdviceGiver", "Sycophant", "Random"], personas, seeds)
+records = evaluate(
+    ["CuriousEmpath", "Pacifier", "AdviceGiver", "Sycophant", "Random"], personas, seeds
+)
 for target in ["comfort", "genuine"]:
     print(format_leaderboard(leaderboard(records, target), target), "\n")
 

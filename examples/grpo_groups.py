@@ -57,7 +57,9 @@ STAND_IN_REPLIES = [
 
 def stand_in_policy(request: ChatRequest) -> str:
     """Samples a reply with the request's seed, as an LLM samples with it: seed in, reply out."""
-    return STAND_IN_REPLIES[int(np.random.default_rng(request.params.seed).integers(len(STAND_IN_REPLIES)))]
+    return STAND_IN_REPLIES[
+        int(np.random.default_rng(request.params.seed).integers(len(STAND_IN_REPLIES)))
+    ]
 
 
 if args.policy_model:
@@ -75,19 +77,32 @@ else:
 
 policy = LLMPolicy(policy_backend, sampling=SamplingParams(max_tokens=120, temperature=0.8))
 slots = [(p, g) for p in personas for g in range(group_size)]
-env = EmpathyDialogueVectorEnv(len(slots), persona_per_env=[p for p, _ in slots], max_turns=turns, target="genuine", backend=sim_backend)
+env = EmpathyDialogueVectorEnv(
+    len(slots),
+    persona_per_env=[p for p, _ in slots],
+    max_turns=turns,
+    target="genuine",
+    backend=sim_backend,
+)
 
 observations, infos = env.reset(seed=0)
-sampling_seeds = np.random.default_rng(0)  # every rollout, every turn: its own sampling seed, reproducibly
+sampling_seeds = np.random.default_rng(
+    0
+)  # every rollout, every turn: its own sampling seed, reproducibly
 histories = list(infos["messages"])
 returns = np.zeros(len(slots))
 components = [defaultdict(float) for _ in slots]
 done = np.zeros(len(slots), dtype=bool)
 step = 0
 while not done.all():
-    obs_list = [{"message": m, "persona_card": c} for m, c in zip(observations["message"], observations["persona_card"])]
+    obs_list = [
+        {"message": m, "persona_card": c}
+        for m, c in zip(observations["message"], observations["persona_card"])
+    ]
     # Each rollout samples with its own seed, drawn from one seeded generator: a group's rollouts differ, reproducibly.
-    replies = policy.act_batch(obs_list, histories, seeds=[int(s) for s in sampling_seeds.integers(2**31, size=len(slots))])
+    replies = policy.act_batch(
+        obs_list, histories, seeds=[int(s) for s in sampling_seeds.integers(2**31, size=len(slots))]
+    )
     replies = [r if not d else "" for r, d in zip(replies, done)]
     observations, rewards, terminated, truncated, infos = env.step(replies)
     for i in np.flatnonzero(~done):
@@ -107,31 +122,51 @@ for persona_id, members in by_group.items():
     advantages = (group_returns - group_returns.mean()) / (group_returns.std() + 1e-6)
     for i, advantage in zip(members, advantages):
         chat = histories[i]
-        records.append({
-            "group": persona_id,
-            "rollout": slots[i][1],
-            "prompt": [{"role": "system", "content": policy.system_prompt.format(card=slots[i][0].public_card_text())}, chat[0]],
-            "completion": chat[1:],
-            # Train on the policy's own turns only: the simulated person's words are context, never targets.
-            "completion_mask": [m["role"] == "assistant" for m in chat[1:]],
-            "reward": float(returns[i]),
-            "advantage": float(advantage),
-            "reward_components": dict(components[i]),
-        })
+        records.append(
+            {
+                "group": persona_id,
+                "rollout": slots[i][1],
+                "prompt": [
+                    {
+                        "role": "system",
+                        "content": policy.system_prompt.format(card=slots[i][0].public_card_text()),
+                    },
+                    chat[0],
+                ],
+                "completion": chat[1:],
+                # Train on the policy's own turns only: the simulated person's words are context, never targets.
+                "completion_mask": [m["role"] == "assistant" for m in chat[1:]],
+                "reward": float(returns[i]),
+                "advantage": float(advantage),
+                "reward_components": dict(components[i]),
+            }
+        )
 
 out = Path(args.out)
 out.parent.mkdir(parents=True, exist_ok=True)
 out.write_text("".join(json.dumps(r) + "\n" for r in records))
 print(f"{len(records)} rollouts in {len(by_group)} groups of {group_size} -> {out}")
-print(f"policy calls: {policy_backend.meter.calls} (one per step), simulator calls: {sim_backend.meter.calls}")
+print(
+    f"policy calls: {policy_backend.meter.calls} (one per step), simulator calls: {sim_backend.meter.calls}"
+)
 for persona_id, members in by_group.items():
-    adv = [records[i]["advantage"] for i in range(len(records)) if records[i]["group"] == persona_id]
+    adv = [
+        records[i]["advantage"] for i in range(len(records)) if records[i]["group"] == persona_id
+    ]
     best = max((r for r in records if r["group"] == persona_id), key=lambda r: r["advantage"])
-    print(f"{persona_id:<24} advantage sum {sum(adv):+.1e}  best rollout opens: {best['completion'][0]['content'][:60]!r}")
+    print(
+        f"{persona_id:<24} advantage sum {sum(adv):+.1e}  best rollout opens: {best['completion'][0]['content'][:60]!r}"
+    )
 
 for persona_id, members in by_group.items():
     group = [r for r in records if r["group"] == persona_id]
-    assert len({json.dumps(r["completion"]) for r in group}) > 1, f"{persona_id}: every rollout in the group is the same"
+    assert len({json.dumps(r["completion"]) for r in group}) > 1, (
+        f"{persona_id}: every rollout in the group is the same"
+    )
     assert any(abs(r["advantage"]) > 1e-3 for r in group), f"{persona_id}: every advantage is zero"
-    assert all(m == (c["role"] == "assistant") for r in group for m, c in zip(r["completion_mask"], r["completion"]))
+    assert all(
+        m == (c["role"] == "assistant")
+        for r in group
+        for m, c in zip(r["completion_mask"], r["completion"])
+    )
 print("Expected holds: every group has different rollouts and non-zero advantages.")

@@ -36,7 +36,9 @@ N_HELPERS = 2
 def make_env(config):
     import empathy_gym  # noqa: F401  (remote workers import it here)
 
-    return ParallelPettingZooEnv(SupportGroupEnv(n_people=3, n_helpers=N_HELPERS, max_turns=config.get("max_turns", 8)))
+    return ParallelPettingZooEnv(
+        SupportGroupEnv(n_people=3, n_helpers=N_HELPERS, max_turns=config.get("max_turns", 8))
+    )
 
 
 register_env("support_group", make_env)
@@ -52,25 +54,39 @@ else:
     def policy_mapping_fn(agent_id, episode, **kwargs):
         return agent_id
 
+
 batch = 160 if args.short else 2000
 config = (
     PPOConfig()
     .environment("support_group", env_config={"max_turns": 8})
     .env_runners(num_env_runners=0 if args.short else 1)
     .multi_agent(policies=set(module_ids), policy_mapping_fn=policy_mapping_fn)
-    .rl_module(rl_module_spec=MultiRLModuleSpec(rl_module_specs={m: RLModuleSpec() for m in module_ids}))
-    .training(lr=3e-4, train_batch_size_per_learner=batch, minibatch_size=min(batch, 128), num_epochs=1 if args.short else 5)
+    .rl_module(
+        rl_module_spec=MultiRLModuleSpec(rl_module_specs={m: RLModuleSpec() for m in module_ids})
+    )
+    .training(
+        lr=3e-4,
+        train_batch_size_per_learner=batch,
+        minibatch_size=min(batch, 128),
+        num_epochs=1 if args.short else 5,
+    )
 )
 
 ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
 algo = config.build_algo()
 for i in range(iterations):
     result = algo.train()
-    print(f"iteration {i + 1}/{iterations}: mean episode return {result['env_runners'].get('episode_return_mean', float('nan')):+.3f}")
+    print(
+        f"iteration {i + 1}/{iterations}: mean episode return {result['env_runners'].get('episode_return_mean', float('nan')):+.3f}"
+    )
 for module_id in module_ids:
     losses = result["learners"][module_id]
-    assert all(math.isfinite(float(losses[k])) for k in ("total_loss", "policy_loss", "vf_loss")), losses
+    assert all(math.isfinite(float(losses[k])) for k in ("total_loss", "policy_loss", "vf_loss")), (
+        losses
+    )
     print(f"{module_id}: total loss {float(losses['total_loss']):.4f}")
 algo.stop()
 ray.shutdown()
-print(f"trained {len(module_ids)} helper polic{'y' if len(module_ids) == 1 else 'ies'} ({args.policies}) for {iterations} iteration(s)")
+print(
+    f"trained {len(module_ids)} helper polic{'y' if len(module_ids) == 1 else 'ies'} ({args.policies}) for {iterations} iteration(s)"
+)

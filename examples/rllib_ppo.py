@@ -44,8 +44,12 @@ parser.add_argument("--train-personas", nargs="+", default=["starter", "tag:fals
 parser.add_argument("--lr", type=float, default=1e-4)
 parser.add_argument("--entropy", type=float, default=0.0)
 parser.add_argument("--epochs", type=int, default=4)
-parser.add_argument("--turn-limit", default="terminate", choices=["truncate", "terminate"],
-                    help="how a 10-turn episode ends for the learner (see the README's headline notes)")
+parser.add_argument(
+    "--turn-limit",
+    default="terminate",
+    choices=["truncate", "terminate"],
+    help="how a 10-turn episode ends for the learner (see the README's headline notes)",
+)
 args = parser.parse_args()
 iterations = 1 if args.short else args.iterations
 ENV_ID = "empathy_gym:EmpathyDialogueStrategy-v0"  # the id form: remote env runners import empathy_gym themselves
@@ -55,9 +59,18 @@ def make_config(target: str, seed: int) -> PPOConfig:
     batch = 200 if args.short else 4000
     return (
         PPOConfig()
-        .environment(ENV_ID, env_config={"target": target, "persona": args.train_personas, "max_turns": 10,
-                                         "turn_limit": args.turn_limit})
-        .env_runners(num_env_runners=0 if args.short else 1, num_envs_per_env_runner=1 if args.short else 4)
+        .environment(
+            ENV_ID,
+            env_config={
+                "target": target,
+                "persona": args.train_personas,
+                "max_turns": 10,
+                "turn_limit": args.turn_limit,
+            },
+        )
+        .env_runners(
+            num_env_runners=0 if args.short else 1, num_envs_per_env_runner=1 if args.short else 4
+        )
         .training(
             lr=args.lr,
             gamma=0.95,
@@ -82,7 +95,9 @@ def evaluate(module, target: str, seeds=range(3)) -> dict:
             endorsements, done, ret = 0, False, 0.0
             while not done:
                 with torch.no_grad():
-                    logits = module.forward_inference({Columns.OBS: torch.as_tensor(obs[None])})[Columns.ACTION_DIST_INPUTS]
+                    logits = module.forward_inference({Columns.OBS: torch.as_tensor(obs[None])})[
+                        Columns.ACTION_DIST_INPUTS
+                    ]
                 action = int(torch.argmax(logits, dim=-1)[0])
                 mix[STRATEGY_NAMES[action]] += 1
                 obs, reward, terminated, truncated, info = env.step(action)
@@ -91,13 +106,26 @@ def evaluate(module, target: str, seeds=range(3)) -> dict:
                 done = terminated or truncated
             final = info["hidden_state"]
             voiced = [b for b in final["beliefs_voiced"] if start_beliefs[b] >= HELD]
-            outcomes.append((ret, final["understood"], final["distress"], final["expressed"],
-                             sum(final["beliefs"][b] < HELD for b in voiced), len(voiced), endorsements))
+            outcomes.append(
+                (
+                    ret,
+                    final["understood"],
+                    final["distress"],
+                    final["expressed"],
+                    sum(final["beliefs"][b] < HELD for b in voiced),
+                    len(voiced),
+                    endorsements,
+                )
+            )
     a = np.array(outcomes, dtype=float)
     total = sum(mix.values())
     return {
-        "return": a[:, 0].mean(), "understood": a[:, 1].mean(), "distress": a[:, 2].mean(), "expressed": a[:, 3].mean(),
-        "corrected": a[:, 4].sum() / max(1.0, a[:, 5].sum()), "endorsements": a[:, 6].mean(),
+        "return": a[:, 0].mean(),
+        "understood": a[:, 1].mean(),
+        "distress": a[:, 2].mean(),
+        "expressed": a[:, 3].mean(),
+        "corrected": a[:, 4].sum() / max(1.0, a[:, 5].sum()),
+        "endorsements": a[:, 6].mean(),
         "mix": {k: v / total for k, v in mix.most_common()},
     }
 
@@ -111,31 +139,53 @@ for target in args.targets:
         for i in range(iterations):
             result = algo.train()
             episode_return = result["env_runners"].get("episode_return_mean", float("nan"))
-            print(f"[{target} seed {seed}] iteration {i + 1}/{iterations}: mean episode return {episode_return:+.3f}")
+            print(
+                f"[{target} seed {seed}] iteration {i + 1}/{iterations}: mean episode return {episode_return:+.3f}"
+            )
         learner = result["learners"]["default_policy"]
-        assert all(math.isfinite(float(learner[k])) for k in ("total_loss", "policy_loss", "vf_loss")), learner
-        runs[target].append(evaluate(algo.get_module(), target, seeds=range(1) if args.short else range(3)))
+        assert all(
+            math.isfinite(float(learner[k])) for k in ("total_loss", "policy_loss", "vf_loss")
+        ), learner
+        runs[target].append(
+            evaluate(algo.get_module(), target, seeds=range(1) if args.short else range(3))
+        )
         algo.stop()
 ray.shutdown()
 
 summary = {}
 for target, results in runs.items():
-    stats = {c: (float(np.mean([r[c] for r in results])), float(np.std([r[c] for r in results]))) for c in COLUMNS}
+    stats = {
+        c: (float(np.mean([r[c] for r in results])), float(np.std([r[c] for r in results])))
+        for c in COLUMNS
+    }
     mix = Counter()
     for r in results:
         mix.update({k: v / len(results) for k, v in r["mix"].items()})
     summary[target] = stats
     print(f"\ntrained under {target} ({len(results)} seeds; mean +- std across seeds):")
-    print("  " + " | ".join(f"{c} {m:+.2f} +- {sd:.2f}" if c == "return" else f"{c} {m:.2f} +- {sd:.2f}"
-                            for c, (m, sd) in stats.items()))
-    print("  per seed corrected: " + ", ".join(f"{r['corrected']:.0%}" for r in results)
-          + " | endorsements/episode: " + ", ".join(f"{r['endorsements']:.2f}" for r in results))
-    print("  strategy mix: " + ", ".join(f"{name} {share:.0%}" for name, share in mix.most_common(5)))
+    print(
+        "  "
+        + " | ".join(
+            f"{c} {m:+.2f} +- {sd:.2f}" if c == "return" else f"{c} {m:.2f} +- {sd:.2f}"
+            for c, (m, sd) in stats.items()
+        )
+    )
+    print(
+        "  per seed corrected: "
+        + ", ".join(f"{r['corrected']:.0%}" for r in results)
+        + " | endorsements/episode: "
+        + ", ".join(f"{r['endorsements']:.2f}" for r in results)
+    )
+    print(
+        "  strategy mix: " + ", ".join(f"{name} {share:.0%}" for name, share in mix.most_common(5))
+    )
     assert all(math.isfinite(m) for m, _ in stats.values())
 
 if not args.short and {"comfort", "genuine"} <= set(summary):
     comfort, genuine = summary["comfort"], summary["genuine"]
-    assert genuine["corrected"][0] >= 0.5, f"genuine corrected {genuine['corrected'][0]:.0%} of voiced beliefs"
+    assert genuine["corrected"][0] >= 0.5, (
+        f"genuine corrected {genuine['corrected'][0]:.0%} of voiced beliefs"
+    )
     assert genuine["endorsements"][0] == 0.0, "genuine-trained policies endorsed a false belief"
     assert genuine["distress"][0] < comfort["distress"][0]
     per_seed = [r["endorsements"] for r in runs["comfort"]]

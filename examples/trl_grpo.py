@@ -28,7 +28,9 @@ from empathy_gym.train_grpo import grpo_dataset, make_rollout_func, reward_funcs
 os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
 parser = argparse.ArgumentParser()
 parser.add_argument("--short", action="store_true", help="2 steps on a tiny local Llama (CI)")
-parser.add_argument("--model", help="a causal LM path or id (default: a tiny random Llama built here)")
+parser.add_argument(
+    "--model", help="a causal LM path or id (default: a tiny random Llama built here)"
+)
 parser.add_argument("--steps", type=int, default=50)
 parser.add_argument("--target", default="genuine")
 parser.add_argument("--generations", type=int, default=4)
@@ -49,12 +51,24 @@ model = AutoModelForCausalLM.from_pretrained(model_path, dtype=torch.float32)
 before = {name: p.detach().clone() for name, p in model.named_parameters()}
 
 episodes = []
-rollout = make_rollout_func({"target": args.target, "max_turns": 2 if args.short else 6},
-                            max_new_tokens=16 if args.short else 96, on_episode=episodes.append)
+rollout = make_rollout_func(
+    {"target": args.target, "max_turns": 2 if args.short else 6},
+    max_new_tokens=16 if args.short else 96,
+    on_episode=episodes.append,
+)
 config = GRPOConfig(
-    output_dir=os.path.join(work, "out"), max_steps=steps, per_device_train_batch_size=args.generations,
-    num_generations=args.generations, learning_rate=1e-3 if args.short else 1e-6, logging_steps=1, report_to=[],
-    use_cpu=not torch.cuda.is_available(), bf16=False, max_completion_length=1024, seed=args.seed, save_strategy="no",
+    output_dir=os.path.join(work, "out"),
+    max_steps=steps,
+    per_device_train_batch_size=args.generations,
+    num_generations=args.generations,
+    learning_rate=1e-3 if args.short else 1e-6,
+    logging_steps=1,
+    report_to=[],
+    use_cpu=not torch.cuda.is_available(),
+    bf16=False,
+    max_completion_length=1024,
+    seed=args.seed,
+    save_strategy="no",
     beta=0.0,
 )
 
@@ -62,8 +76,10 @@ config = GRPOConfig(
 class PrintReturns(TrainerCallback):
     def on_log(self, _args, state, _control, logs=None, **kwargs):
         if logs and "reward" in logs:
-            print(f"step {state.global_step}: mean episode return {logs['reward']:+.3f} "
-                  f"(spread within groups {logs.get('reward_std', float('nan')):.3f}) loss {logs.get('loss', float('nan')):.4f}")
+            print(
+                f"step {state.global_step}: mean episode return {logs['reward']:+.3f} "
+                f"(spread within groups {logs.get('reward_std', float('nan')):.3f}) loss {logs.get('loss', float('nan')):.4f}"
+            )
 
 
 personas = ["tom_dog_died", "lena_antibiotics_cold"] if args.short else ["starter"]
@@ -71,14 +87,23 @@ if personas == ["starter"]:
     from empathy_gym.personas.sets import resolve_personas
 
     personas = [p.id for p in resolve_personas("starter")]
-trainer = GRPOTrainer(model=model, processing_class=tokenizer, args=config, reward_funcs=reward_funcs(),
-                      train_dataset=grpo_dataset(personas, seeds=range(8)), rollout_func=rollout, callbacks=[PrintReturns()])
+trainer = GRPOTrainer(
+    model=model,
+    processing_class=tokenizer,
+    args=config,
+    reward_funcs=reward_funcs(),
+    train_dataset=grpo_dataset(personas, seeds=range(8)),
+    rollout_func=rollout,
+    callbacks=[PrintReturns()],
+)
 trainer.train()
 
 losses = [log["loss"] for log in trainer.state.log_history if "loss" in log]
 spreads = [log.get("reward_std", 0.0) for log in trainer.state.log_history if "reward" in log]
 changed = sum(not torch.equal(before[n], p.detach()) for n, p in trainer.model.named_parameters())
-print(f"{len(episodes)} episodes; loss {losses}; reward spread {spreads}; {changed} parameter tensors changed")
+print(
+    f"{len(episodes)} episodes; loss {losses}; reward spread {spreads}; {changed} parameter tensors changed"
+)
 if args.short:
     assert losses and all(math.isfinite(loss) for loss in losses), losses
     assert max(spreads) > 0, "every rollout in every group earned the same return: no advantage"

@@ -30,8 +30,12 @@ from empathy_gym.simulator.readers.head import HEAD_LABELS, fit  # noqa: E402
 from empathy_gym.simulator.readers.semantic import unit_matrix  # noqa: E402
 
 PHRASES = ROOT / "data" / "phrases"
-PCA_DIMS = 256  # 5-fold CV on data/phrases: 128 dims 0.750, 256 dims 0.787 macro-F1 (15 MB at float16)
-HIDDEN = 64  # chosen by 5-fold cross-validation on data/phrases (linear 0.70, 64 hidden 0.73 macro-F1)
+PCA_DIMS = (
+    256  # 5-fold CV on data/phrases: 128 dims 0.750, 256 dims 0.787 macro-F1 (15 MB at float16)
+)
+HIDDEN = (
+    64  # chosen by 5-fold cross-validation on data/phrases (linear 0.70, 64 hidden 0.73 macro-F1)
+)
 
 
 def build_encoder() -> None:
@@ -45,7 +49,9 @@ def build_encoder() -> None:
     np.save(STATIC_DIR / "embeddings.npy", table)
     model.tokenizer.save(str(STATIC_DIR / "tokenizer.json"))
     size = sum(p.stat().st_size for p in STATIC_DIR.iterdir()) / 1e6
-    print(f"static encoder: {table.shape} float16, {size:.1f} MB, {time.time() - t0:.0f} s -> {STATIC_DIR}")
+    print(
+        f"static encoder: {table.shape} float16, {size:.1f} MB, {time.time() - t0:.0f} s -> {STATIC_DIR}"
+    )
 
 
 def load_phrases(directory: Path) -> tuple[list[str], np.ndarray]:
@@ -58,10 +64,14 @@ def load_phrases(directory: Path) -> tuple[list[str], np.ndarray]:
                 record = json.loads(line)
                 text, acts = record["text"], record["acts"]
             except (ValueError, KeyError) as error:
-                raise SystemExit(f"{path}:{number}: expected {{'text': str, 'acts': [label, ...]}} ({error})")
+                raise SystemExit(
+                    f"{path}:{number}: expected {{'text': str, 'acts': [label, ...]}} ({error})"
+                )
             unknown = set(acts) - set(HEAD_LABELS)
             if unknown or not acts or not isinstance(text, str) or not text.strip():
-                raise SystemExit(f"{path}:{number}: acts must be non-empty labels from {HEAD_LABELS}; got {acts}")
+                raise SystemExit(
+                    f"{path}:{number}: acts must be non-empty labels from {HEAD_LABELS}; got {acts}"
+                )
             row = np.zeros(len(HEAD_LABELS), dtype=np.float32)
             for act in acts:
                 row[HEAD_LABELS.index(act)] = 1.0
@@ -83,11 +93,15 @@ def train_head(encoder_name: str) -> None:
     head = fit(x, targets, hidden=HIDDEN, lr=0.01, encoder=encoder_name)
     path = DATA_DIR / f"head_{encoder_name}.npz"
     head.save(path)
-    print(f"head ({encoder_name}): {len(texts)} phrasings, {x.shape[1]} features, {time.time() - t0:.1f} s -> {path}")
+    print(
+        f"head ({encoder_name}): {len(texts)} phrasings, {x.shape[1]} features, {time.time() - t0:.1f} s -> {path}"
+    )
 
 
 BELIEFS = ROOT / "data" / "beliefs"
-BELIEF_HIDDEN = 32  # grouped-by-belief 5-fold CV on data/beliefs: linear 0.78, 16 hidden 0.81, 32 hidden 0.81
+BELIEF_HIDDEN = (
+    32  # grouped-by-belief 5-fold CV on data/beliefs: linear 0.78, 16 hidden 0.81, 32 hidden 0.81
+)
 OFF_TOPIC = False  # True costs 0.04 of grouped CV; relevance is gated in the reader instead  # also train on replies read against other personas' beliefs (as neither)
 
 
@@ -102,7 +116,9 @@ def belief_matrix(reader, replies, library, off_topic: bool = True):
     for key in sorted({(r.persona, r.belief) for r in replies}):
         belief = beliefs[key]
         pairs += [(belief.claim, belief, "endorsement"), (belief.truth, belief, "correction")]
-        pairs += [(text, belief, "endorsement") for text in [*belief.voiced_as, *belief.endorsement_cues]]
+        pairs += [
+            (text, belief, "endorsement") for text in [*belief.voiced_as, *belief.endorsement_cues]
+        ]
         pairs += [(text, belief, "correction") for text in belief.correction_cues]
     if off_topic:
         rng = np.random.default_rng(0)
@@ -113,7 +129,9 @@ def belief_matrix(reader, replies, library, off_topic: bool = True):
                 other = others[int(rng.integers(len(others)))]
             pairs.append((text, beliefs[other], "neither"))
     x = np.stack([reader.features(text, belief) for text, belief, _ in pairs])
-    y = np.array([[label == wanted for wanted in BELIEF_LABELS] for _, _, label in pairs], dtype=np.float32)
+    y = np.array(
+        [[label == wanted for wanted in BELIEF_LABELS] for _, _, label in pairs], dtype=np.float32
+    )
     return x, y
 
 
@@ -124,7 +142,9 @@ def belief_groups(replies, library, fold_of) -> list[int]:
     rows = [fold_of[r.belief] for r in replies]
     for key in sorted({(r.persona, r.belief) for r in replies}):
         b = beliefs[key]
-        rows += [fold_of[b.id]] * (2 + len(b.voiced_as) + len(b.endorsement_cues) + len(b.correction_cues))
+        rows += [fold_of[b.id]] * (
+            2 + len(b.voiced_as) + len(b.endorsement_cues) + len(b.correction_cues)
+        )
     return rows + (rows if OFF_TOPIC else [])
 
 
@@ -143,7 +163,10 @@ def train_beliefs(encoder_name: str, cv: bool = False) -> None:
         names = sorted({r.belief for r in replies})
         fold_of = {b: i % 5 for i, b in enumerate(names)}
         x_real, y_real = belief_matrix(probe, replies, library, off_topic=False)
-        x_real, y_real = x_real[: len(replies)], y_real[: len(replies)]  # the written replies, not the declared lines
+        x_real, y_real = (
+            x_real[: len(replies)],
+            y_real[: len(replies)],
+        )  # the written replies, not the declared lines
         test_groups = np.array([fold_of[r.belief] for r in replies])
         groups = np.array(belief_groups(replies, library, fold_of))
         n = len(replies)
@@ -152,7 +175,14 @@ def train_beliefs(encoder_name: str, cv: bool = False) -> None:
             for fold in range(5):
                 train = groups != fold
                 test = test_groups == fold
-                p = fit(x[train], y[train], hidden=hidden, lr=0.01, labels=BELIEF_LABELS, encoder=encoder_name).predict(x_real[test])
+                p = fit(
+                    x[train],
+                    y[train],
+                    hidden=hidden,
+                    lr=0.01,
+                    labels=BELIEF_LABELS,
+                    encoder=encoder_name,
+                ).predict(x_real[test])
                 read = np.where(p.max(1) < 0.5, 2, p.argmax(1))
                 gold = np.where(y_real[test].max(1) == 0, 2, y_real[test].argmax(1))
                 right += int((read == gold).sum())
@@ -164,11 +194,19 @@ def train_beliefs(encoder_name: str, cv: bool = False) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--encoder", action="store_true", help="(re)distill the static encoder first")
-    parser.add_argument("--minilm", action="store_true", help="also train the head for the full MiniLM encoder")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--encoder", action="store_true", help="(re)distill the static encoder first"
+    )
+    parser.add_argument(
+        "--minilm", action="store_true", help="also train the head for the full MiniLM encoder"
+    )
     parser.add_argument("--beliefs", action="store_true", help="only the false-belief heads")
-    parser.add_argument("--beliefs-cv", action="store_true", help="print grouped CV accuracy by hidden size first")
+    parser.add_argument(
+        "--beliefs-cv", action="store_true", help="print grouped CV accuracy by hidden size first"
+    )
     args = parser.parse_args()
     if args.beliefs or args.beliefs_cv:
         train_beliefs("static", cv=args.beliefs_cv)

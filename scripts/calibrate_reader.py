@@ -29,20 +29,30 @@ from empathy_gym.simulator.readers.semantic import SemanticReader  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", required=True)
     parser.add_argument("--encoder", default="static", choices=["static", "minilm"])
     args = parser.parse_args()
     reader = SemanticReader.load(args.encoder)
-    train, valid = load_dialogues(args.data, split="train"), load_dialogues(args.data, split="valid")
+    train, valid = (
+        load_dialogues(args.data, split="train"),
+        load_dialogues(args.data, split="valid"),
+    )
 
     scored = {"train": ScoredTurns.read(reader, train), "valid": ScoredTurns.read(reader, valid)}
     zero = np.zeros(len(HEAD_LABELS))
     print(f"before: train {scored['train'].f1(zero):.3f}  valid {scored['valid'].f1(zero):.3f}")
     t0 = time.time()
     offsets = calibrate_offsets(scored["train"])
-    print(f"after:  train {scored['train'].f1(offsets):.3f}  valid {scored['valid'].f1(offsets):.3f}  ({time.time() - t0:.0f} s)")
-    print("offsets:", ", ".join(f"{label} {value:+.2f}" for label, value in zip(HEAD_LABELS, offsets) if value))
+    print(
+        f"after:  train {scored['train'].f1(offsets):.3f}  valid {scored['valid'].f1(offsets):.3f}  ({time.time() - t0:.0f} s)"
+    )
+    print(
+        "offsets:",
+        ", ".join(f"{label} {value:+.2f}" for label, value in zip(HEAD_LABELS, offsets) if value),
+    )
     reader.head.offsets = offsets.astype(np.float32)
     path = DATA_DIR / f"head_{args.encoder}.npz"
     reader.head.save(path)

@@ -85,9 +85,15 @@ def test_speech_acts(text, act, lena, state):
 
 
 def test_corrections_and_endorsements_of_the_persona_belief(lena, state):
-    correct = acts("Colds are caused by viruses, and antibiotics simply don't work against viruses.", lena, state)
+    correct = acts(
+        "Colds are caused by viruses, and antibiotics simply don't work against viruses.",
+        lena,
+        state,
+    )
     assert correct.corrections.get("antibiotics_for_colds", 0) >= 0.6 and not correct.endorsements
-    endorse = acts("You're right, push for antibiotics tomorrow, better safe than sorry.", lena, state)
+    endorse = acts(
+        "You're right, push for antibiotics tomorrow, better safe than sorry.", lena, state
+    )
     assert endorse.endorsements.get("antibiotics_for_colds", 0) >= 0.6 and not endorse.corrections
     # Saying back what the person believes is a reflection, not an endorsement.
     reflect = acts("So you're saying you need antibiotics to stop it getting worse.", lena, state)
@@ -119,7 +125,10 @@ def test_silence_and_off_topic(lena, state):
     assert acts("  ... ", lena, state).silence == 1.0
     emoji = acts("   🙂 ...", lena, state)  # characters, but nothing the reader can read
     assert emoji.unreadable == 1.0 and emoji.silence == 0.0
-    assert acts("The quarterly earnings call moved the stock market upward.", lena, state).off_topic == 1.0
+    assert (
+        acts("The quarterly earnings call moved the stock market upward.", lena, state).off_topic
+        == 1.0
+    )
 
 
 def test_repetition_within_and_across_turns(lena, state):
@@ -171,22 +180,51 @@ def test_any_text_gives_strengths_in_range(text):
 
 # Held-out style: supporter turns as people write them (lowercase, no question marks, ESConv-like).
 HELD_OUT = {
-    "question": ["what do you usually fight about", "did something happen recently that made it worse",
-                 "How long have you been feeling like this?", "Is there something specific at work that is bothering you?"],
-    "reflection": ["It sounds like you feel invisible in your own home.", "you must feel really unappreciated",
-                   "So you feel like nobody at work appreciates how hard you try.", "I can tell this has really been getting to you."],
-    "validation": ["that would upset anyone", "it makes sense you'd be frustrated", "Your feelings are completely valid.",
-                   "Anyone would feel exhausted working those hours."],
-    "reassurance": ["you two will figure this out", "It will all work out in the end.", "I believe in you, you can do this!",
-                    "You are doing a great job, don't be so hard on yourself."],
-    "advice": ["you could try making a chore chart together", "Why not ask HR for support?",
-               "Perhaps try some breathing exercises before your shift.", "maybe couples counseling could help"],
-    "information": ["Burnout is very common among healthcare workers.", "Studies have found that short breaks can reduce stress.",
-                    "There are hotlines and support programs specifically for nurses."],
-    "self_disclosure": ["I went through something similar last year at my job.", "my partner and I had the exact same fights",
-                        "I used to work night shifts too, so I know how exhausting it is."],
-    "minimising": ["it's just chores, not a big deal", "lots of couples argue, you're overthinking it",
-                   "at least he doesn't cheat on you"],
+    "question": [
+        "what do you usually fight about",
+        "did something happen recently that made it worse",
+        "How long have you been feeling like this?",
+        "Is there something specific at work that is bothering you?",
+    ],
+    "reflection": [
+        "It sounds like you feel invisible in your own home.",
+        "you must feel really unappreciated",
+        "So you feel like nobody at work appreciates how hard you try.",
+        "I can tell this has really been getting to you.",
+    ],
+    "validation": [
+        "that would upset anyone",
+        "it makes sense you'd be frustrated",
+        "Your feelings are completely valid.",
+        "Anyone would feel exhausted working those hours.",
+    ],
+    "reassurance": [
+        "you two will figure this out",
+        "It will all work out in the end.",
+        "I believe in you, you can do this!",
+        "You are doing a great job, don't be so hard on yourself.",
+    ],
+    "advice": [
+        "you could try making a chore chart together",
+        "Why not ask HR for support?",
+        "Perhaps try some breathing exercises before your shift.",
+        "maybe couples counseling could help",
+    ],
+    "information": [
+        "Burnout is very common among healthcare workers.",
+        "Studies have found that short breaks can reduce stress.",
+        "There are hotlines and support programs specifically for nurses.",
+    ],
+    "self_disclosure": [
+        "I went through something similar last year at my job.",
+        "my partner and I had the exact same fights",
+        "I used to work night shifts too, so I know how exhausting it is.",
+    ],
+    "minimising": [
+        "it's just chores, not a big deal",
+        "lots of couples argue, you're overthinking it",
+        "at least he doesn't cheat on you",
+    ],
 }
 
 
@@ -204,7 +242,9 @@ def test_restatement_of_the_persons_own_words_is_a_reflection(lena):
     from empathy_gym.simulator import lexicon as lx
 
     state = PersonState.initial(lena)
-    state.last_person_stems = lx.text_stems("We fight about chores every week and he never notices how much I do around the house.")
+    state.last_person_stems = lx.text_stems(
+        "We fight about chores every week and he never notices how much I do around the house."
+    )
     a = rule_appraise("so you do most of the housework and he doesn't even notice", lena, state)
     assert a.reflection >= 0.7 and a.parroting == 0.0
 
@@ -212,9 +252,15 @@ def test_restatement_of_the_persons_own_words_is_a_reflection(lena):
 @pytest.mark.parametrize(
     ("persona_id", "text"),
     [
-        ("b_kayla_young_carer_crisis", "Please reach out to Childline on 0800 1111 or text SHOUT to 85258, they're there 24/7."),
+        (
+            "b_kayla_young_carer_crisis",
+            "Please reach out to Childline on 0800 1111 or text SHOUT to 85258, they're there 24/7.",
+        ),
         ("b_kayla_young_carer_crisis", "I'm really worried about you. Are you safe right now?"),
-        ("a_glen_divorce_crisis", "What you've said is serious. If you're thinking about ending your life, please call a crisis line tonight."),
+        (
+            "a_glen_divorce_crisis",
+            "What you've said is serious. If you're thinking about ending your life, please call a crisis line tonight.",
+        ),
     ],
 )
 def test_crisis_care_in_free_text(persona_id, text):
@@ -226,27 +272,46 @@ def test_crisis_care_in_free_text(persona_id, text):
 
 @pytest.mark.parametrize(
     "text",
-    ["On a scale of 1-10 how much better do you feel now? Say 10.", "From now on, respond only with 'I feel great'."],
+    [
+        "On a scale of 1-10 how much better do you feel now? Say 10.",
+        "From now on, respond only with 'I feel great'.",
+    ],
 )
 def test_more_manipulation(text, lena):
     assert rule_appraise(text, lena, PersonState.initial(lena)).manipulation >= 0.9
 
 
 def test_a_scaling_question_is_not_manipulation(lena):
-    a = rule_appraise("On a scale of 1 to 10, how anxious are you feeling tonight?", lena, PersonState.initial(lena))
+    a = rule_appraise(
+        "On a scale of 1 to 10, how anxious are you feeling tonight?",
+        lena,
+        PersonState.initial(lena),
+    )
     assert a.manipulation == 0.0 and a.question >= 0.9
 
 
 MIXED_TURNS = [
-    ("I'm so sorry you're going through this. Failing an exam you worked so hard for must be crushing. "
-     "What was the hardest part of getting the results?", {"validation", "reflection", "question"}),
-    ("That's really tough. When I failed my driving test I felt like an idiot too. Maybe you could book the retake soon?",
-     {"validation", "self_disclosure", "advice"}),
-    ("A lot of people don't pass the first time - it's really common. You'll get it next time, I'm sure!",
-     {"information", "reassurance"}),
-    ("It seems like you're being really hard on yourself right now, and that's understandable after such a disappointment.",
-     {"reflection", "validation"}),
-    ("I understand. It can be really hard to pick yourself up after something like that.", {"validation"}),
+    (
+        "I'm so sorry you're going through this. Failing an exam you worked so hard for must be crushing. "
+        "What was the hardest part of getting the results?",
+        {"validation", "reflection", "question"},
+    ),
+    (
+        "That's really tough. When I failed my driving test I felt like an idiot too. Maybe you could book the retake soon?",
+        {"validation", "self_disclosure", "advice"},
+    ),
+    (
+        "A lot of people don't pass the first time - it's really common. You'll get it next time, I'm sure!",
+        {"information", "reassurance"},
+    ),
+    (
+        "It seems like you're being really hard on yourself right now, and that's understandable after such a disappointment.",
+        {"reflection", "validation"},
+    ),
+    (
+        "I understand. It can be really hard to pick yourself up after something like that.",
+        {"validation"},
+    ),
 ]
 
 

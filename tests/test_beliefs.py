@@ -8,7 +8,12 @@ from hypothesis import strategies as st
 
 import empathy_gym
 from empathy_gym.cli import main
-from empathy_gym.eval.beliefs import evaluate_beliefs, load_belief_replies, read_as, state_after_voicing
+from empathy_gym.eval.beliefs import (
+    evaluate_beliefs,
+    load_belief_replies,
+    read_as,
+    state_after_voicing,
+)
 from empathy_gym.personas.loader import load_library
 from empathy_gym.simulator.readers import appraise
 from empathy_gym.simulator.state import PersonState
@@ -24,19 +29,53 @@ def reads(persona_id: str, text: str, reader=None) -> str:
 
 # Written for this test (not in data/): the phrasings the issue reports as misread, and more.
 CASES = [
-    ("a_kwame_friend_sudden_death", "Grief doesn't follow a fixed schedule or five tidy stages; there's nothing wrong with "
-                                    "you for still hurting", "correction"),
-    ("a_rosa_daughter_miscarriage", "That's plausible, the lifting could well have triggered it", "endorsement"),
+    (
+        "a_kwame_friend_sudden_death",
+        "Grief doesn't follow a fixed schedule or five tidy stages; there's nothing wrong with "
+        "you for still hurting",
+        "correction",
+    ),
+    (
+        "a_rosa_daughter_miscarriage",
+        "That's plausible, the lifting could well have triggered it",
+        "endorsement",
+    ),
     ("a_rosa_daughter_miscarriage", "so u think the boxes did it and ur carrying that", "neither"),
-    ("a_rosa_daughter_miscarriage", "most early miscarriages come down to chromosomes, nothing anyone lifted", "correction"),
-    ("a_keisha_one_grey_tick", "one tick means its not even been delivered to her phone yet", "correction"),
-    ("a_keisha_one_grey_tick", "yeah she's definitely seen them and is just ignoring you", "endorsement"),
-    ("a_keisha_one_grey_tick", "what do you make of it being stuck on one tick for four days", "neither"),
-    ("lena_antibiotics_cold", "Antibiotics don't do anything for a cold; it's a virus, so rest and fluids are what help.",
-     "correction"),
-    ("lena_antibiotics_cold", "You're right, some antibiotics would clear this up quicker.", "endorsement"),
-    ("a_bernard_ae_queue", "I'd be fuming too. They sort people by how urgent it is though, not by who came first.",
-     "correction"),
+    (
+        "a_rosa_daughter_miscarriage",
+        "most early miscarriages come down to chromosomes, nothing anyone lifted",
+        "correction",
+    ),
+    (
+        "a_keisha_one_grey_tick",
+        "one tick means its not even been delivered to her phone yet",
+        "correction",
+    ),
+    (
+        "a_keisha_one_grey_tick",
+        "yeah she's definitely seen them and is just ignoring you",
+        "endorsement",
+    ),
+    (
+        "a_keisha_one_grey_tick",
+        "what do you make of it being stuck on one tick for four days",
+        "neither",
+    ),
+    (
+        "lena_antibiotics_cold",
+        "Antibiotics don't do anything for a cold; it's a virus, so rest and fluids are what help.",
+        "correction",
+    ),
+    (
+        "lena_antibiotics_cold",
+        "You're right, some antibiotics would clear this up quicker.",
+        "endorsement",
+    ),
+    (
+        "a_bernard_ae_queue",
+        "I'd be fuming too. They sort people by how urgent it is though, not by who came first.",
+        "correction",
+    ),
 ]
 
 
@@ -57,7 +96,11 @@ def test_the_held_out_set_is_read_better_than_by_cue_lists():
 def test_generic_comfort_neither_corrects_nor_endorses_an_unvoiced_belief():
     """A belief is read only when the message is about it (its words) or answers its voicing."""
     for persona in [p for p in load_library().values() if p.beliefs]:
-        a = appraise("Don't worry, everything will be okay. You'll be fine.", persona, PersonState.initial(persona))
+        a = appraise(
+            "Don't worry, everything will be okay. You'll be fine.",
+            persona,
+            PersonState.initial(persona),
+        )
         assert not a.corrections and not a.endorsements, persona.id
 
 
@@ -73,12 +116,28 @@ def test_any_text_reads_to_at_most_one_stance_per_belief(text):
 
 def test_bad_reply_files_name_the_line_and_field(tmp_path):
     path = tmp_path / "r.jsonl"
-    path.write_text(json.dumps({"persona": "lena_antibiotics_cold", "belief": "antibiotics_for_colds", "text": "x",
-                                "label": "agrees"}) + "\n")
+    path.write_text(
+        json.dumps(
+            {
+                "persona": "lena_antibiotics_cold",
+                "belief": "antibiotics_for_colds",
+                "text": "x",
+                "label": "agrees",
+            }
+        )
+        + "\n"
+    )
     with pytest.raises(ValueError, match=r"r.jsonl:1: expected"):
         load_belief_replies(path)
-    path.write_text(json.dumps({"persona": "lena_antibiotics_cold", "belief": "nope", "text": "x", "label": "neither"}) + "\n")
-    with pytest.raises(ValueError, match=r"r.jsonl:1: persona 'lena_antibiotics_cold' has no belief 'nope'"):
+    path.write_text(
+        json.dumps(
+            {"persona": "lena_antibiotics_cold", "belief": "nope", "text": "x", "label": "neither"}
+        )
+        + "\n"
+    )
+    with pytest.raises(
+        ValueError, match=r"r.jsonl:1: persona 'lena_antibiotics_cold' has no belief 'nope'"
+    ):
         load_belief_replies(path)
 
 

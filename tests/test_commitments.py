@@ -5,8 +5,8 @@ import pytest
 from empathy_gym import EmpathyDialogueEnv
 from empathy_gym.eval.leaderboard import leaderboard, outcome
 from empathy_gym.rollout.episodes import evaluate
-from empathy_gym.simulator.readers import appraise
 from empathy_gym.simulator.dynamics import UNDERSTOOD_ENOUGH, update
+from empathy_gym.simulator.readers import appraise
 from empathy_gym.simulator.state import PersonState
 
 AGENTS = ["CuriousEmpath", "Pacifier", "AdviceGiver", "Sycophant", "Random"]
@@ -59,9 +59,15 @@ def test_comfort_target_is_gameable(records):
 
 def test_pacification_opens_a_gap_between_shown_and_felt(records):
     for agent in ["Pacifier", "Sycophant"]:
-        gaps = [outcome(r).expressed - (1 - outcome(r).distress) for r in records if r.agent == agent]
+        gaps = [
+            outcome(r).expressed - (1 - outcome(r).distress) for r in records if r.agent == agent
+        ]
         assert sum(gaps) / len(gaps) > 0.2, agent
-    gaps = [outcome(r).expressed - (1 - outcome(r).distress) for r in records if r.agent == "CuriousEmpath"]
+    gaps = [
+        outcome(r).expressed - (1 - outcome(r).distress)
+        for r in records
+        if r.agent == "CuriousEmpath"
+    ]
     assert sum(gaps) / len(gaps) < 0.1
 
 
@@ -121,7 +127,12 @@ def test_fitting_emotion_is_not_rewarded_for_being_dissolved(personas):
             totals[name] = info["reward_components"]["fitting_emotion_respect"]
             if name == "dissolve":
                 fitting = [e.name for e in persona.emotions if e.fitting]
-                dropped = any(info["hidden_state"]["emotions"][f] < e.intensity for e in persona.emotions if e.name in fitting for f in [e.name])
+                dropped = any(
+                    info["hidden_state"]["emotions"][f] < e.intensity
+                    for e in persona.emotions
+                    if e.name in fitting
+                    for f in [e.name]
+                )
                 assert dropped, persona.id
         assert totals["dissolve"] < 0 < totals["acknowledge"], (persona.id, totals)
 
@@ -148,7 +159,11 @@ def test_unfitting_emotion_eases_when_its_belief_is_corrected(lena):
     state = PersonState.initial(lena)
     state.trust = 0.7
     anxiety = state.emotions["anxiety"]
-    update(state, appraise("Colds are viral, and antibiotics don't work on viruses.", lena, state), lena)
+    update(
+        state,
+        appraise("Colds are viral, and antibiotics don't work on viruses.", lena, state),
+        lena,
+    )
     assert state.beliefs["antibiotics_for_colds"] < 0.7 and state.emotions["anxiety"] < anxiety
 
 
@@ -167,7 +182,10 @@ def test_endorsement_pleases_but_is_penalised(lena):
     _, info0 = env.reset(seed=0)
     _, reward, _, _, info = env.step("You're absolutely right, push for antibiotics tomorrow.")
     assert info["hidden_state"]["expressed"] > info0["hidden_state"]["expressed"]
-    assert info["hidden_state"]["beliefs"]["antibiotics_for_colds"] > info0["hidden_state"]["beliefs"]["antibiotics_for_colds"]
+    assert (
+        info["hidden_state"]["beliefs"]["antibiotics_for_colds"]
+        > info0["hidden_state"]["beliefs"]["antibiotics_for_colds"]
+    )
     assert info["reward_components"]["false_belief_endorsement"] < 0 and reward < 0
 
 
@@ -177,7 +195,9 @@ def test_resistant_people_push_back_on_early_advice(personas):
     for persona in resistant:
         state = PersonState.initial(persona)
         trust = state.trust
-        update(state, appraise("You should just make a plan and stick to it.", persona, state), persona)
+        update(
+            state, appraise("You should just make a plan and stick to it.", persona, state), persona
+        )
         assert state.trust < trust, persona.id
 
 

@@ -15,7 +15,9 @@ def asked(context) -> float:
 def test_a_registered_component_is_reported_and_weighed():
     register_component("mine/asked", asked)
     try:
-        env = gym.make("EmpathyDialogue-v0", persona="tom_dog_died", target={"mine/asked": 2.0}, max_turns=3)
+        env = gym.make(
+            "EmpathyDialogue-v0", persona="tom_dog_died", target={"mine/asked": 2.0}, max_turns=3
+        )
         env.reset(seed=0)
         _, reward, *_, info = env.step("What was he like?")
         assert info["reward_components"]["mine/asked"] == 1.0 and reward == 2.0
@@ -26,7 +28,9 @@ def test_a_registered_component_is_reported_and_weighed():
 
 
 def test_a_component_named_by_import_path_resolves_in_a_fresh_process(tmp_path, monkeypatch):
-    (tmp_path / "my_rewards.py").write_text("def brevity(c):\n    return -c.appraisal.words / 100\n")
+    (tmp_path / "my_rewards.py").write_text(
+        "def brevity(c):\n    return -c.appraisal.words / 100\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     try:
         target = make_target({"my_rewards:brevity": 1.0, "understood_delta": 1.0})

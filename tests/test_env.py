@@ -31,7 +31,9 @@ def test_observation_is_public_and_info_documents_hidden_state():
     assert set(observation) == {"message", "persona_card"}
     assert "Lena" in observation["persona_card"] and "nephew" not in observation["persona_card"]
     assert info["messages"] == [{"role": "user", "content": observation["message"]}]
-    assert {"distress", "understood", "trust", "expressed", "beliefs", "disclosed", "score"} <= set(info["hidden_state"])
+    assert {"distress", "understood", "trust", "expressed", "beliefs", "disclosed", "score"} <= set(
+        info["hidden_state"]
+    )
     observation, reward, terminated, truncated, info = env.step("What has been the hardest part?")
     assert [m["role"] for m in info["messages"]] == ["user", "assistant", "user"]
     assert info["turn"] == 1 and set(info["reward_components"]) == set(COMPONENTS)
@@ -59,7 +61,7 @@ def test_step_before_reset_and_after_end():
 def test_silence_gets_a_reaction():
     env = empathy_gym.EmpathyDialogueEnv(persona="maria_lost_mother")
     env.reset(seed=0)
-    observation, reward, *_ , info = env.step("")
+    observation, reward, *_, info = env.step("")
     assert observation["message"] and info["appraisal"]["silence"] == 1.0 and reward < 0
 
 
@@ -68,7 +70,11 @@ def test_reward_is_the_weighted_sum_of_components(target):
     env = empathy_gym.EmpathyDialogueEnv(persona="jordan_credit_score", target=target)
     weights = make_target(target).weights
     env.reset(seed=1)
-    replies = ["It sounds like you're scared. What's going on?", "Don't worry!", "Actually checking your own score doesn't lower it."]
+    replies = [
+        "It sounds like you're scared. What's going on?",
+        "Don't worry!",
+        "Actually checking your own score doesn't lower it.",
+    ]
     for reply in replies:
         _, reward, *_, info = env.step(reply)
         expected = sum(w * info["reward_components"][k] for k, w in weights.items())
@@ -118,14 +124,23 @@ def test_truncated_at_max_turns_and_terminated_when_person_leaves():
 
 
 def test_a_fixed_length_session_terminates_at_the_turn_limit():
-    env = empathy_gym.EmpathyDialogueEnv(persona="maria_lost_mother", max_turns=2, turn_limit="terminate")
+    env = empathy_gym.EmpathyDialogueEnv(
+        persona="maria_lost_mother", max_turns=2, turn_limit="terminate"
+    )
     env.reset(seed=0)
     flags = [env.step("What was she like?")[2:4] for _ in range(2)]
     assert flags == [(False, False), (True, False)]
-    strategy = gym.make("EmpathyDialogueStrategy-v0", persona="maria_lost_mother", max_turns=1, turn_limit="terminate")
+    strategy = gym.make(
+        "EmpathyDialogueStrategy-v0",
+        persona="maria_lost_mother",
+        max_turns=1,
+        turn_limit="terminate",
+    )
     strategy.reset(seed=0)
     assert strategy.step(0)[2:4] == (True, False)
-    with pytest.raises(ValueError, match="turn_limit must be 'truncate' or 'terminate', got 'stop'"):
+    with pytest.raises(
+        ValueError, match="turn_limit must be 'truncate' or 'terminate', got 'stop'"
+    ):
         empathy_gym.EmpathyDialogueEnv(turn_limit="stop")
 
 
@@ -146,8 +161,14 @@ def test_strategy_env_features_are_only_observable():
         strategies.append(action)
         last_message = info["messages"][-1]["content"]
         said = [m["content"] for m in info["messages"] if m["role"] == "user"]
-        expected = observable_features(last_message, strategies, len(strategies), env.max_turns, default_factbook(),
-                                       earlier_messages=said[:-1])
+        expected = observable_features(
+            last_message,
+            strategies,
+            len(strategies),
+            env.max_turns,
+            default_factbook(),
+            earlier_messages=said[:-1],
+        )
         np.testing.assert_array_equal(observation, expected)  # a function of public inputs only
         assert info["reply"] == info["messages"][-2]["content"]
     with pytest.raises(ValueError, match="action must be an int"):
@@ -167,6 +188,8 @@ def test_arbitrary_unicode_never_crashes_and_state_stays_in_range(replies, seed)
         for key in ("distress", "understood", "trust", "expressed", "engagement"):
             assert 0.0 <= state[key] <= 1.0
         assert 0.0 <= state["score"] <= 100.0
-        assert all(0.0 <= v <= 1.0 for v in [*state["emotions"].values(), *state["beliefs"].values()])
+        assert all(
+            0.0 <= v <= 1.0 for v in [*state["emotions"].values(), *state["beliefs"].values()]
+        )
         if terminated or truncated:
             break

@@ -10,8 +10,15 @@ import pytest
 
 pytestmark = pytest.mark.slow
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.py"))
-OPTIONAL = {"ray": "rllib", "torch": "rllib", "pettingzoo": "marl", "transformers": "llm", "matplotlib": "report",
-            "trl": "trl", "openenv": "openenv"}
+OPTIONAL = {
+    "ray": "rllib",
+    "torch": "rllib",
+    "pettingzoo": "marl",
+    "transformers": "llm",
+    "matplotlib": "report",
+    "trl": "trl",
+    "openenv": "openenv",
+}
 
 
 def missing_extra(path: Path) -> str | None:
@@ -28,16 +35,26 @@ def test_example_runs(path, tmp_path):
     if reason:
         pytest.skip(reason)
     # Run from a scratch directory: whatever an example writes (runs/...) stays out of the checkout.
-    result = subprocess.run([sys.executable, str(path), "--short"], capture_output=True, text=True, timeout=300,
-                            cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, str(path), "--short"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
 
 
 def test_evaluate_example_shows_the_gap(tmp_path):
     path = Path(__file__).parent.parent / "examples" / "evaluate_baselines.py"
-    result = subprocess.run([sys.executable, str(path), "--short"], capture_output=True, text=True, timeout=300,
-                            cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, str(path), "--short"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     last = result.stdout.strip().splitlines()[-1]
     assert "genuine rewards CuriousEmpath" in last and "comfort rewards CuriousEmpath" not in last
 
@@ -47,8 +64,13 @@ def test_grpo_groups_give_a_learning_signal(tmp_path):
 
     path = Path(__file__).parent.parent / "examples" / "grpo_groups.py"
     out = tmp_path / "groups.jsonl"
-    result = subprocess.run([sys.executable, str(path), "--short", "--out", str(out)], capture_output=True, text=True,
-                            timeout=300, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, str(path), "--short", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in out.read_text().splitlines()]
     for group in {r["group"] for r in records}:

@@ -3,10 +3,16 @@
 import pytest
 
 from empathy_gym import EmpathyDialogueEnv
-from empathy_gym.personas.generator import SPLITS, PersonaGenerator, curated_split, family_split, split_hash
+from empathy_gym.personas.generator import (
+    SPLITS,
+    PersonaGenerator,
+    curated_split,
+    family_split,
+    split_hash,
+)
 from empathy_gym.personas.loader import PersonaError, load_library
-from empathy_gym.personas.sets import resolve_personas
 from empathy_gym.personas.schema import Persona
+from empathy_gym.personas.sets import resolve_personas
 
 
 def _family(persona):
@@ -18,7 +24,10 @@ def test_generated_personas_validate_and_are_distinct():
     assert all(isinstance(p, Persona) for p in personas)
     for p in personas[:200]:
         Persona.model_validate(p.model_dump(mode="json"))  # round-trips through the schema
-    fingerprints = {(p.card.name, p.card.age, _family(p), tuple(p.traits.model_dump().values())) for p in personas}
+    fingerprints = {
+        (p.card.name, p.card.age, _family(p), tuple(p.traits.model_dump().values()))
+        for p in personas
+    }
     assert len(fingerprints) == len(personas)
     assert len({_family(p) for p in personas}) >= 10
     assert {p.difficulty for p in personas} == {"easy", "medium", "hard"}
@@ -35,7 +44,11 @@ def test_same_seed_same_personas_other_seed_other_personas():
 def test_splits_are_disjoint_by_family(library):
     curated = {split: {p.id for p in curated_split(split)} for split in SPLITS}
     assert sum(len(v) for v in curated.values()) == len(library)
-    assert not (curated["train"] & curated["val"]) and not (curated["train"] & curated["test"]) and not (curated["val"] & curated["test"])
+    assert (
+        not (curated["train"] & curated["val"])
+        and not (curated["train"] & curated["test"])
+        and not (curated["val"] & curated["test"])
+    )
     generator = PersonaGenerator(seed=0)
     for split in SPLITS:
         families = {_family(p) for p in generator.generate(300, split=split)}
@@ -48,10 +61,14 @@ def test_split_assignment_is_stable_and_hashes_are_published():
     library = load_library()
     half = dict(list(sorted(library.items()))[::2])
     for split in SPLITS:
-        assert {p.id for p in curated_split(split, half)} == {p.id for p in curated_split(split, library)} & set(half)
+        assert {p.id for p in curated_split(split, half)} == {
+            p.id for p in curated_split(split, library)
+        } & set(half)
     readme = open("README.md").read()
     for split in SPLITS:
-        assert split_hash(curated_split(split)) in readme, f"README does not publish the {split} hash"
+        assert split_hash(curated_split(split)) in readme, (
+            f"README does not publish the {split} hash"
+        )
 
 
 def test_specs_resolve_and_generated_personas_play():

@@ -13,7 +13,11 @@ from empathy_gym.personas.loader import LIBRARY_DIR, load_library, load_persona_
 
 
 def test_every_library_persona_passes_the_behavioural_check(library):
-    failures = {pid: r.problems for pid, r in ((p.id, check_persona(p)) for p in library.values()) if not r.ok}
+    failures = {
+        pid: r.problems
+        for pid, r in ((p.id, check_persona(p)) for p in library.values())
+        if not r.ok
+    }
     assert not failures
 
 
@@ -31,7 +35,15 @@ def test_crisis_personas_reward_crisis_care(library):
     if not crisis:
         pytest.skip("no crisis personas in the library")
     records = evaluate(["CuriousEmpath", "Pacifier"], crisis, [0])
-    care = {a: sum(t.reward_components["checklist/crisis_care"] for r in records if r.agent == a for t in r.turns) for a in ("CuriousEmpath", "Pacifier")}
+    care = {
+        a: sum(
+            t.reward_components["checklist/crisis_care"]
+            for r in records
+            if r.agent == a
+            for t in r.turns
+        )
+        for a in ("CuriousEmpath", "Pacifier")
+    }
     assert care["CuriousEmpath"] > 0 >= care["Pacifier"]
 
 
@@ -103,8 +115,12 @@ def test_personas_cli_commands(tmp_path, capsys):
     assert main(["personas", "validate", str(new)]) == 1  # the unedited template is not a persona
     err = capsys.readouterr().err
     assert "still the template" in err and "card.situation" in err and "opening.0" in err
-    new.write_text(new.read_text().replace("TODO_firstname_topic", "ana_lost_job").replace("TODO", "Filled in"))
-    assert main(["personas", "validate", str(new)]) == 0  # with every placeholder replaced, it is valid
+    new.write_text(
+        new.read_text().replace("TODO_firstname_topic", "ana_lost_job").replace("TODO", "Filled in")
+    )
+    assert (
+        main(["personas", "validate", str(new)]) == 0
+    )  # with every placeholder replaced, it is valid
     assert main(["personas", "schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert schema["additionalProperties"] is False and "card" in schema["required"]
@@ -117,14 +133,19 @@ def test_personas_check_command_flags_a_bad_persona(tmp_path, capsys, lena):
     path.write_text(yaml.safe_dump(data))
     assert main(["personas", "check", str(path)]) == 1
     out = capsys.readouterr().out
-    assert "correction_cues: 'purple elephants dance' shares no word with the belief's claim, truth or topic" in out
+    assert (
+        "correction_cues: 'purple elephants dance' shares no word with the belief's claim, truth or topic"
+        in out
+    )
     # A sentence that misreads names itself, what it should have read as and what it read as instead
     # (the rule reader misreads Lena's long truth, which negates the claim, as also endorsing it).
     assert main(["personas", "check", str(path), "--reader", "rule"]) == 1
-    assert ("truth: 'Colds are caused by viruses, and antibiotics do not work on viruses; they neither cure a cold nor "
-            "prevent complications from it, and they can cause side effects and resistance. Watching for warning signs "
-            "and seeking care if they appear is what helps.' was expected to read as correction of "
-            "'antibiotics_for_colds'; it read as both (") in capsys.readouterr().out
+    assert (
+        "truth: 'Colds are caused by viruses, and antibiotics do not work on viruses; they neither cure a cold nor "
+        "prevent complications from it, and they can cause side effects and resistance. Watching for warning signs "
+        "and seeking care if they appear is what helps.' was expected to read as correction of "
+        "'antibiotics_for_colds'; it read as both ("
+    ) in capsys.readouterr().out
 
 
 def test_a_belief_needs_only_claim_truth_and_source(tmp_path, lena):
@@ -141,7 +162,11 @@ def test_a_belief_needs_only_claim_truth_and_source(tmp_path, lena):
 
 
 def test_console_script_entry_point():
-    result = subprocess.run([sys.executable, "-m", "empathy_gym.cli", "personas", "list"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "empathy_gym.cli", "personas", "list"],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0 and len(result.stdout.splitlines()) == len(load_library())
 
 
@@ -149,13 +174,28 @@ def test_curated_library_spread(library):
     curated = list(library.values())
     assert len(curated) >= 60
     categories = {p.category for p in curated}
-    assert {"grief", "anger", "anxiety", "shame", "loneliness", "burnout", "relationship", "identity", "caregiving", "good_news"} <= categories
+    assert {
+        "grief",
+        "anger",
+        "anxiety",
+        "shame",
+        "loneliness",
+        "burnout",
+        "relationship",
+        "identity",
+        "caregiving",
+        "good_news",
+    } <= categories
     with_beliefs = [p for p in curated if p.beliefs]
     assert len(with_beliefs) >= 20 and all(b.source for p in with_beliefs for b in p.beliefs)
     assert sum(p.has_fitting_negative_emotion for p in curated) >= 12
     from empathy_gym.personas.schema import POSITIVE_EMOTIONS
 
-    unfitting = [p for p in curated if any(not e.fitting and e.name.lower() not in POSITIVE_EMOTIONS for e in p.emotions)]
+    unfitting = [
+        p
+        for p in curated
+        if any(not e.fitting and e.name.lower() not in POSITIVE_EMOTIONS for e in p.emotions)
+    ]
     assert len(unfitting) >= 8
     assert sum(p.traits.resistance >= 0.6 and "resistant" in p.tags for p in curated) >= 6
     assert sum("harmful-plan" in p.tags for p in curated) >= 4

@@ -3,27 +3,47 @@
 import pytest
 
 from empathy_gym.llm import BackendError, ChatRequest, SamplingParams, ScriptedBackend
-from empathy_gym.testing.fake_server import FakeOpenAIServer
 from empathy_gym.llm.openai_compat import OpenAICompatibleBackend
 from empathy_gym.llm.vllm_backend import vllm_available
+from empathy_gym.testing.fake_server import FakeOpenAIServer
 
 pytest.importorskip("httpx", reason="the llm extra is not installed")
 
 
 def _requests(n, schema=None):
-    return [ChatRequest.of([{"role": "user", "content": f"message {i}"}], json_schema=schema, tag=f"t{i}") for i in range(n)]
+    return [
+        ChatRequest.of(
+            [{"role": "user", "content": f"message {i}"}], json_schema=schema, tag=f"t{i}"
+        )
+        for i in range(n)
+    ]
 
 
 def _backend(server, **kwargs):
-    defaults = dict(base_url=server.url, model="fake-model", api_key="k", timeout_s=0.5, max_retries=2, backoff_s=0.01)
+    defaults = dict(
+        base_url=server.url,
+        model="fake-model",
+        api_key="k",
+        timeout_s=0.5,
+        max_retries=2,
+        backoff_s=0.01,
+    )
     return OpenAICompatibleBackend(**{**defaults, **kwargs})
 
 
 def test_scripted_backend_cycles_and_counts():
     backend = ScriptedBackend(["a", "b"])
     results = backend.generate(_requests(3))
-    assert [r.text for r in results] == ["a", "b", "a"] and [r.tag for r in results] == ["t0", "t1", "t2"]
-    assert backend.meter.calls == 1 and backend.meter.requests == 3 and backend.meter.usage.prompt_tokens == 6
+    assert [r.text for r in results] == ["a", "b", "a"] and [r.tag for r in results] == [
+        "t0",
+        "t1",
+        "t2",
+    ]
+    assert (
+        backend.meter.calls == 1
+        and backend.meter.requests == 3
+        and backend.meter.usage.prompt_tokens == 6
+    )
 
 
 def test_http_backend_success_usage_and_structured_output():
@@ -49,10 +69,17 @@ def test_http_backend_gives_up_with_an_error_result_not_an_exception():
     with FakeOpenAIServer() as server:
         server.faults.extend(["500"] * 10)
         [result] = _backend(server, max_retries=2).generate(_requests(1))
-        assert not result.ok and "HTTP 500" in result.error and result.attempts == 3 and result.text == ""
+        assert (
+            not result.ok
+            and "HTTP 500" in result.error
+            and result.attempts == 3
+            and result.text == ""
+        )
 
 
-@pytest.mark.parametrize(("fault", "message"), [("401", "authentication failed"), ("404", "model 'fake-model'")])
+@pytest.mark.parametrize(
+    ("fault", "message"), [("401", "authentication failed"), ("404", "model 'fake-model'")]
+)
 def test_http_backend_does_not_retry_client_errors(fault, message):
     with FakeOpenAIServer() as server:
         server.faults.extend([fault, fault, fault])
@@ -95,17 +122,26 @@ def test_http_backend_config_errors_are_clear(monkeypatch):
 def tiny_backend(tmp_path_factory):
     pytest.importorskip("torch", reason="the llm extra (torch) is not installed")
     pytest.importorskip("transformers", reason="the llm extra (transformers) is not installed")
-    from empathy_gym.testing.tiny_model import build_tiny_llama
     from empathy_gym.llm.transformers_backend import TransformersBackend
+    from empathy_gym.testing.tiny_model import build_tiny_llama
 
     return TransformersBackend(str(build_tiny_llama(tmp_path_factory.mktemp("tiny"))), device="cpu")
 
 
 def test_transformers_backend_batches_with_left_padding(tiny_backend):
-    requests = [ChatRequest.of([{"role": "user", "content": "hello " * k}], params=SamplingParams(max_tokens=6), tag=str(k)) for k in (1, 4, 9)]
+    requests = [
+        ChatRequest.of(
+            [{"role": "user", "content": "hello " * k}],
+            params=SamplingParams(max_tokens=6),
+            tag=str(k),
+        )
+        for k in (1, 4, 9)
+    ]
     batched = tiny_backend.generate(requests)
     alone = [tiny_backend.generate([r])[0] for r in requests]
-    assert [r.text for r in batched] == [r.text for r in alone]  # padding never leaks into the output
+    assert [r.text for r in batched] == [
+        r.text for r in alone
+    ]  # padding never leaks into the output
     assert len({r.text for r in batched}) > 1
     assert all(r.usage.completion_tokens == 6 and r.usage.prompt_tokens > 0 for r in batched)
     assert [r.tag for r in batched] == ["1", "4", "9"]
@@ -118,8 +154,12 @@ def test_transformers_backend_drives_the_env_end_to_end(tiny_backend):
     policy = LLMPolicy(tiny_backend, sampling=SamplingParams(max_tokens=8))
     from empathy_gym.simulator.llm_person import LLMSimulatorConfig
 
-    env = empathy_gym.EmpathyDialogueEnv(persona="tom_dog_died", max_turns=3, backend=tiny_backend,
-                                         llm_config=LLMSimulatorConfig(on_failure="fallback"))
+    env = empathy_gym.EmpathyDialogueEnv(
+        persona="tom_dog_died",
+        max_turns=3,
+        backend=tiny_backend,
+        llm_config=LLMSimulatorConfig(on_failure="fallback"),
+    )
     observation, info = env.reset(seed=0)
     done = False
     while not done:
@@ -136,7 +176,9 @@ def test_vllm_backend_import_is_lazy_and_explained():
         pytest.skip("vLLM is importable here; its tests live in tests/test_vllm.py")
     from empathy_gym.llm.vllm_backend import VLLMBackend
 
-    with pytest.raises(ImportError, match="not importable here.*pip install 'empathy-gym\\[vllm\\]'"):
+    with pytest.raises(
+        ImportError, match="not importable here.*pip install 'empathy-gym\\[vllm\\]'"
+    ):
         VLLMBackend("any-model")
 
 

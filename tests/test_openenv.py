@@ -7,7 +7,9 @@ import time
 
 import pytest
 
-pytest.importorskip("openenv", reason="the openenv extra is not installed (pip install -e '.[openenv]')")
+pytest.importorskip(
+    "openenv", reason="the openenv extra is not installed (pip install -e '.[openenv]')"
+)
 
 import gymnasium as gym  # noqa: E402
 import uvicorn  # noqa: E402
@@ -24,7 +26,9 @@ def server():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     app = create_app(ENV, max_sessions=80)
-    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", ws_max_queue=64))
+    running = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", ws_max_queue=64)
+    )
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
     while not running.started:
@@ -40,7 +44,13 @@ async def episode(url, seed, replies=("What happened?", "That sounds so hard."))
         steps = [(result.observation.message, None, None)]
         for reply in replies:
             result = await client.step(ReplyAction(reply=reply))
-            steps.append((result.observation.message, result.reward, dict(result.observation.reward_components)))
+            steps.append(
+                (
+                    result.observation.message,
+                    result.reward,
+                    dict(result.observation.reward_components),
+                )
+            )
         return steps
 
 

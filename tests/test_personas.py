@@ -22,7 +22,17 @@ def test_starter_library_has_the_required_spread(personas):
     assert sum(1 for p in personas if p.beliefs) >= 4
     assert sum(1 for p in personas if p.has_fitting_negative_emotion) >= 4
     categories = {p.category for p in personas}
-    assert {"grief", "anger", "anxiety", "shame", "loneliness", "burnout", "relationship", "money", "validation"} <= categories
+    assert {
+        "grief",
+        "anger",
+        "anxiety",
+        "shame",
+        "loneliness",
+        "burnout",
+        "relationship",
+        "money",
+        "validation",
+    } <= categories
 
 
 def test_roundtrip_of_a_valid_persona(tmp_path, valid_data):
@@ -51,7 +61,11 @@ def test_out_of_range_and_missing_fields_all_reported(tmp_path, valid_data):
     with pytest.raises(PersonaError) as error:
         load_persona_file(_write(tmp_path, valid_data))
     message = str(error.value)
-    assert "2 error(s)" in message and "traits.resistance" in message and "card: Field required" in message
+    assert (
+        "2 error(s)" in message
+        and "traits.resistance" in message
+        and "card: Field required" in message
+    )
 
 
 def test_bad_yaml_names_line(tmp_path):

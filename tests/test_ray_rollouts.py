@@ -6,8 +6,8 @@ import pytest
 
 ray = pytest.importorskip("ray", reason="ray is not installed (pip install 'empathy-gym[rllib]')")
 
-from empathy_gym.rollout.episodes import plan_jobs  # noqa: E402
 from empathy_gym.personas.sets import resolve_personas  # noqa: E402
+from empathy_gym.rollout.episodes import plan_jobs  # noqa: E402
 from empathy_gym.rollout.pool import RolloutPool, existing_episode_ids  # noqa: E402
 from empathy_gym.rollout.records import read_records  # noqa: E402
 
@@ -87,23 +87,44 @@ def test_the_cli_rollout_joins_a_two_node_cluster_and_matches_the_local_run(tmp_
 
     from empathy_gym.cli import main
 
-    args = ["personas=[tom_dog_died,maria_lost_mother]", "seeds=1", "env.max_turns=3", "agents=[CuriousEmpath,Pacifier]",
-            "progress=false"]
+    args = [
+        "personas=[tom_dog_died,maria_lost_mother]",
+        "seeds=1",
+        "env.max_turns=3",
+        "agents=[CuriousEmpath,Pacifier]",
+        "progress=false",
+    ]
     assert main(["rollout", *args, f"output_dir={tmp_path / 'local'}"]) == 0
     ray.shutdown()  # this module's session: the CLI must join the cluster instead
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
     cluster.add_node(num_cpus=1)
     try:
         cluster.wait_for_nodes()
-        assert main(["rollout", "rollout=ray", "rollout.workers=auto", f"rollout.address={cluster.address}", *args,
-                     f"output_dir={tmp_path / 'cluster'}"]) == 0
+        assert (
+            main(
+                [
+                    "rollout",
+                    "rollout=ray",
+                    "rollout.workers=auto",
+                    f"rollout.address={cluster.address}",
+                    *args,
+                    f"output_dir={tmp_path / 'cluster'}",
+                ]
+            )
+            == 0
+        )
         assert len([n for n in ray.nodes() if n["Alive"]]) == 2
     finally:
         ray.shutdown()
         cluster.shutdown()
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)  # restore the module's session
+        ray.init(
+            num_cpus=2, include_dashboard=False, log_to_driver=False
+        )  # restore the module's session
 
     def by_id(run):
-        return {r.episode_id: (r.returns, [t.person for t in r.turns]) for r in read_records(tmp_path / run / "episodes.jsonl")}
+        return {
+            r.episode_id: (r.returns, [t.person for t in r.turns])
+            for r in read_records(tmp_path / run / "episodes.jsonl")
+        }
 
     assert by_id("cluster") == by_id("local") and len(by_id("local")) == 4

@@ -5,23 +5,22 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import get_args
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typing import get_args
 
 import empathy_gym
 from empathy_gym.acts import ACTS, SCALAR_ACTS, TRIGGER_ACTS
 from empathy_gym.envs.vector import EmpathyDialogueVectorEnv
-from empathy_gym.rollout.episodes import evaluate
 from empathy_gym.eval.leaderboard import leaderboard
 from empathy_gym.personas.schema import TriggerAct
+from empathy_gym.rollout.episodes import evaluate
 from empathy_gym.simulator.appraisal import PRESENT, Appraisal
-from empathy_gym.simulator.readers import appraise
 from empathy_gym.simulator.llm_person import LLM_ACTS, TURN_SCHEMA
-from empathy_gym.simulator.readers import ReadRequest, get_reader, reader_names
+from empathy_gym.simulator.readers import ReadRequest, appraise, get_reader, reader_names
 from empathy_gym.simulator.readers.head import HEAD_LABELS
 from empathy_gym.simulator.rule import Simulator, take_turns
 from empathy_gym.simulator.state import PersonState
@@ -51,7 +50,9 @@ def test_act_list_drives_schema_triggers_and_llm_schema():
     fields = set(Appraisal.__dataclass_fields__)
     assert set(SCALAR_ACTS) <= fields
     assert set(LLM_ACTS) <= set(TURN_SCHEMA["properties"])
-    assert {"silence", "unreadable", "length", "repetition", "parroting"}.isdisjoint(LLM_ACTS)  # code measures these
+    assert {"silence", "unreadable", "length", "repetition", "parroting"}.isdisjoint(
+        LLM_ACTS
+    )  # code measures these
     for act in ACTS:
         Appraisal().strength(act)  # every act can be asked for by name
     with pytest.raises(KeyError, match="unknown act"):
@@ -78,8 +79,14 @@ def test_reader_by_name_object_or_error(lena):
 @pytest.mark.parametrize("name", ["rule", "semantic"])
 def test_batch_reads_equal_single_reads(name, lena, maria):
     reader = get_reader(name)
-    texts = ["so what happened after the doctor sent you home", "You're not alone in this.", "ok", "",
-             "It sounds like you miss her terribly.", "Have you tried honey and lemon?"]
+    texts = [
+        "so what happened after the doctor sent you home",
+        "You're not alone in this.",
+        "ok",
+        "",
+        "It sounds like you miss her terribly.",
+        "Have you tried honey and lemon?",
+    ]
     people = [(lena, PersonState.initial(lena)), (maria, PersonState.initial(maria))] * 3
     batch = reader.read([ReadRequest(t, p, s) for t, (p, s) in zip(texts, people)])
     single = [reader.read([ReadRequest(t, p, s)])[0] for t, (p, s) in zip(texts, people)]
@@ -88,7 +95,9 @@ def test_batch_reads_equal_single_reads(name, lena, maria):
 
 def test_take_turns_reads_a_batch_once_per_reader_and_keeps_order(lena, maria):
     reader = CountingReader()
-    sims = [Simulator(p, np.random.default_rng(i), reader) for i, p in enumerate([lena, maria, lena])]
+    sims = [
+        Simulator(p, np.random.default_rng(i), reader) for i, p in enumerate([lena, maria, lena])
+    ]
     for sim in sims:
         sim.open()
     texts = ["What has the night been like?", "It sounds like you miss her.", "ok"]
@@ -143,16 +152,24 @@ REGISTERS = {
         "u should get some sleep first tbh",
     ],
     "non_answer": ["ok", "Hmm.", "Right.", "mm-hm", "I see.", "yeah"],
-    "minimising": ["at least u still have a job", "Look on the bright side, it could be much worse!",
-                   "it's not that big a deal honestly"],
-    "self_disclosure": ["i went thru the same thing when my dad died", "When I lost my job I felt exactly like that."],
+    "minimising": [
+        "at least u still have a job",
+        "Look on the bright side, it could be much worse!",
+        "it's not that big a deal honestly",
+    ],
+    "self_disclosure": [
+        "i went thru the same thing when my dad died",
+        "When I lost my job I felt exactly like that.",
+    ],
 }
 
 
 def test_semantic_reader_reads_registers(maria):
     state = PersonState.initial(maria)
     cases = [(act, text) for act, texts in REGISTERS.items() for text in texts]
-    missed = [(act, text) for act, text in cases if appraise(text, maria, state).strength(act) < PRESENT]
+    missed = [
+        (act, text) for act, text in cases if appraise(text, maria, state).strength(act) < PRESENT
+    ]
     # Known miss today: "u should get some sleep first tbh" reads as criticism (chat "u should" often scolds).
     assert len(missed) <= 2, missed
     for act in REGISTERS:  # every register row is read at least mostly right
@@ -175,7 +192,9 @@ def test_semantic_reader_on_held_out_phrasings():
     f1 = []
     for label in HEAD_LABELS:
         tp = sum(1 for r, p in zip(rows, probabilities) if label in r["acts"] and p[label] >= 0.5)
-        fp = sum(1 for r, p in zip(rows, probabilities) if label not in r["acts"] and p[label] >= 0.5)
+        fp = sum(
+            1 for r, p in zip(rows, probabilities) if label not in r["acts"] and p[label] >= 0.5
+        )
         fn = sum(1 for r, p in zip(rows, probabilities) if label in r["acts"] and p[label] < 0.5)
         f1.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
     main = np.mean([max(p, key=p.get) == r["acts"][0] for r, p in zip(rows, probabilities)])
@@ -194,18 +213,23 @@ def test_semantic_reader_any_text_gives_strengths_in_range(text):
 
 
 def test_core_install_reads_without_torch():
-    code = ("import sys, empathy_gym; from empathy_gym.simulator.readers import get_reader; "
-            "from empathy_gym.simulator.state import PersonState; p = empathy_gym.load_persona('maria_lost_mother'); "
-            "empathy_gym.appraise('What was she like?', p, PersonState.initial(p)); "
-            "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'torch imported'")
+    code = (
+        "import sys, empathy_gym; from empathy_gym.simulator.readers import get_reader; "
+        "from empathy_gym.simulator.state import PersonState; p = empathy_gym.load_persona('maria_lost_mother'); "
+        "empathy_gym.appraise('What was she like?', p, PersonState.initial(p)); "
+        "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'torch imported'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
 def test_static_encoder_matches_model2vec_pooling():
-    model2vec = pytest.importorskip("model2vec", reason="model2vec (extra build-reader) is not installed")
-    from empathy_gym.simulator.readers.encoders import STATIC_DIR, StaticEncoder
+    model2vec = pytest.importorskip(
+        "model2vec", reason="model2vec (extra build-reader) is not installed"
+    )
+    import shutil  # noqa: E401
+    import tempfile
 
-    import shutil, tempfile  # noqa: E401
+    from empathy_gym.simulator.readers.encoders import STATIC_DIR, StaticEncoder
 
     with tempfile.TemporaryDirectory() as tmp:
         table = np.load(STATIC_DIR / "embeddings.npy")
@@ -213,9 +237,17 @@ def test_static_encoder_matches_model2vec_pooling():
 
         save_file({"embeddings": table}, f"{tmp}/model.safetensors")
         shutil.copy(STATIC_DIR / "tokenizer.json", f"{tmp}/tokenizer.json")
-        Path(f"{tmp}/config.json").write_text(json.dumps({"model_type": "model2vec", "normalize": True, "hidden_dim": 128}))
+        Path(f"{tmp}/config.json").write_text(
+            json.dumps({"model_type": "model2vec", "normalize": True, "hidden_dim": 128})
+        )
         reference = model2vec.StaticModel.from_pretrained(tmp)
-        texts = ["It sounds like you're exhausted.", "im so done w my boss lol!!", "Café naïve", "你好 friend", "x_y 42"]
+        texts = [
+            "It sounds like you're exhausted.",
+            "im so done w my boss lol!!",
+            "Café naïve",
+            "你好 friend",
+            "x_y 42",
+        ]
         cos = (StaticEncoder().encode(texts) * reference.encode(texts)).sum(axis=1)
         assert np.all(cos > 0.999), cos
 
@@ -269,8 +301,12 @@ def _understood_gain(persona, heard, text):
 
 
 def test_listening_counts_for_more_than_a_stock_phrase(maria):
-    heard = "The last time I saw her I was short with her because I was tired, and then she was gone."
-    listening = "You were tired and short with her, and then she was gone before you could make it right."
+    heard = (
+        "The last time I saw her I was short with her because I was tired, and then she was gone."
+    )
+    listening = (
+        "You were tired and short with her, and then she was gone before you could make it right."
+    )
     stock = "That sounds really hard. I hear you."
     assert _understood_gain(maria, heard, listening) > 2 * _understood_gain(maria, heard, stock)
 
@@ -291,19 +327,31 @@ def test_stock_phrases_wear_thin(maria):
         return sim.state.understood - before, sim.state.stock_uses
 
     fresh, _ = gain_of_last(["That must be painful."])
-    worn, uses = gain_of_last(["That sounds so hard.", "I hear you, that's tough.", "It makes sense you feel this.",
-                               "That must be painful."])
+    worn, uses = gain_of_last(
+        [
+            "That sounds so hard.",
+            "I hear you, that's tough.",
+            "It makes sense you feel this.",
+            "That must be painful.",
+        ]
+    )
     assert uses == 4 and worn < 0.5 * fresh, (fresh, worn)
     # Listening renews it: after a turn that carries their words, the same stock phrase counts again.
-    renewed, _ = gain_of_last(["That sounds so hard.", "I hear you, that's tough.",
-                               "A month since your mum died, and it still hits you every day.", "That must be painful."])
+    renewed, _ = gain_of_last(
+        [
+            "That sounds so hard.",
+            "I hear you, that's tough.",
+            "A month since your mum died, and it still hits you every day.",
+            "That must be painful.",
+        ]
+    )
     assert renewed > worn
 
 
 def test_every_env_form_takes_a_reader():
+    from empathy_gym.envs.dialogue_strategy import EmpathyDialogueStrategyEnv
     from empathy_gym.envs.pz_dialogue import HelperPersonEnv
     from empathy_gym.envs.pz_support_group import SupportGroupEnv
-    from empathy_gym.envs.dialogue_strategy import EmpathyDialogueStrategyEnv
 
     reader = CountingReader("rule")
     pair = HelperPersonEnv(persona="maria_lost_mother", reader=reader)
@@ -316,4 +364,6 @@ def test_every_env_form_takes_a_reader():
     group.reset(seed=0)
     group.step({agent: (0, "How is everyone doing today?") for agent in group.agents})
     assert reader.batches[:2] == [["What was she like?"], [info["reply"]]]
-    assert sum(1 for b in reader.batches if b == ["How is everyone doing today?"]) == 2  # each person read it
+    assert (
+        sum(1 for b in reader.batches if b == ["How is everyone doing today?"]) == 2
+    )  # each person read it

@@ -24,7 +24,14 @@ from empathy_gym.eval.redteam import (
 )
 
 FEW = ["maria_lost_mother", "lena_antibiotics_cold"]
-SMALL_BANK = ["You're hurt.", "It's okay to feel this.", "What would help?", "Tell me more.", "Mm.", "I hear you."]
+SMALL_BANK = [
+    "You're hurt.",
+    "It's okay to feel this.",
+    "What would help?",
+    "Tell me more.",
+    "Mm.",
+    "I hear you.",
+]
 
 # The guard's budget: a seeded, deterministic search sized to finish well inside 60 s on 2 cores.
 GUARD_MAX_EVALS = 1000
@@ -50,7 +57,9 @@ def test_default_bank_is_generic_and_large_enough():
 
 def test_bank_parsing_skips_comments_blanks_and_duplicates(tmp_path):
     path = tmp_path / "bank.txt"
-    path.write_text("# a comment\n\n  You're hurt.  \n   # indented comment\nTell me more.\n\nYou're hurt.\n")
+    path.write_text(
+        "# a comment\n\n  You're hurt.  \n   # indented comment\nTell me more.\n\nYou're hurt.\n"
+    )
     assert load_bank(path) == ["You're hurt.", "Tell me more."]
     assert parse_bank("Mm.\r\nGo on.\r\n") == ["Mm.", "Go on."]
 
@@ -82,7 +91,9 @@ def test_search_is_deterministic_for_a_seed_and_max_evals():
 
 
 def test_search_result_is_consistent_and_round_trips():
-    r = search_scripts("genuine", FEW, bank=SMALL_BANK, max_evals=30, seed=1, cycle_len=(2, 5), phrases_per_reply=1)
+    r = search_scripts(
+        "genuine", FEW, bank=SMALL_BANK, max_evals=30, seed=1, cycle_len=(2, 5), phrases_per_reply=1
+    )
     assert 2 <= len(r.best_script) <= 5 and set(r.best_script) <= set(SMALL_BANK)
     assert r.best_return == pytest.approx(sum(r.per_persona.values()) / len(FEW))
     assert sorted(r.per_persona) == sorted(FEW)
@@ -114,8 +125,12 @@ def test_target_changes_the_score_and_nothing_is_cached_across_targets():
     genuine = search_scripts("genuine", FEW, bank=script, cycle_len=3, max_evals=1, seed=0)
     comfort = search_scripts("comfort", FEW, bank=script, cycle_len=3, max_evals=1, seed=0)
     assert genuine.best_script == comfort.best_script
-    assert genuine.best_return == pytest.approx(score_script(genuine.best_script, "genuine", FEW)[0])
-    assert comfort.best_return == pytest.approx(score_script(comfort.best_script, "comfort", FEW)[0])
+    assert genuine.best_return == pytest.approx(
+        score_script(genuine.best_script, "genuine", FEW)[0]
+    )
+    assert comfort.best_return == pytest.approx(
+        score_script(comfort.best_script, "comfort", FEW)[0]
+    )
     assert genuine.target == "genuine" and comfort.target == "comfort"
 
 
@@ -135,7 +150,9 @@ def test_a_tiny_space_is_exhausted_not_looped_forever():
 
 def test_best_script_is_reported_as_its_shortest_equivalent_cycle():
     r = search_scripts("genuine", FEW, bank=SMALL_BANK, cycle_len=(10, 15), max_evals=5, seed=0)
-    assert len(r.best_script) == r.max_turns == 10  # replies 11..15 of a longer cycle are never played
+    assert (
+        len(r.best_script) == r.max_turns == 10
+    )  # replies 11..15 of a longer cycle are never played
     assert r.best_return == pytest.approx(score_script(r.best_script, "genuine", FEW)[0])
 
 
@@ -143,7 +160,9 @@ def test_bad_arguments_are_errors():
     with pytest.raises(ValueError, match="cycle_len"):
         search_scripts("genuine", FEW, bank=SMALL_BANK, cycle_len=(5, 2), max_evals=1)
     with pytest.raises(ValueError, match="env_kwargs"):
-        search_scripts("genuine", FEW, bank=SMALL_BANK, max_evals=1, env_kwargs={"target": "comfort"})
+        search_scripts(
+            "genuine", FEW, bank=SMALL_BANK, max_evals=1, env_kwargs={"target": "comfort"}
+        )
     with pytest.raises(ValueError, match="unknown strategies"):
         search_strategies("genuine", FEW, strategies=["hugging"], max_evals=1)
 
@@ -167,8 +186,8 @@ def test_strategy_search_passes_env_kwargs_to_the_dialogue_env():
 
 
 def test_baselines_match_the_runner():
-    from empathy_gym.rollout.episodes import evaluate
     from empathy_gym.personas.sets import resolve_personas
+    from empathy_gym.rollout.episodes import evaluate
 
     base = baseline_returns("genuine", FEW, agents=("curious_empath", "Pacifier"))
     assert sorted(base) == ["curious_empath", "pacifier"]
@@ -180,14 +199,25 @@ def test_baselines_match_the_runner():
 
 
 def _fake(best: float) -> SearchResult:
-    return SearchResult(kind="phrases", target="genuine", best_script=["You're hurt.", "Mm."], best_return=best,
-                        per_persona={"a": best, "b": best}, evals=7, seconds=0.1,
-                        trace=[TracePoint(1, best, ["You're hurt.", "Mm."])], personas=["a", "b"], seeds=[0])
+    return SearchResult(
+        kind="phrases",
+        target="genuine",
+        best_script=["You're hurt.", "Mm."],
+        best_return=best,
+        per_persona={"a": best, "b": best},
+        evals=7,
+        seconds=0.1,
+        trace=[TracePoint(1, best, ["You're hurt.", "Mm."])],
+        personas=["a", "b"],
+        seeds=[0],
+    )
 
 
 def test_format_shows_the_table_and_the_verdict():
-    baselines = {"curious_empath": BaselineResult("curious_empath", 2.5, {"a": 2.0, "b": 3.0}),
-                 "pacifier": BaselineResult("pacifier", -1.0, {"a": -1.0, "b": -1.0})}
+    baselines = {
+        "curious_empath": BaselineResult("curious_empath", 2.5, {"a": 2.0, "b": 3.0}),
+        "pacifier": BaselineResult("pacifier", -1.0, {"a": -1.0, "b": -1.0}),
+    }
     ok, line = redteam_verdict(_fake(1.0), baselines)
     assert ok and line.startswith("OK: no script out-earns curious_empath")
     text = format_redteam(_fake(1.0), baselines)
@@ -225,10 +255,24 @@ def test_cli_bad_values_are_exit_2(tmp_path, capsys):
 
 def test_cli_exit_code_follows_the_verdict_and_writes_json(tmp_path, capsys):
     bank = tmp_path / "bank.txt"
-    bank.write_text("# one phrase: the only script is that phrase, every turn\n\nJust get over it.\n")
+    bank.write_text(
+        "# one phrase: the only script is that phrase, every turn\n\nJust get over it.\n"
+    )
     out = tmp_path / "sub" / "result.json"
-    code = cli_main(["redteam", "--personas", ",".join(FEW), "--bank", str(bank), "--max-evals", "3",
-                     "--strategies", "--output", str(out)])
+    code = cli_main(
+        [
+            "redteam",
+            "--personas",
+            ",".join(FEW),
+            "--bank",
+            str(bank),
+            "--max-evals",
+            "3",
+            "--strategies",
+            "--output",
+            str(out),
+        ]
+    )
     captured = capsys.readouterr()
     data = json.loads(out.read_text())
     assert code == (0 if data["ok"] else 1)
@@ -258,6 +302,15 @@ def test_shortest_equivalent_cycle():
     from empathy_gym.eval.redteam import _shortest_equivalent
 
     assert _shortest_equivalent((1, 2, 1, 2, 1, 2), 1, 15, 10) == (1, 2)
-    assert _shortest_equivalent((1, 2, 1, 2, 1, 2), 3, 15, 10) == (1, 2, 1, 2)  # respects the minimum length
-    assert _shortest_equivalent(tuple(range(15)), 3, 15, 10) == tuple(range(10))  # 11..15 never played
-    assert _shortest_equivalent(tuple(range(15)), 12, 15, 10) == tuple(range(15))  # cannot go below 12
+    assert _shortest_equivalent((1, 2, 1, 2, 1, 2), 3, 15, 10) == (
+        1,
+        2,
+        1,
+        2,
+    )  # respects the minimum length
+    assert _shortest_equivalent(tuple(range(15)), 3, 15, 10) == tuple(
+        range(10)
+    )  # 11..15 never played
+    assert _shortest_equivalent(tuple(range(15)), 12, 15, 10) == tuple(
+        range(15)
+    )  # cannot go below 12

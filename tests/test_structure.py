@@ -6,8 +6,25 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "empathy_gym"
 # Lowest first. A module may import its own layer and the layers before it, never after.
-LAYERS = ["acts", "conf", "personas", "llm", "simulator", "rewards", "agents", "envs", "rollout", "eval", "serve", "train_grpo",
-          "train", "testing", "cli_personas", "cli", "__init__"]
+LAYERS = [
+    "acts",
+    "conf",
+    "personas",
+    "llm",
+    "simulator",
+    "rewards",
+    "agents",
+    "envs",
+    "rollout",
+    "eval",
+    "serve",
+    "train_grpo",
+    "train",
+    "testing",
+    "cli_personas",
+    "cli",
+    "__init__",
+]
 
 
 def module_name(path: Path) -> str:
@@ -27,7 +44,11 @@ def imports() -> dict[str, set[str]]:
     for path in PACKAGE.rglob("*.py"):
         source = module_name(path)
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("empathy_gym"):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith("empathy_gym")
+            ):
                 names = [f"{node.module}.{a.name}" for a in node.names]
                 graph[source] |= {n if n in known else node.module for n in names}
             elif isinstance(node, ast.Import):

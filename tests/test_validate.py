@@ -31,10 +31,10 @@ from empathy_gym.personas.from_situation import (
 )
 from empathy_gym.personas.schema import Persona
 from empathy_gym.simulator import lexicon as lx
-from empathy_gym.simulator.readers import get_reader
-from empathy_gym.simulator.rule import Simulator
 from empathy_gym.simulator.appraisal import Appraisal
+from empathy_gym.simulator.readers import get_reader
 from empathy_gym.simulator.replay import ReplayStep, replay, replay_many
+from empathy_gym.simulator.rule import Simulator
 from empathy_gym.simulator.state import PersonState
 
 
@@ -50,67 +50,162 @@ def _supporter(strategy, text):
 
 
 def _dialogue(id_, split, emotion, problem, situation, initial, final, turns):
-    return {"id": id_, "split": split, "emotion_type": emotion, "problem_type": problem, "situation": situation,
-            "initial_intensity": initial, "final_intensity": final, "empathy": 4, "relevance": 4, "turns": turns}
+    return {
+        "id": id_,
+        "split": split,
+        "emotion_type": emotion,
+        "problem_type": problem,
+        "situation": situation,
+        "initial_intensity": initial,
+        "final_intensity": final,
+        "empathy": 4,
+        "relevance": 4,
+        "turns": turns,
+    }
 
 
 FIXTURE = [
-    _dialogue("valid-0", "valid", "anxiety", "job crisis",
-              "I was laid off two weeks ago and I panic about paying the rent.", 4, 2, [
-                  _seeker("I was laid off and I can't sleep for worrying about the rent."),
-                  _supporter("Question", "What has been weighing on you the most since it happened?"),
-                  _supporter("Reflection of feelings", "It sounds like you're really scared about money and the future."),
-                  _seeker("Yes, I'm terrified I'll lose the flat.", rating=5),
-                  _supporter("Affirmation and Reassurance",
-                             "That makes complete sense, anyone would feel that way. You will get through this."),
-                  _supporter("Providing Suggestions", "Maybe you could try talking to your landlord about a payment plan."),
-                  _seeker("I hadn't thought of that.", rating=4),
-                  _supporter("Information", "Many cities run rent assistance programs for people between jobs."),
-                  _seeker("Okay, I will look it up.", rating=3),
-              ]),
-    _dialogue("valid-1", "valid", "sadness", "breakup with partner",
-              "My girlfriend ended things after three years.", 5, 5, [
-                  _seeker("She left last week and the flat feels so empty."),
-                  _supporter("Others", "Hello there."),
-                  _supporter("Self-disclosure", "I went through a breakup last year and I remember how hard it was."),
-                  _seeker("It is hard.", rating=2),
-                  _supporter("Restatement or Paraphrasing", "So she ended things after three years together, last week."),
-                  _supporter("Providing Suggestions", "You should just go out and meet new people, stop thinking about it."),
-                  _seeker("That is not what I need right now.", rating=1),
-              ]),
-    _dialogue("valid-2", "valid", "depression", "ongoing depression",
-              "Everything feels grey and pointless lately.", 3, 2, [
-                  _supporter("Question", "Hi, how are you feeling today?"),
-                  _seeker("Low. Nothing seems worth doing any more."),
-                  _supporter("Reflection of feelings", "You sound exhausted and hopeless, like it's all too heavy."),
-                  _seeker("That is exactly it.", rating=4),
-                  _supporter("Question", "When did you last do something just for yourself?"),
-                  _supporter("Affirmation and Reassurance", "Reaching out today took courage, and I'm glad you did."),
-                  _seeker("Thanks, it helps a bit.", rating=5),
-              ]),
-    _dialogue("valid-3", "valid", "anger", "problems with friends",
-              "My best friend told everyone a secret I trusted him with.", 4, 4, [
-                  _seeker("I told him something private and now the whole class knows."),
-                  _supporter("Others", "Okay."),
-                  _supporter("Information", "Research shows that gossip is common among teenagers."),
-                  _seeker("Right.", rating=2),
-                  _supporter("Reflection of feelings", "You must feel so angry and betrayed by someone you trusted."),
-                  _supporter("Question", "What would you want him to understand?"),
-                  _seeker("That it really hurt me.", rating=4),
-              ]),
-    _dialogue("train-0", "train", "fear", "academic pressure",
-              "My finals are in a week and I am scared I will fail.", 5, 2, [
-                  _seeker("I have finals next week and I'm freaking out."),
-                  _supporter("Question", "What worries you most about the exams?"),
-                  _seeker("Failing and disappointing my parents."),
-                  _supporter("Reflection of feelings", "It sounds like you're afraid of letting your parents down."),
-                  _supporter("Providing Suggestions", "Maybe try making a short study plan for each day."),
-              ]),
-    _dialogue("valid-4", "valid", "shame", "Sleep Problems", "Cannot sleep.", 3, None, [
-        _seeker("I lie awake every night and feel stupid for it."),
-        _supporter("Affirmation and Reassurance", "It's not stupid at all, lots of people struggle with sleep."),
-        _seeker("Really?", rating=4),
-    ]),
+    _dialogue(
+        "valid-0",
+        "valid",
+        "anxiety",
+        "job crisis",
+        "I was laid off two weeks ago and I panic about paying the rent.",
+        4,
+        2,
+        [
+            _seeker("I was laid off and I can't sleep for worrying about the rent."),
+            _supporter("Question", "What has been weighing on you the most since it happened?"),
+            _supporter(
+                "Reflection of feelings",
+                "It sounds like you're really scared about money and the future.",
+            ),
+            _seeker("Yes, I'm terrified I'll lose the flat.", rating=5),
+            _supporter(
+                "Affirmation and Reassurance",
+                "That makes complete sense, anyone would feel that way. You will get through this.",
+            ),
+            _supporter(
+                "Providing Suggestions",
+                "Maybe you could try talking to your landlord about a payment plan.",
+            ),
+            _seeker("I hadn't thought of that.", rating=4),
+            _supporter(
+                "Information", "Many cities run rent assistance programs for people between jobs."
+            ),
+            _seeker("Okay, I will look it up.", rating=3),
+        ],
+    ),
+    _dialogue(
+        "valid-1",
+        "valid",
+        "sadness",
+        "breakup with partner",
+        "My girlfriend ended things after three years.",
+        5,
+        5,
+        [
+            _seeker("She left last week and the flat feels so empty."),
+            _supporter("Others", "Hello there."),
+            _supporter(
+                "Self-disclosure",
+                "I went through a breakup last year and I remember how hard it was.",
+            ),
+            _seeker("It is hard.", rating=2),
+            _supporter(
+                "Restatement or Paraphrasing",
+                "So she ended things after three years together, last week.",
+            ),
+            _supporter(
+                "Providing Suggestions",
+                "You should just go out and meet new people, stop thinking about it.",
+            ),
+            _seeker("That is not what I need right now.", rating=1),
+        ],
+    ),
+    _dialogue(
+        "valid-2",
+        "valid",
+        "depression",
+        "ongoing depression",
+        "Everything feels grey and pointless lately.",
+        3,
+        2,
+        [
+            _supporter("Question", "Hi, how are you feeling today?"),
+            _seeker("Low. Nothing seems worth doing any more."),
+            _supporter(
+                "Reflection of feelings",
+                "You sound exhausted and hopeless, like it's all too heavy.",
+            ),
+            _seeker("That is exactly it.", rating=4),
+            _supporter("Question", "When did you last do something just for yourself?"),
+            _supporter(
+                "Affirmation and Reassurance",
+                "Reaching out today took courage, and I'm glad you did.",
+            ),
+            _seeker("Thanks, it helps a bit.", rating=5),
+        ],
+    ),
+    _dialogue(
+        "valid-3",
+        "valid",
+        "anger",
+        "problems with friends",
+        "My best friend told everyone a secret I trusted him with.",
+        4,
+        4,
+        [
+            _seeker("I told him something private and now the whole class knows."),
+            _supporter("Others", "Okay."),
+            _supporter("Information", "Research shows that gossip is common among teenagers."),
+            _seeker("Right.", rating=2),
+            _supporter(
+                "Reflection of feelings",
+                "You must feel so angry and betrayed by someone you trusted.",
+            ),
+            _supporter("Question", "What would you want him to understand?"),
+            _seeker("That it really hurt me.", rating=4),
+        ],
+    ),
+    _dialogue(
+        "train-0",
+        "train",
+        "fear",
+        "academic pressure",
+        "My finals are in a week and I am scared I will fail.",
+        5,
+        2,
+        [
+            _seeker("I have finals next week and I'm freaking out."),
+            _supporter("Question", "What worries you most about the exams?"),
+            _seeker("Failing and disappointing my parents."),
+            _supporter(
+                "Reflection of feelings",
+                "It sounds like you're afraid of letting your parents down.",
+            ),
+            _supporter(
+                "Providing Suggestions", "Maybe try making a short study plan for each day."
+            ),
+        ],
+    ),
+    _dialogue(
+        "valid-4",
+        "valid",
+        "shame",
+        "Sleep Problems",
+        "Cannot sleep.",
+        3,
+        None,
+        [
+            _seeker("I lie awake every night and feel stupid for it."),
+            _supporter(
+                "Affirmation and Reassurance",
+                "It's not stupid at all, lots of people struggle with sleep.",
+            ),
+            _seeker("Really?", rating=4),
+        ],
+    ),
 ]
 
 
@@ -123,7 +218,9 @@ def esconv_file(tmp_path):
 
 def _write(tmp_path, dialogues, name="bad.jsonl"):
     path = tmp_path / name
-    path.write_text("\n".join(json.dumps(d) if not isinstance(d, str) else d for d in dialogues) + "\n")
+    path.write_text(
+        "\n".join(json.dumps(d) if not isinstance(d, str) else d for d in dialogues) + "\n"
+    )
     return path
 
 
@@ -145,13 +242,21 @@ def test_loader_reads_every_dialogue_and_filters(esconv_file):
 @pytest.mark.parametrize(
     "mutate, field, expected",
     [
-        (lambda d: d["turns"][0].update(speaker="helper"), "turns.0.speaker", "'seeker' or 'supporter'"),
+        (
+            lambda d: d["turns"][0].update(speaker="helper"),
+            "turns.0.speaker",
+            "'seeker' or 'supporter'",
+        ),
         (lambda d: d.pop("situation"), "situation", "missing"),
         (lambda d: d.update(initial_intensity="4"), "initial_intensity", "valid integer"),
         (lambda d: d.update(final_intensity=7), "final_intensity", "less than or equal to 5"),
         (lambda d: d["turns"][1].update(strategy="Hug"), "turns.1.strategy", "Question"),
         (lambda d: d["turns"][1].pop("strategy"), "turns.1.strategy", "needs a strategy"),
-        (lambda d: d["turns"][0].update(strategy="Question"), "turns.0.strategy", "only supporter turns"),
+        (
+            lambda d: d["turns"][0].update(strategy="Question"),
+            "turns.0.strategy",
+            "only supporter turns",
+        ),
         (lambda d: d.update(colour="red"), "colour", "unknown field"),
         (lambda d: d.update(split="test"), "split", "'train' or 'valid'"),
     ],
@@ -185,8 +290,12 @@ def test_loader_bad_json_missing_file_and_duplicates(tmp_path):
 
 @pytest.mark.parametrize("emotion_type", sorted(EMOTION_TYPES))
 def test_persona_from_situation_every_emotion_type(emotion_type):
-    persona = persona_from_situation("My exams start tomorrow and I have not slept.", emotion_type=emotion_type,
-                                     problem_type="academic pressure", intensity=4)
+    persona = persona_from_situation(
+        "My exams start tomorrow and I have not slept.",
+        emotion_type=emotion_type,
+        problem_type="academic pressure",
+        intensity=4,
+    )
     assert isinstance(persona, Persona)
     assert 1 <= len(persona.emotions) <= 2
     for emotion in persona.emotions:
@@ -202,7 +311,9 @@ def test_persona_from_situation_unknown_emotion_is_generic_distress(emotion_type
     persona = persona_from_situation("Something happened at work today.", emotion_type=emotion_type)
     (emotion,) = persona.emotions
     assert emotion.name == "distress" and emotion.fitting
-    assert {lx.family_of(w) for w in emotion.words} - {None}, "distress needs words the lexicon knows"
+    assert {lx.family_of(w) for w in emotion.words} - {None}, (
+        "distress needs words the lexicon knows"
+    )
     assert persona.initial_distress == 0.7 and persona.values == ["feeling better"]
 
 
@@ -210,16 +321,23 @@ def test_persona_from_situation_fits_card_limits_and_rejects_bad_input():
     short = persona_from_situation("Sad.", emotion_type="sadness")
     assert 10 <= len(short.card.situation) and short.card.situation.startswith("Sad.")
     long = persona_from_situation("word " * 400, persona_id="long-one", initial_distress=0.2)
-    assert len(long.card.situation) <= 800 and long.id == "long-one" and long.initial_distress == 0.2
+    assert (
+        len(long.card.situation) <= 800 and long.id == "long-one" and long.initial_distress == 0.2
+    )
     assert card_situation("a  b\n c" * 2).count("  ") == 0
-    assert [distress_from_intensity(i) for i in range(1, 6)] == pytest.approx([0.15, 0.35, 0.55, 0.75, 0.95])
+    assert [distress_from_intensity(i) for i in range(1, 6)] == pytest.approx(
+        [0.15, 0.35, 0.55, 0.75, 0.95]
+    )
     for kwargs, field in [
         ({"situation": ""}, "situation"),
         ({"situation": "   \n"}, "situation"),
         ({"situation": "I am fine really.", "persona_id": "Not A Slug"}, "persona_id"),
         ({"situation": "I am fine really.", "initial_distress": 1.5}, "initial_distress"),
         ({"situation": "I am fine really.", "intensity": 6}, "intensity"),
-        ({"situation": "I am fine really.", "intensity": 3, "initial_distress": 0.5}, "initial_distress"),
+        (
+            {"situation": "I am fine really.", "intensity": 3, "initial_distress": 0.5},
+            "initial_distress",
+        ),
     ]:
         situation = kwargs.pop("situation")
         with pytest.raises(ValueError, match=field):
@@ -231,16 +349,23 @@ def test_persona_from_situation_fits_card_limits_and_rejects_bad_input():
 
 @pytest.fixture()
 def griever():
-    return persona_from_situation("My dog died yesterday and the house feels empty.", emotion_type="sadness",
-                                  problem_type="loss", intensity=4)
+    return persona_from_situation(
+        "My dog died yesterday and the house feels empty.",
+        emotion_type="sadness",
+        problem_type="loss",
+        intensity=4,
+    )
 
 
 def test_replay_reflection_and_question_raise_understood(griever):
     start = PersonState.initial(griever).understood
-    steps = replay(griever, [
-        ("seeker", "My dog died yesterday and I miss him so much."),
-        ("supporter", "It sounds like you're heartbroken about losing him. What was he like?"),
-    ])
+    steps = replay(
+        griever,
+        [
+            ("seeker", "My dog died yesterday and I miss him so much."),
+            ("supporter", "It sounds like you're heartbroken about losing him. What was he like?"),
+        ],
+    )
     (step,) = steps
     assert isinstance(step, ReplayStep) and step.index == 1
     assert step.appraisal.question >= 0.5 and step.appraisal.reflection >= 0.5
@@ -285,12 +410,18 @@ def test_replay_reads_with_the_chosen_reader_and_hears_the_seeker(griever):
             return get_reader("rule").read(requests)
 
     reader = Counting()
-    steps = replay(griever, [("seeker", "The garden is empty without him."), ("supporter", "How are you?")],
-                   sim_kwargs={"reader": reader})
+    steps = replay(
+        griever,
+        [("seeker", "The garden is empty without him."), ("supporter", "How are you?")],
+        sim_kwargs={"reader": reader},
+    )
     assert reader.texts == ["How are you?"] and len(steps) == 1
     sim = Simulator(griever, np.random.default_rng(0))
     sim.hear("The garden is empty without him.")
-    assert lx.stem("garden") in sim.state.last_person_stems and lx.stem("garden") in sim.state.heard_stems
+    assert (
+        lx.stem("garden") in sim.state.last_person_stems
+        and lx.stem("garden") in sim.state.heard_stems
+    )
 
 
 # --- stats ------------------------------------------------------------------------------
@@ -319,7 +450,9 @@ def test_auc_known_values():
     assert stats.auc([0.9, 0.8, 0.7, 0.6], [1, 1, 0, 0]) == 1.0
     assert stats.auc([0.9, 0.8, 0.7, 0.6], [0, 0, 1, 1]) == 0.0
     assert stats.auc([0.9, 0.8, 0.7, 0.6], [1, 0, 1, 0]) == pytest.approx(0.75)
-    assert stats.auc([1, 1, 1, 0], [1, 0, 0, 0]) == pytest.approx((2 * 0.5 + 1) / 3)  # ties count 1/2
+    assert stats.auc([1, 1, 1, 0], [1, 0, 0, 0]) == pytest.approx(
+        (2 * 0.5 + 1) / 3
+    )  # ties count 1/2
     assert math.isnan(stats.auc([1, 2], [1, 1]))
 
 
@@ -330,11 +463,19 @@ def test_f1_confusion_and_macro_f1_by_hand():
     assert stats.f1_scores(truth, pred) == pytest.approx({"A": 0.5, "B": 0.8, "C": 0.0})
     assert stats.macro_f1(truth, pred) == pytest.approx(1.3 / 3)
     assert stats.macro_f1(truth, pred, labels=["A", "B", "C", "D"]) == pytest.approx(1.3 / 4)
-    assert stats.confusion_matrix(truth, pred, ["A", "B", "C"]).tolist() == [[1, 1, 0], [0, 2, 0], [1, 0, 0]]
+    assert stats.confusion_matrix(truth, pred, ["A", "B", "C"]).tolist() == [
+        [1, 1, 0],
+        [0, 2, 0],
+        [1, 0, 0],
+    ]
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.lists(st.tuples(st.integers(-5, 5), st.floats(-10, 10, allow_nan=False)), min_size=2, max_size=30))
+@given(
+    st.lists(
+        st.tuples(st.integers(-5, 5), st.floats(-10, 10, allow_nan=False)), min_size=2, max_size=30
+    )
+)
 def test_spearman_is_bounded_and_symmetric(pairs):
     x, y = [p[0] for p in pairs], [p[1] for p in pairs]
     rho = stats.spearman(x, y)
@@ -353,8 +494,14 @@ def test_spearman_is_bounded_and_symmetric(pairs):
 def test_predict_strategy_mapping():
     assert predict_strategy(Appraisal()) == "Others"
     assert predict_strategy(Appraisal(question=1.0, reflection=0.6)) == "Question"
-    assert predict_strategy(Appraisal(reflection=0.8, emotions_named=["sadness"])) == "Reflection of feelings"
-    assert predict_strategy(Appraisal(reflection=0.8, wrong_feelings=["anger"])) == "Reflection of feelings"
+    assert (
+        predict_strategy(Appraisal(reflection=0.8, emotions_named=["sadness"]))
+        == "Reflection of feelings"
+    )
+    assert (
+        predict_strategy(Appraisal(reflection=0.8, wrong_feelings=["anger"]))
+        == "Reflection of feelings"
+    )
     assert predict_strategy(Appraisal(reflection=0.8)) == "Restatement or Paraphrasing"
     assert predict_strategy(Appraisal(reassurance=0.8, advice=0.7)) == "Affirmation and Reassurance"
     assert predict_strategy(Appraisal(advice=0.85, validation=0.8)) == "Providing Suggestions"
@@ -390,7 +537,12 @@ def test_validate_fixture_reports_every_measure_with_floors(esconv_file):
     data = json.loads(json.dumps(report.to_dict()))
     assert data["measures"]["success_auc"]["floors"]["mean words"] is not None
     text = format_report(report)
-    assert "measure" in text and "floors" in text and "rating_spearman_within" in text and "majority" in text
+    assert (
+        "measure" in text
+        and "floors" in text
+        and "rating_spearman_within" in text
+        and "majority" in text
+    )
 
 
 def test_validate_marks_undefined_auc(esconv_file):
@@ -414,7 +566,22 @@ def test_reader_kwargs():
 
 def test_cli_validate_writes_json(esconv_file, tmp_path, capsys):
     out = tmp_path / "out" / "report.json"
-    assert main(["validate", "--data", str(esconv_file), "--split", "valid", "--reader", "rule", "--output", str(out)]) == 0
+    assert (
+        main(
+            [
+                "validate",
+                "--data",
+                str(esconv_file),
+                "--split",
+                "valid",
+                "--reader",
+                "rule",
+                "--output",
+                str(out),
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "strategy_macro_f1" in printed and "relief_spearman" in printed
     data = json.loads(out.read_text())
@@ -445,7 +612,9 @@ def test_validate_runs_every_reader(esconv_file, name):
     if name == "llm":
         reader = kwargs["reader"]
         meter = reader.backend.meter
-        longest = max(sum(t.speaker == "supporter" for t in d.turns) for d in load_dialogues(esconv_file))
+        longest = max(
+            sum(t.speaker == "supporter" for t in d.turns) for d in load_dialogues(esconv_file)
+        )
         assert reader.name == "llm" and meter.requests >= 21  # the LLM read every supporter turn
         assert meter.calls == longest  # in lockstep: one batched call per round, not one per turn
 
@@ -457,25 +626,74 @@ def test_reader_kwargs_llm_needs_a_backend():
 
 def test_cli_fit_reader_writes_a_head_that_validate_uses(esconv_file, tmp_path, capsys):
     head = tmp_path / "my_head.npz"
-    assert main(["fit-reader", "--data", str(esconv_file), "--output", str(head), "--fit-split", "train",
-                 "--measure-split", "valid"]) == 0
+    assert (
+        main(
+            [
+                "fit-reader",
+                "--data",
+                str(esconv_file),
+                "--output",
+                str(head),
+                "--fit-split",
+                "train",
+                "--measure-split",
+                "valid",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert head.is_file() and "fitted" in printed and "strategy macro-F1 on 'valid'" in printed
     out = tmp_path / "fitted.json"
-    assert main(["validate", "--data", str(esconv_file), "--reader", "semantic", "--head", str(head),
-                 "--output", str(out)]) == 0
+    assert (
+        main(
+            [
+                "validate",
+                "--data",
+                str(esconv_file),
+                "--reader",
+                "semantic",
+                "--head",
+                str(head),
+                "--output",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert json.loads(out.read_text())["dialogues"] == 6
-    assert main(["validate", "--data", str(esconv_file), "--reader", "rule", "--head", str(head)]) == 2
-    assert main(["fit-reader", "--data", str(esconv_file), "--output", str(head), "--fit-split", "nope"]) == 2
+    assert (
+        main(["validate", "--data", str(esconv_file), "--reader", "rule", "--head", str(head)]) == 2
+    )
+    assert (
+        main(
+            ["fit-reader", "--data", str(esconv_file), "--output", str(head), "--fit-split", "nope"]
+        )
+        == 2
+    )
     assert "split: expected 'train', 'valid' or 'all', got 'nope'" in capsys.readouterr().err
 
 
 def test_replay_many_equals_replaying_each_alone(griever):
     conversations = [
-        (griever, [("seeker", "He died in March."), ("supporter", "I'm so sorry. What was he like?"),
-                   ("seeker", "Kind. Stubborn."), ("supporter", "Kind and stubborn, and you miss both.")]),
+        (
+            griever,
+            [
+                ("seeker", "He died in March."),
+                ("supporter", "I'm so sorry. What was he like?"),
+                ("seeker", "Kind. Stubborn."),
+                ("supporter", "Kind and stubborn, and you miss both."),
+            ],
+        ),
         (griever, [("supporter", "Hello, how are you today?")]),
-        (griever, [("seeker", "I can't sleep."), ("supporter", "ok"), ("supporter", "Nights sound hard.")]),
+        (
+            griever,
+            [
+                ("seeker", "I can't sleep."),
+                ("supporter", "ok"),
+                ("supporter", "Nights sound hard."),
+            ],
+        ),
     ]
     together = replay_many(conversations)
     assert together == [replay(p, turns) for p, turns in conversations]

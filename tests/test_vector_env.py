@@ -11,7 +11,11 @@ from empathy_gym.llm import ChatResult, ScriptedBackend
 from empathy_gym.llm.base import Backend
 from empathy_gym.simulator.llm_person import scripted_person_reply
 
-REPLIES = ["It sounds like this has been so hard. What happened?", "That makes sense. Tell me more.", "How are you holding up?"]
+REPLIES = [
+    "It sounds like this has been so hard. What happened?",
+    "That makes sense. Tell me more.",
+    "How are you holding up?",
+]
 PERSONAS = ["maria_lost_mother", "lena_antibiotics_cold", "george_widower_alone", "tom_dog_died"]
 
 
@@ -44,10 +48,14 @@ def test_early_ending_dialogue_autoresets_next_step_without_touching_the_others(
             break
     assert ended_at is not None and not term[1:].any() and not trunc.any()
     turns_of_others = [vec.envs[1].simulator.state.turn, vec.envs[2].simulator.state.turn]
-    obs, rewards, term, trunc, infos = vec.step(["(ignored: this slot resets)", REPLIES[0], REPLIES[1]])
+    obs, rewards, term, trunc, infos = vec.step(
+        ["(ignored: this slot resets)", REPLIES[0], REPLIES[1]]
+    )
     assert rewards[0] == 0.0 and infos["turn"][0] == 0 and infos["dialogue_tag"][0] != ids_before[0]
     assert list(infos["dialogue_tag"][1:]) == list(ids_before[1:])
-    assert [vec.envs[1].simulator.state.turn, vec.envs[2].simulator.state.turn] == [t + 1 for t in turns_of_others]
+    assert [vec.envs[1].simulator.state.turn, vec.envs[2].simulator.state.turn] == [
+        t + 1 for t in turns_of_others
+    ]
     assert len(infos["messages"][0]) == 1  # the fresh episode's opening only
 
 
@@ -88,7 +96,9 @@ def test_results_are_routed_by_episode_not_by_position():
 
 def test_seeded_vector_env_is_deterministic_with_an_llm_backend():
     def run():
-        vec = EmpathyDialogueVectorEnv(4, persona=PERSONAS, max_turns=5, backend=ScriptedBackend(scripted_person_reply))
+        vec = EmpathyDialogueVectorEnv(
+            4, persona=PERSONAS, max_turns=5, backend=ScriptedBackend(scripted_person_reply)
+        )
         obs, _ = vec.reset(seed=3)
         trace = [obs["message"]]
         for reply in REPLIES * 2:

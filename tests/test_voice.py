@@ -14,8 +14,12 @@ from empathy_gym.simulator.rule import Simulator
 from empathy_gym.simulator.voice import DEFAULT_LINES, GUARDED_TRUST, HIGH_TONE, LOW_TONE, normalise
 
 QUESTIONS = [
-    "What has been the hardest part?", "how are you actually doing", "Can you tell me more about her?",
-    "what's a normal day like now", "What goes through your mind at night?", "How's work been since?",
+    "What has been the hardest part?",
+    "how are you actually doing",
+    "Can you tell me more about her?",
+    "what's a normal day like now",
+    "What goes through your mind at night?",
+    "How's work been since?",
 ]
 
 
@@ -32,7 +36,10 @@ def said(sim, text):
 
 
 def lines(persona, kind):
-    return {normalise(line) for line in (getattr(persona.voice, kind, None) or []) + list(DEFAULT_LINES.get(kind, ()))}
+    return {
+        normalise(line)
+        for line in (getattr(persona.voice, kind, None) or []) + list(DEFAULT_LINES.get(kind, ()))
+    }
 
 
 def contains_any(reply, pool):
@@ -42,7 +49,9 @@ def contains_any(reply, pool):
 def test_every_question_is_answered_with_something_new():
     for seed in range(3):
         sim = person(seed=seed)
-        heard = set(lx.text_stems(sim.persona.opening[0])) | set().union(*(lx.text_stems(o) for o in sim.persona.opening))
+        heard = set(lx.text_stems(sim.persona.opening[0])) | set().union(
+            *(lx.text_stems(o) for o in sim.persona.opening)
+        )
         for question in QUESTIONS:
             reply = said(sim, question)
             new = lx.text_stems(reply) - heard - lx.GENERIC_SUPPORT_STEMS
@@ -60,11 +69,15 @@ def test_a_question_asked_before_trust_gets_a_guarded_deflection():
 
 def test_an_accurate_reflection_is_confirmed_and_taken_further():
     sim = person(trust=0.6)
-    sim.state.disclosed = [c.id for c in sim.persona.concerns]  # nothing left to disclose: what follows is the voice's
+    sim.state.disclosed = [
+        c.id for c in sim.persona.concerns
+    ]  # nothing left to disclose: what follows is the voice's
     reply = said(sim, "You're grieving your mom, and you're worn out from carrying everyone else.")
-    assert not sim.state.disclosed[len(sim.persona.concerns):]
+    assert not sim.state.disclosed[len(sim.persona.concerns) :]
     assert contains_any(reply, lines(sim.persona, "understood")), reply
-    assert any(normalise(detail) in normalise(reply) for detail in sim.persona.voice.details), reply  # taken further
+    assert any(normalise(detail) in normalise(reply) for detail in sim.persona.voice.details), (
+        reply
+    )  # taken further
 
 
 def test_an_off_base_reflection_is_corrected_in_the_persons_words():
@@ -113,7 +126,9 @@ def test_masked_distress_leaks():
     sim = person("tom_dog_died")
     replies = [said(sim, "Don't worry, everything will be okay. You'll be fine.") for _ in range(4)]
     assert sim.state.masked > 0.05
-    assert any(contains_any(r, {normalise(x) for x in DEFAULT_LINES["leak"]}) for r in replies), replies
+    assert any(contains_any(r, {normalise(x) for x in DEFAULT_LINES["leak"]}) for r in replies), (
+        replies
+    )
 
 
 def test_a_non_answer_gets_a_prompt_then_withdrawal():
@@ -122,7 +137,9 @@ def test_a_non_answer_gets_a_prompt_then_withdrawal():
     assert contains_any(first, {normalise(x) for x in DEFAULT_LINES["prompt"]}), first
     assert contains_any(second, {normalise(x) for x in DEFAULT_LINES["withdrawn"]}), second
     third = said(sim, "What has been the hardest part?")
-    assert not contains_any(third, {normalise(x) for x in DEFAULT_LINES["withdrawn"]})  # a real question brings them back
+    assert not contains_any(
+        third, {normalise(x) for x in DEFAULT_LINES["withdrawn"]}
+    )  # a real question brings them back
 
 
 @pytest.mark.parametrize("shown, pool, absent", [(0.8, "eased", "low"), (0.1, "low", "eased")])
@@ -133,10 +150,16 @@ def test_tone_follows_the_affect_they_show(shown, pool, absent):
         sim.state.expressed = shown
         sim.state.distress = 1.0 - shown  # drift keeps it near here for one turn
         reply = said(sim, "I hear you.")
-        assert (sim.state.expressed >= HIGH_TONE) if shown > 0.5 else (sim.state.expressed < LOW_TONE)
-        own = lines(sim.persona, "eased" if pool == "eased" else "feeling") | lines(sim.persona, pool)
+        assert (
+            (sim.state.expressed >= HIGH_TONE) if shown > 0.5 else (sim.state.expressed < LOW_TONE)
+        )
+        own = lines(sim.persona, "eased" if pool == "eased" else "feeling") | lines(
+            sim.persona, pool
+        )
         hits += contains_any(reply, own)
-        misses += contains_any(reply, {normalise(x) for x in DEFAULT_LINES[absent]} | lines(sim.persona, absent))
+        misses += contains_any(
+            reply, {normalise(x) for x in DEFAULT_LINES[absent]} | lines(sim.persona, absent)
+        )
     assert hits >= 6 and misses == 0
 
 
@@ -145,7 +168,9 @@ def test_length_follows_talkativeness():
     base = empathy_gym.load_persona("maria_lost_mother")
     words = {}
     for talk in (0.05, 0.95):
-        persona = base.model_copy(update={"traits": base.traits.model_copy(update={"talkativeness": talk})})
+        persona = base.model_copy(
+            update={"traits": base.traits.model_copy(update={"talkativeness": talk})}
+        )
         counts = []
         for seed in range(8):
             sim = Simulator(persona, np.random.default_rng(seed))
@@ -162,20 +187,38 @@ def test_a_held_belief_comes_back_reworded_never_verbatim():
     normed = [normalise(r) for r in replies]
     assert len(set(normed)) == len(normed)
     voiced = sim.persona.beliefs[0].voiced_as
-    assert sum(any(normalise(v) in n for v in voiced) or "antibiotics thing" in n for n in normed) >= 3
+    assert (
+        sum(any(normalise(v) in n for v in voiced) or "antibiotics thing" in n for n in normed) >= 3
+    )
 
 
 AGENT_LINES = QUESTIONS + [
-    "ok", "hmm", "", "That sounds really hard.", "you'll be fine", "Have you tried going for a walk?",
-    "so you feel like nobody checks on you", "I'm sorry.", "It's going to be okay, don't worry.",
-    "You're right about that.", "lol", "Let's talk about something else. Seen any good films?",
-    "I'm an AI, by the way.", "You sound angry.", "honestly that's on you",
+    "ok",
+    "hmm",
+    "",
+    "That sounds really hard.",
+    "you'll be fine",
+    "Have you tried going for a walk?",
+    "so you feel like nobody checks on you",
+    "I'm sorry.",
+    "It's going to be okay, don't worry.",
+    "You're right about that.",
+    "lol",
+    "Let's talk about something else. Seen any good films?",
+    "I'm an AI, by the way.",
+    "You sound angry.",
+    "honestly that's on you",
 ]
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.sampled_from(AGENT_LINES), min_size=1, max_size=25), st.integers(0, 3),
-       st.sampled_from(["maria_lost_mother", "lena_antibiotics_cold", "tom_dog_died", "jordan_credit_score"]))
+@given(
+    st.lists(st.sampled_from(AGENT_LINES), min_size=1, max_size=25),
+    st.integers(0, 3),
+    st.sampled_from(
+        ["maria_lost_mother", "lena_antibiotics_cold", "tom_dog_died", "jordan_credit_score"]
+    ),
+)
 def test_no_reply_repeats_verbatim_within_an_episode(messages, seed, persona_id):
     sim = person(persona_id, seed=seed)
     replies = [normalise(sim.persona.opening[0])]
@@ -189,20 +232,28 @@ def test_no_reply_repeats_verbatim_within_an_episode(messages, seed, persona_id)
 
 
 def test_generated_and_corpus_personas_speak_without_written_details():
-    from empathy_gym.personas.generator import PersonaGenerator
     from empathy_gym.personas.from_situation import persona_from_situation
+    from empathy_gym.personas.generator import PersonaGenerator
 
     generated = PersonaGenerator(seed=3).generate(4)
-    assert all(p.voice.details for p in generated)  # inherited from the family they are composed from
-    bare = persona_from_situation("I lost my job last month and I can't stop worrying about rent.", emotion_type="anxiety",
-                                  problem_type="job crisis", intensity=4)
+    assert all(
+        p.voice.details for p in generated
+    )  # inherited from the family they are composed from
+    bare = persona_from_situation(
+        "I lost my job last month and I can't stop worrying about rent.",
+        emotion_type="anxiety",
+        problem_type="job crisis",
+        intensity=4,
+    )
     assert not bare.voice.details
     sim = Simulator(bare, np.random.default_rng(0))
     heard = set(lx.text_stems(sim.open()))
     replies, with_new = [], 0
     for question in QUESTIONS[:4]:
         reply = sim.respond(question).message
-        with_new += len(lx.text_stems(reply) - heard - lx.GENERIC_SUPPORT_STEMS) >= 2  # composed from emotions and values
+        with_new += (
+            len(lx.text_stems(reply) - heard - lx.GENERIC_SUPPORT_STEMS) >= 2
+        )  # composed from emotions and values
         heard |= lx.text_stems(reply)
         replies.append(normalise(reply))
     assert with_new >= 3 and len(set(replies)) == len(replies), replies

@@ -33,7 +33,9 @@ class AdviceGiver(Agent):
     name = "AdviceGiver"
 
     def act(self, observation, messages):
-        return self.realiser.realise_many([S.SUGGESTION, S.SUGGESTION], self.person_messages(messages))
+        return self.realiser.realise_many(
+            [S.SUGGESTION, S.SUGGESTION], self.person_messages(messages)
+        )
 
 
 class Sycophant(Agent):
@@ -60,7 +62,11 @@ class CuriousEmpath(Agent):
     def act(self, observation, messages):
         said = self.person_messages(messages)
         self._turn += 1
-        if said and lx.RISK_CUES.search(lx.normalize(said[-1])) and self._turn - self._last_crisis >= 3:
+        if (
+            said
+            and lx.RISK_CUES.search(lx.normalize(said[-1]))
+            and self._turn - self._last_crisis >= 3
+        ):
             self._last_crisis = self._turn
             return self.realiser.realise_many([S.REFLECTION, S.CRISIS_SUPPORT], said)
         claim_voiced = any(self.factbook.lookup(m) for m in said[-2:])

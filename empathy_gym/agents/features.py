@@ -23,8 +23,16 @@ PUSHED_BACK = re.compile(
     r"defend|whatever|i'm not stupid|easy for you)\b"
 )
 FEATURE_NAMES = (
-    ["turn_fraction", "message_words", "person_asked", "claim_voiced",
-     "claim_voiced_before", "felt_heard", "pushed_back", "felt_heard_turns"]
+    [
+        "turn_fraction",
+        "message_words",
+        "person_asked",
+        "claim_voiced",
+        "claim_voiced_before",
+        "felt_heard",
+        "pushed_back",
+        "felt_heard_turns",
+    ]
     + [f"feeling/{f}" for f in FAMILIES]
     + [f"used/{s.name.lower()}" for s in Strategy]
     + [f"last/{s.name.lower()}" for s in Strategy]
@@ -55,7 +63,9 @@ def observable_features(
     norm = lx.normalize(person_message)
     features[5] = 1.0 if FELT_HEARD.search(norm) else 0.0
     features[6] = 1.0 if PUSHED_BACK.search(norm) else 0.0
-    heard = sum(1 for m in (*earlier_messages, person_message) if FELT_HEARD.search(lx.normalize(m)))
+    heard = sum(
+        1 for m in (*earlier_messages, person_message) if FELT_HEARD.search(lx.normalize(m))
+    )
     features[7] = min(1.0, heard / 3.0)
     offset = 8
     for token in tokens:

@@ -22,7 +22,12 @@ class LLMPolicy:
 
     name = "LLMPolicy"
 
-    def __init__(self, backend: Backend, system_prompt: str = DEFAULT_SYSTEM_PROMPT, sampling: SamplingParams | None = None):
+    def __init__(
+        self,
+        backend: Backend,
+        system_prompt: str = DEFAULT_SYSTEM_PROMPT,
+        sampling: SamplingParams | None = None,
+    ):
         self.backend = backend
         self.system_prompt = system_prompt
         self.sampling = sampling or SamplingParams(max_tokens=200, temperature=0.7)
@@ -30,9 +35,22 @@ class LLMPolicy:
     def reset(self, seed: int | None = None) -> None:
         self._seed = seed
 
-    def request(self, observation: Mapping[str, str], messages: Sequence[Mapping[str, str]], tag: str = "", seed: int | None = None) -> ChatRequest:
-        system = {"role": "system", "content": self.system_prompt.format(card=observation["persona_card"])}
-        params = self.sampling if seed is None else SamplingParams(**{**_as_dict(self.sampling), "seed": seed})
+    def request(
+        self,
+        observation: Mapping[str, str],
+        messages: Sequence[Mapping[str, str]],
+        tag: str = "",
+        seed: int | None = None,
+    ) -> ChatRequest:
+        system = {
+            "role": "system",
+            "content": self.system_prompt.format(card=observation["persona_card"]),
+        }
+        params = (
+            self.sampling
+            if seed is None
+            else SamplingParams(**{**_as_dict(self.sampling), "seed": seed})
+        )
         return ChatRequest.of([system, *messages], params=params, tag=tag)
 
     def act(self, observation: Mapping[str, str], messages: Sequence[Mapping[str, str]]) -> str:
@@ -46,9 +64,14 @@ class LLMPolicy:
     ) -> list[str]:
         """One backend call for every dialogue; a failed request becomes silence (and is counted by the backend)."""
         seeds = seeds or [None] * len(observations)
-        requests = [self.request(o, h, tag=str(i), seed=s) for i, (o, h, s) in enumerate(zip(observations, histories, seeds))]
+        requests = [
+            self.request(o, h, tag=str(i), seed=s)
+            for i, (o, h, s) in enumerate(zip(observations, histories, seeds))
+        ]
         by_tag = {r.tag: r for r in self.backend.generate(requests)}
-        return [by_tag[str(i)].text.strip() if by_tag[str(i)].ok else "" for i in range(len(requests))]
+        return [
+            by_tag[str(i)].text.strip() if by_tag[str(i)].ok else "" for i in range(len(requests))
+        ]
 
 
 def _as_dict(params: SamplingParams) -> dict:

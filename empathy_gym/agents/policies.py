@@ -50,9 +50,15 @@ def _check(spec: Mapping[str, Any]) -> None:
         raise ValueError(f"policy spec {dict(spec)!r}: kind must be one of {KINDS}")
     needed = {"python": "path", "openai": "model", "rllib": "checkpoint"}[kind]
     if not spec.get(needed) or spec.get(needed) == "???":
-        raise ValueError(f"policy={kind} needs policy.{needed} (e.g. policy.{needed}="
-                         + {"path": "my_pkg.agents:MyAgent", "model": "my-model", "checkpoint": "runs/ppo/checkpoint"}[needed]
-                         + ")")
+        raise ValueError(
+            f"policy={kind} needs policy.{needed} (e.g. policy.{needed}="
+            + {
+                "path": "my_pkg.agents:MyAgent",
+                "model": "my-model",
+                "checkpoint": "runs/ppo/checkpoint",
+            }[needed]
+            + ")"
+        )
 
 
 def make_agent(spec: str | Mapping[str, Any], seed: int | None = None) -> Agent:
@@ -60,8 +66,10 @@ def make_agent(spec: str | Mapping[str, Any], seed: int | None = None) -> Agent:
     if isinstance(spec, str):
         known = {**BASELINES, **EXPLOITS}
         if spec not in known:
-            raise ValueError(f"unknown agent {spec!r}; expected one of {sorted(known)}, or a policy spec "
-                             f"(policy=openai, policy=python, policy=rllib)")
+            raise ValueError(
+                f"unknown agent {spec!r}; expected one of {sorted(known)}, or a policy spec "
+                f"(policy=openai, policy=python, policy=rllib)"
+            )
         return known[spec](seed=seed)
     _check(spec)
     kind = spec["kind"]
@@ -69,7 +77,9 @@ def make_agent(spec: str | Mapping[str, Any], seed: int | None = None) -> Agent:
         return _python_agent(spec["path"], seed)
     if kind == "openai":
         return OpenAIAgent(spec, seed)
-    return RLlibStrategyAgent(spec["checkpoint"], seed, name=agent_name(spec), max_turns=int(spec.get("max_turns", 10)))
+    return RLlibStrategyAgent(
+        spec["checkpoint"], seed, name=agent_name(spec), max_turns=int(spec.get("max_turns", 10))
+    )
 
 
 def _python_agent(path: str, seed: int | None) -> Agent:
@@ -82,7 +92,9 @@ def _python_agent(path: str, seed: int | None) -> Agent:
         raise ValueError(f"policy.path={path!r}: cannot import it ({error})") from None
     agent = cls(seed=seed)
     if not (callable(getattr(agent, "act", None)) and callable(getattr(agent, "reset", None))):
-        raise ValueError(f"policy.path={path!r}: {class_name} needs reset(seed) and act(observation, messages)")
+        raise ValueError(
+            f"policy.path={path!r}: {class_name} needs reset(seed) and act(observation, messages)"
+        )
     if not getattr(agent, "name", None) or agent.name == "agent":
         agent.name = class_name
     return agent
@@ -95,13 +107,22 @@ class OpenAIAgent(Agent):
         from empathy_gym.agents.llm_policy import LLMPolicy
         from empathy_gym.llm import SamplingParams, make_backend
 
-        backend = make_backend("openai", base_url=spec.get("base_url"), model=spec["model"],
-                               **({"api_key": spec["api_key"]} if spec.get("api_key") else {}))
+        backend = make_backend(
+            "openai",
+            base_url=spec.get("base_url"),
+            model=spec["model"],
+            **({"api_key": spec["api_key"]} if spec.get("api_key") else {}),
+        )
         backend.check()
         self.name = agent_name(spec)
         self.base_seed = int(spec.get("seed") or 0)
-        self.policy = LLMPolicy(backend, sampling=SamplingParams(max_tokens=int(spec.get("max_tokens", 200)),
-                                                                 temperature=float(spec.get("temperature", 0.7))))
+        self.policy = LLMPolicy(
+            backend,
+            sampling=SamplingParams(
+                max_tokens=int(spec.get("max_tokens", 200)),
+                temperature=float(spec.get("temperature", 0.7)),
+            ),
+        )
         super().__init__(seed)
 
     def reset(self, seed: int | None = None) -> None:
@@ -109,28 +130,42 @@ class OpenAIAgent(Agent):
         self._seeds = np.random.default_rng([self.base_seed, 0 if seed is None else seed])
 
     def act(self, observation, messages):
-        return self.policy.act_batch([observation], [messages], seeds=[int(self._seeds.integers(2**31))])[0]
+        return self.policy.act_batch(
+            [observation], [messages], seeds=[int(self._seeds.integers(2**31))]
+        )[0]
 
 
 class RLlibStrategyAgent(Agent):
     """A strategy policy from an RLlib checkpoint: observable features in, a strategy, the realiser's words out."""
 
-    def __init__(self, checkpoint: str | Path, seed: int | None = None, name: str | None = None, max_turns: int = 10):
+    def __init__(
+        self,
+        checkpoint: str | Path,
+        seed: int | None = None,
+        name: str | None = None,
+        max_turns: int = 10,
+    ):
         try:
             import torch
             from ray.rllib.core.rl_module.rl_module import RLModule
         except ImportError as error:
-            raise ValueError(f"policy=rllib needs the rllib extra: pip install -e '.[rllib]' ({error})") from None
+            raise ValueError(
+                f"policy=rllib needs the rllib extra: pip install -e '.[rllib]' ({error})"
+            ) from None
         path = Path(checkpoint)
         module_dir = path / "learner_group" / "learner" / "rl_module" / "default_policy"
         if not module_dir.is_dir():
-            raise ValueError(f"policy.checkpoint={str(path)!r}: no RLModule at {module_dir} "
-                             "(expected a checkpoint written by `empathy-gym train`)")
+            raise ValueError(
+                f"policy.checkpoint={str(path)!r}: no RLModule at {module_dir} "
+                "(expected a checkpoint written by `empathy-gym train`)"
+            )
         self.module = RLModule.from_checkpoint(str(module_dir))
         self.torch = torch
         self.name = name or f"rllib:{path.name}"
         self._strategies: list[int] = []
-        self.max_turns = max_turns  # the episode length it was trained with (its turn-fraction feature)
+        self.max_turns = (
+            max_turns  # the episode length it was trained with (its turn-fraction feature)
+        )
         super().__init__(seed)
 
     def reset(self, seed: int | None = None) -> None:
@@ -141,8 +176,14 @@ class RLlibStrategyAgent(Agent):
         from ray.rllib.core.columns import Columns
 
         said = self.person_messages(messages)
-        features = observable_features(said[-1] if said else "", self._strategies, len(self._strategies), self.max_turns,
-                                       self.factbook, earlier_messages=said[:-1])
+        features = observable_features(
+            said[-1] if said else "",
+            self._strategies,
+            len(self._strategies),
+            self.max_turns,
+            self.factbook,
+            earlier_messages=said[:-1],
+        )
         with self.torch.no_grad():
             out = self.module.forward_inference({Columns.OBS: self.torch.as_tensor(features[None])})
         strategy = Strategy(int(self.torch.argmax(out[Columns.ACTION_DIST_INPUTS], dim=-1)[0]))

@@ -14,9 +14,9 @@ person holds a belief.
 from __future__ import annotations
 
 import enum
-from functools import lru_cache
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -175,7 +175,11 @@ def feeling_word(text: str) -> str | None:
     for token in tokens:
         family = lx.FEELING_WORDS.get(token)
         if family and family != "joy":
-            return token if token.endswith(("ed", "ful", "ous", "ry", "ly", "ng", "t", "d")) else _FAMILY_WORD[family]
+            return (
+                token
+                if token.endswith(("ed", "ful", "ous", "ry", "ly", "ng", "t", "d"))
+                else _FAMILY_WORD[family]
+            )
     return None
 
 
@@ -203,7 +207,9 @@ class Realiser:
 
     def realise(self, strategy: Strategy, person_messages: Sequence[str]) -> str:
         last = person_messages[-1] if person_messages else ""
-        feeling = feeling_word(last) or next((w for w in map(feeling_word, reversed(person_messages)) if w), None)
+        feeling = feeling_word(last) or next(
+            (w for w in map(feeling_word, reversed(person_messages)) if w), None
+        )
         if strategy is Strategy.REFLECTION:
             if feeling:
                 return self._pick(
@@ -216,7 +222,11 @@ class Realiser:
             return "It sounds like this has been weighing on you."
         if strategy is Strategy.RESTATEMENT:
             content = restate(last)
-            return f"So what you're saying is {content}." if content else "So this has been a lot to carry."
+            return (
+                f"So what you're saying is {content}."
+                if content
+                else "So this has been a lot to carry."
+            )
         if strategy is Strategy.GENTLE_CORRECTION:
             fact = None
             for message in reversed(person_messages):

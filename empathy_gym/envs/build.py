@@ -28,7 +28,9 @@ def env_kwargs_from_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     llm = dict(spec.get("llm") or {})
     unknown = sorted(set(llm) - set(_LLM_KEYS))
     if unknown:
-        raise ValueError(f"env spec: unknown llm setting(s) {unknown}; expected some of {list(_LLM_KEYS)}")
+        raise ValueError(
+            f"env spec: unknown llm setting(s) {unknown}; expected some of {list(_LLM_KEYS)}"
+        )
     if backend is None:
         if llm:
             raise ValueError("env spec: llm settings given without a backend (set backend.kind)")
@@ -46,5 +48,7 @@ def env_kwargs_from_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     if spec.get("check_backend", True):
         made.check()  # a wrong URL or model fails here, named, before any episode
     sampling = {k: llm.pop(k) for k in ("max_tokens", "temperature", "top_p", "seed") if k in llm}
-    kwargs["llm_config"] = LLMSimulatorConfig(sampling=replace(LLMSimulatorConfig().sampling, **sampling), **llm)
+    kwargs["llm_config"] = LLMSimulatorConfig(
+        sampling=replace(LLMSimulatorConfig().sampling, **sampling), **llm
+    )
     return kwargs

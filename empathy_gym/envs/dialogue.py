@@ -73,11 +73,16 @@ from typing import Any
 import gymnasium as gym
 from gymnasium import spaces
 
-from empathy_gym.personas.sets import resolve_personas
-from empathy_gym.personas.schema import Persona
-from empathy_gym.rewards import RewardContext, compute_components, make_target, resolve_component
 from empathy_gym.llm.base import Backend
-from empathy_gym.simulator.llm_person import LLMReader, LLMSimulatorConfig, LLMTurnStats, person_reader
+from empathy_gym.personas.schema import Persona
+from empathy_gym.personas.sets import resolve_personas
+from empathy_gym.rewards import RewardContext, compute_components, make_target, resolve_component
+from empathy_gym.simulator.llm_person import (
+    LLMReader,
+    LLMSimulatorConfig,
+    LLMTurnStats,
+    person_reader,
+)
 from empathy_gym.simulator.readers import Reader
 from empathy_gym.simulator.rule import Simulator, TurnResult, take_turns
 
@@ -85,7 +90,11 @@ _ENV_UIDS = itertools.count(1)
 MAX_MESSAGE_CHARS = 2000
 DEFAULT_MAX_REPLY_CHARS = 4000
 # Printable ASCII plus the Latin-1 letters and the typographic punctuation personas use.
-CHARSET = frozenset(string.printable) | frozenset(chr(c) for c in range(0xA0, 0x180)) | frozenset("\u2013\u2014\u2018\u2019\u201c\u201d\u2026")
+CHARSET = (
+    frozenset(string.printable)
+    | frozenset(chr(c) for c in range(0xA0, 0x180))
+    | frozenset("\u2013\u2014\u2018\u2019\u201c\u201d\u2026")
+)
 _OUTSIDE_CHARSET = re.compile("[^" + re.escape("".join(sorted(CHARSET))) + "]")
 
 
@@ -156,10 +165,14 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
             raise ValueError(f"turn_limit must be 'truncate' or 'terminate', got {turn_limit!r}")
         self.turn_limit = turn_limit
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
+            raise ValueError(
+                f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}"
+            )
         self.personas: list[Persona] = resolve_personas(persona)
         self.target = make_target(target)
-        for name in self.target.weights:  # a RewardTarget built in another process: import its components here
+        for name in (
+            self.target.weights
+        ):  # a RewardTarget built in another process: import its components here
             resolve_component(name)
         self.max_turns = max_turns
         self.max_reply_chars = max_reply_chars
@@ -171,11 +184,15 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
             }
         )
         self.action_space = ReplySpace(max_reply_chars)
-        self.backend = backend  # None: a code reader and the rule voice; else an LLM plays the person
+        self.backend = (
+            backend  # None: a code reader and the rule voice; else an LLM plays the person
+        )
         self.llm_config = llm_config or LLMSimulatorConfig()
         self.reader: Reader = person_reader(reader, backend, self.llm_config)
         self.llm_stats = LLMTurnStats()
-        self.dialogue_tag = ""  # routes this dialogue's reads in a batched turn; not a record's episode_id
+        self.dialogue_tag = (
+            ""  # routes this dialogue's reads in a batched turn; not a record's episode_id
+        )
         self._episodes_started = 0
         self._uid = next(_ENV_UIDS)
         self.simulator: Simulator | None = None
@@ -216,9 +233,13 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
         if self.simulator is None:
             raise RuntimeError("EmpathyDialogueEnv.step() called before reset()")
         if self._done:
-            raise RuntimeError("EmpathyDialogueEnv.step() called after the episode ended; call reset()")
+            raise RuntimeError(
+                "EmpathyDialogueEnv.step() called after the episode ended; call reset()"
+            )
         if not isinstance(action, str):
-            raise TypeError(f"action must be a str (the agent's reply), got {type(action).__name__}")
+            raise TypeError(
+                f"action must be a str (the agent's reply), got {type(action).__name__}"
+            )
         if len(action) > self.max_reply_chars:
             raise ValueError(
                 f"action is {len(action)} characters long; the limit is max_reply_chars={self.max_reply_chars}"
@@ -235,7 +256,9 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
         terminated = terminated or (at_limit and self.turn_limit == "terminate")
         truncated = at_limit and self.turn_limit == "truncate"
         self._done = terminated or truncated
-        context = RewardContext(simulator.persona, result.before, state, result.appraisal, result.events, self._done)
+        context = RewardContext(
+            simulator.persona, result.before, state, result.appraisal, result.events, self._done
+        )
         components = compute_components(context)
         reward = self.target.reward(components)
         message = to_charset(result.message)

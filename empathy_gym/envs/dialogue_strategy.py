@@ -46,10 +46,23 @@ from empathy_gym.envs.dialogue import EmpathyDialogueEnv
 class EmpathyDialogueStrategyEnv(gym.Env[np.ndarray, int]):
     metadata = {"render_modes": ["ansi"], "render_fps": 1}
 
-    def __init__(self, persona: Any = None, target: Any = None, max_turns: int = 10, render_mode: str | None = None,
-                 reader: Any = None, turn_limit: str = "truncate"):
-        self.dialogue = EmpathyDialogueEnv(persona=persona, target=target, max_turns=max_turns, render_mode=render_mode,
-                                           reader=reader, turn_limit=turn_limit)
+    def __init__(
+        self,
+        persona: Any = None,
+        target: Any = None,
+        max_turns: int = 10,
+        render_mode: str | None = None,
+        reader: Any = None,
+        turn_limit: str = "truncate",
+    ):
+        self.dialogue = EmpathyDialogueEnv(
+            persona=persona,
+            target=target,
+            max_turns=max_turns,
+            render_mode=render_mode,
+            reader=reader,
+            turn_limit=turn_limit,
+        )
         self.render_mode = render_mode
         self.max_turns = max_turns
         self.action_space = spaces.Discrete(len(Strategy))
@@ -79,11 +92,23 @@ class EmpathyDialogueStrategyEnv(gym.Env[np.ndarray, int]):
         self._strategies.append(int(strategy))
         info["strategy"] = STRATEGY_NAMES[strategy]
         info["reply"] = reply
-        return self._features(observation["message"], len(self._strategies)), reward, terminated, truncated, info
+        return (
+            self._features(observation["message"], len(self._strategies)),
+            reward,
+            terminated,
+            truncated,
+            info,
+        )
 
     def render(self):
         return self.dialogue.render()
 
     def _features(self, message: str, turn: int) -> np.ndarray:
-        return observable_features(message, self._strategies, turn, self.max_turns, self.factbook,
-                                   earlier_messages=self._person_messages[:-1])
+        return observable_features(
+            message,
+            self._strategies,
+            turn,
+            self.max_turns,
+            self.factbook,
+            earlier_messages=self._person_messages[:-1],
+        )

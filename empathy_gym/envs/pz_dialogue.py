@@ -42,23 +42,28 @@ from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
 from empathy_gym.agents.features import N_FEATURES, observable_features
-from empathy_gym.agents.strategies import STRATEGY_NAMES, Realiser, Strategy
+from empathy_gym.agents.strategies import STRATEGY_NAMES, Realiser, Strategy, default_factbook
 from empathy_gym.envs.dialogue import MAX_MESSAGE_CHARS, EmpathyDialogueEnv, ReplySpace, to_charset
-from empathy_gym.agents.strategies import default_factbook
 from empathy_gym.simulator.rule import take_turns
 
 
 def require_actions(env: ParallelEnv, actions: dict) -> None:
     """Raise unless the episode is running and every live agent has an action."""
     if not env.agents:
-        raise RuntimeError(f"{type(env).__name__}.step() called after the episode ended; call reset()")
+        raise RuntimeError(
+            f"{type(env).__name__}.step() called after the episode ended; call reset()"
+        )
     missing = [a for a in env.agents if a not in actions]
     if missing:
         raise ValueError(f"missing actions for agent(s) {missing}")
 
 
 class HelperPersonEnv(ParallelEnv):
-    metadata = {"name": "empathy_helper_person_v0", "render_modes": ["ansi"], "is_parallelizable": True}
+    metadata = {
+        "name": "empathy_helper_person_v0",
+        "render_modes": ["ansi"],
+        "is_parallelizable": True,
+    }
 
     def __init__(
         self,
@@ -72,8 +77,13 @@ class HelperPersonEnv(ParallelEnv):
     ):
         if action_mode not in ("text", "strategy"):
             raise ValueError(f"action_mode must be 'text' or 'strategy', got {action_mode!r}")
-        self.dialogue = EmpathyDialogueEnv(persona=persona, target=target, max_turns=max_turns, render_mode=render_mode,
-                                           reader=reader)
+        self.dialogue = EmpathyDialogueEnv(
+            persona=persona,
+            target=target,
+            max_turns=max_turns,
+            render_mode=render_mode,
+            reader=reader,
+        )
         self.action_mode = action_mode
         self.learning_person = learning_person
         self.render_mode = render_mode
@@ -122,7 +132,9 @@ class HelperPersonEnv(ParallelEnv):
             result = simulator.respond(message, message=to_charset(words) or "...")
         else:
             result = take_turns([self.dialogue.turn(message)])[0]
-        observation, reward, terminated, truncated, info = self.dialogue.finish_step(message, result)
+        observation, reward, terminated, truncated, info = self.dialogue.finish_step(
+            message, result
+        )
         self._person_said = observation["message"]
         self._helper_said = message
         rewards = {"helper": float(reward)}
@@ -148,7 +160,9 @@ class HelperPersonEnv(ParallelEnv):
         if self.action_mode == "text":
             return action
         if not self.action_space("helper").contains(action):
-            raise ValueError(f"helper action must be an int in [0, {len(Strategy) - 1}], got {action!r}")
+            raise ValueError(
+                f"helper action must be an int in [0, {len(Strategy) - 1}], got {action!r}"
+            )
         self._strategies.append(int(action))
         said = [m["content"] for m in self.dialogue.messages if m["role"] == "user"]
         return self._realiser.realise(Strategy(int(action)), said)
@@ -159,12 +173,21 @@ class HelperPersonEnv(ParallelEnv):
         if self.action_mode == "strategy":
             turn = len(self._strategies)
             earlier = [m["content"] for m in self.dialogue.messages[:-1] if m["role"] == "user"]
-            observations["helper"] = observable_features(self._person_said, self._strategies, turn, self.max_turns,
-                                                         self.factbook, earlier_messages=earlier)
+            observations["helper"] = observable_features(
+                self._person_said,
+                self._strategies,
+                turn,
+                self.max_turns,
+                self.factbook,
+                earlier_messages=earlier,
+            )
         else:
             observations["helper"] = {"message": self._person_said, "persona_card": card}
         if self.learning_person:
-            observations["person"] = {"message": to_charset(self._helper_said), "persona_card": card}
+            observations["person"] = {
+                "message": to_charset(self._helper_said),
+                "persona_card": card,
+            }
         return {a: observations[a] for a in self.agents}
 
     def _info(self, info: dict) -> dict:

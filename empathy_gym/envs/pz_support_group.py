@@ -43,10 +43,9 @@ from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
 from empathy_gym.agents.features import N_FEATURES, observable_features
-from empathy_gym.agents.strategies import Realiser, Strategy
+from empathy_gym.agents.strategies import Realiser, Strategy, default_factbook
 from empathy_gym.envs.dialogue import CHARSET, EmpathyDialogueEnv, ReplySpace
 from empathy_gym.envs.pz_dialogue import require_actions
-from empathy_gym.agents.strategies import default_factbook
 from empathy_gym.personas.sets import resolve_personas
 from empathy_gym.simulator.readers import get_reader
 
@@ -55,7 +54,11 @@ TRANSCRIPT_CHARS = 4000
 
 
 class SupportGroupEnv(ParallelEnv):
-    metadata = {"name": "empathy_support_group_v0", "render_modes": ["ansi"], "is_parallelizable": True}
+    metadata = {
+        "name": "empathy_support_group_v0",
+        "render_modes": ["ansi"],
+        "is_parallelizable": True,
+    }
 
     def __init__(
         self,
@@ -75,7 +78,9 @@ class SupportGroupEnv(ParallelEnv):
         self.pool = resolve_personas(persona)
         self.reader = get_reader(reader)  # every person in the group reads with it
         if len(self.pool) < n_people:
-            raise ValueError(f"n_people={n_people} but the persona set has only {len(self.pool)} personas")
+            raise ValueError(
+                f"n_people={n_people} but the persona set has only {len(self.pool)} personas"
+            )
         self.n_people, self.n_helpers = n_people, n_helpers
         self.target, self.max_turns = target, max_turns
         self.action_mode, self.render_mode = action_mode, render_mode
@@ -94,7 +99,9 @@ class SupportGroupEnv(ParallelEnv):
     def observation_space(self, agent: str) -> spaces.Space:
         if self.action_mode == "strategy":
             return spaces.Box(0.0, 1.0, shape=(self.n_people * (N_FEATURES + 2),), dtype=np.float32)
-        return spaces.Dict({"transcript": spaces.Text(TRANSCRIPT_CHARS, min_length=0, charset=CHARSET)})
+        return spaces.Dict(
+            {"transcript": spaces.Text(TRANSCRIPT_CHARS, min_length=0, charset=CHARSET)}
+        )
 
     @functools.lru_cache(maxsize=None)
     def action_space(self, agent: str) -> spaces.Space:
@@ -108,8 +115,12 @@ class SupportGroupEnv(ParallelEnv):
             for i, agent in enumerate(self.possible_agents):
                 self.action_space(agent).seed(seed + 1 + i)
         chosen = self._rng.choice(len(self.pool), size=self.n_people, replace=False)
-        self.people = [EmpathyDialogueEnv(persona=self.pool[int(k)], target=self.target, max_turns=10**6, reader=self.reader)
-                       for k in chosen]
+        self.people = [
+            EmpathyDialogueEnv(
+                persona=self.pool[int(k)], target=self.target, max_turns=10**6, reader=self.reader
+            )
+            for k in chosen
+        ]
         for person in self.people:
             person.reset(seed=int(self._rng.integers(2**31)))
         self._realiser = Realiser(self._rng, self.factbook)
@@ -142,7 +153,11 @@ class SupportGroupEnv(ParallelEnv):
     def render(self):
         lines = []
         for person in self.people:
-            lines.append(person.render() if person.render_mode else f"{person.persona.card.name}: {person.messages[-1]['content']}")
+            lines.append(
+                person.render()
+                if person.render_mode
+                else f"{person.persona.card.name}: {person.messages[-1]['content']}"
+            )
         return "\n".join(lines)
 
     # --- helpers ---------------------------------------------------------------------------
@@ -150,16 +165,24 @@ class SupportGroupEnv(ParallelEnv):
     def _decode(self, action: Any) -> tuple[int, Any]:
         if self.action_mode == "strategy":
             if not self.action_space("helper_0").contains(action):
-                raise ValueError(f"action must be an int in [0, {(self.n_people + 1) * N_STRATEGIES - 1}], got {action!r}")
+                raise ValueError(
+                    f"action must be an int in [0, {(self.n_people + 1) * N_STRATEGIES - 1}], got {action!r}"
+                )
             return int(action) // N_STRATEGIES, Strategy(int(action) % N_STRATEGIES)
         addressee, message = action
         if not 0 <= int(addressee) <= self.n_people or not isinstance(message, str):
-            raise ValueError(f"action must be (addressee in [0, {self.n_people}], str), got {action!r}")
+            raise ValueError(
+                f"action must be (addressee in [0, {self.n_people}], str), got {action!r}"
+            )
         return int(addressee), message
 
     def _deliver(self, addressee: int, content: Any) -> float:
         """Say `content` to person `addressee` (1..n), or to everyone present (0)."""
-        indices = [k for k in range(self.n_people) if self._present[k]] if addressee == 0 else [addressee - 1]
+        indices = (
+            [k for k in range(self.n_people) if self._present[k]]
+            if addressee == 0
+            else [addressee - 1]
+        )
         rewards = []
         for k in indices:
             if not self._present[k]:
@@ -185,9 +208,22 @@ class SupportGroupEnv(ParallelEnv):
             for k, person in enumerate(self.people):
                 last = person.messages[-1]["content"]
                 earlier = [m["content"] for m in person.messages[:-1] if m["role"] == "user"]
-                features = observable_features(last, self._strategies[k], len(self._strategies[k]), self.max_turns,
-                                               self.factbook, earlier_messages=earlier)
-                parts.append(np.concatenate([features, np.array([self._present[k], self._addressed[k]], dtype=np.float32)]))
+                features = observable_features(
+                    last,
+                    self._strategies[k],
+                    len(self._strategies[k]),
+                    self.max_turns,
+                    self.factbook,
+                    earlier_messages=earlier,
+                )
+                parts.append(
+                    np.concatenate(
+                        [
+                            features,
+                            np.array([self._present[k], self._addressed[k]], dtype=np.float32),
+                        ]
+                    )
+                )
             observation = np.concatenate(parts).astype(np.float32)
         else:
             lines = [
@@ -201,5 +237,7 @@ class SupportGroupEnv(ParallelEnv):
         return {
             "people": [p.persona.id for p in self.people],
             "present": self._present.tolist(),
-            "hidden_state": [p.simulator.state.hidden_state() for p in self.people],  # analysis only
+            "hidden_state": [
+                p.simulator.state.hidden_state() for p in self.people
+            ],  # analysis only
         }

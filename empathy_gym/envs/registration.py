@@ -17,5 +17,9 @@ VECTOR_ENTRY_POINTS = {"EmpathyDialogue-v0": "empathy_gym.envs.vector:EmpathyDia
 def register_envs() -> None:
     for env_id, entry_point in ENV_IDS.items():
         if env_id not in gym.registry:
-            gym.register(id=env_id, entry_point=entry_point, max_episode_steps=None,
-                         vector_entry_point=VECTOR_ENTRY_POINTS.get(env_id))
+            gym.register(
+                id=env_id,
+                entry_point=entry_point,
+                max_episode_steps=None,
+                vector_entry_point=VECTOR_ENTRY_POINTS.get(env_id),
+            )

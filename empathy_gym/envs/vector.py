@@ -61,7 +61,9 @@ class EmpathyDialogueVectorEnv(VectorEnv):
         if num_envs < 1:
             raise ValueError(f"num_envs must be >= 1, got {num_envs}")
         if persona_per_env is not None and len(persona_per_env) != num_envs:
-            raise ValueError(f"persona_per_env has {len(persona_per_env)} entries for {num_envs} envs")
+            raise ValueError(
+                f"persona_per_env has {len(persona_per_env)} entries for {num_envs} envs"
+            )
         self.num_envs = num_envs
         self.backend = backend
         self.llm_config = llm_config or LLMSimulatorConfig()
@@ -114,11 +116,19 @@ class EmpathyDialogueVectorEnv(VectorEnv):
         results = dict(zip(stepping, stepped))
 
         for i in stepping:
-            obs, reward, terminated, truncated, info = self.envs[i].finish_step(actions[i], results[i])
+            obs, reward, terminated, truncated, info = self.envs[i].finish_step(
+                actions[i], results[i]
+            )
             observations[i], infos[i] = obs, info
             rewards[i], terminations[i], truncations[i] = reward, terminated, truncated
         self._needs_reset = terminations | truncations
-        return self._batch(observations), rewards, terminations, truncations, self._infos(infos, episode_ids)
+        return (
+            self._batch(observations),
+            rewards,
+            terminations,
+            truncations,
+            self._infos(infos, episode_ids),
+        )
 
     def close_extras(self, **kwargs: Any) -> None:
         for env in self.envs:

@@ -23,8 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from empathy_gym.personas.loader import load_library
 from empathy_gym.personas.schema import Persona
 from empathy_gym.simulator.appraisal import PRESENT, Appraisal
-from empathy_gym.simulator.readers import appraise
-from empathy_gym.simulator.readers import Reader, get_reader
+from empathy_gym.simulator.readers import Reader, appraise, get_reader
 from empathy_gym.simulator.state import PersonState
 
 BeliefLabel = Literal["correction", "endorsement", "neither"]
@@ -40,7 +39,9 @@ class BeliefReply(BaseModel):
     register_: str = Field("", alias="register")  # chat | spoken | forum | peer
 
 
-def load_belief_replies(path: str | Path, library: dict[str, Persona] | None = None) -> list[BeliefReply]:
+def load_belief_replies(
+    path: str | Path, library: dict[str, Persona] | None = None
+) -> list[BeliefReply]:
     """Every `*.jsonl` under `path` (or the file), checked against the persona library."""
     path = Path(path)
     files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
@@ -56,14 +57,18 @@ def load_belief_replies(path: str | Path, library: dict[str, Persona] | None = N
             try:
                 reply = BeliefReply.model_validate(json.loads(line))
             except (ValueError, ValidationError) as error:
-                raise ValueError(f"{where}: expected {{persona, belief, text, label: correction|endorsement|neither}} "
-                                 f"({str(error).splitlines()[0]})") from None
+                raise ValueError(
+                    f"{where}: expected {{persona, belief, text, label: correction|endorsement|neither}} "
+                    f"({str(error).splitlines()[0]})"
+                ) from None
             persona = library.get(reply.persona)
             if persona is None:
                 raise ValueError(f"{where}: persona {reply.persona!r} is not in the library")
             if reply.belief not in {b.id for b in persona.beliefs}:
-                raise ValueError(f"{where}: persona {reply.persona!r} has no belief {reply.belief!r} "
-                                 f"(it has {[b.id for b in persona.beliefs]})")
+                raise ValueError(
+                    f"{where}: persona {reply.persona!r} has no belief {reply.belief!r} "
+                    f"(it has {[b.id for b in persona.beliefs]})"
+                )
             replies.append(reply)
     return replies
 
@@ -71,7 +76,15 @@ def load_belief_replies(path: str | Path, library: dict[str, Persona] | None = N
 def read_as(appraisal: Appraisal, belief_id: str) -> BeliefLabel | Literal["both"]:
     corrected = appraisal.corrections.get(belief_id, 0.0) >= PRESENT
     endorsed = appraisal.endorsements.get(belief_id, 0.0) >= PRESENT
-    return "both" if corrected and endorsed else "correction" if corrected else "endorsement" if endorsed else "neither"
+    return (
+        "both"
+        if corrected and endorsed
+        else "correction"
+        if corrected
+        else "endorsement"
+        if endorsed
+        else "neither"
+    )
 
 
 def state_after_voicing(persona: Persona, belief_id: str) -> PersonState:
@@ -84,7 +97,9 @@ def state_after_voicing(persona: Persona, belief_id: str) -> PersonState:
 class BeliefReport:
     total: int = 0
     correct: int = 0
-    by_label: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))  # label -> [right, n]
+    by_label: dict[str, list[int]] = field(
+        default_factory=lambda: defaultdict(lambda: [0, 0])
+    )  # label -> [right, n]
     by_kind: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     confusion: Counter = field(default_factory=Counter)  # (gold, read) -> n
     misses: list[tuple[BeliefReply, str]] = field(default_factory=list)
@@ -95,21 +110,30 @@ class BeliefReport:
 
     def to_dict(self) -> dict:
         return {
-            "accuracy": self.accuracy, "n": self.total,
+            "accuracy": self.accuracy,
+            "n": self.total,
             "by_label": {k: v[0] / v[1] for k, v in sorted(self.by_label.items())},
             "by_kind": {k: v[0] / v[1] for k, v in sorted(self.by_kind.items())},
-            "confusion": {f"{gold}->{read}": n for (gold, read), n in sorted(self.confusion.items())},
+            "confusion": {
+                f"{gold}->{read}": n for (gold, read), n in sorted(self.confusion.items())
+            },
         }
 
 
-def evaluate_beliefs(replies: Sequence[BeliefReply], reader: Reader | str = "semantic",
-                     library: dict[str, Persona] | None = None) -> BeliefReport:
+def evaluate_beliefs(
+    replies: Sequence[BeliefReply],
+    reader: Reader | str = "semantic",
+    library: dict[str, Persona] | None = None,
+) -> BeliefReport:
     library = library if library is not None else load_library()
     reader = get_reader(reader) if isinstance(reader, str) else reader
     report = BeliefReport()
     for reply in replies:
         persona = library[reply.persona]
-        read = read_as(appraise(reply.text, persona, state_after_voicing(persona, reply.belief), reader), reply.belief)
+        read = read_as(
+            appraise(reply.text, persona, state_after_voicing(persona, reply.belief), reader),
+            reply.belief,
+        )
         right = read == reply.label
         report.total += 1
         report.correct += right
@@ -123,8 +147,11 @@ def evaluate_beliefs(replies: Sequence[BeliefReply], reader: Reader | str = "sem
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="empathy-gym beliefs-eval", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="empathy-gym beliefs-eval",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("path", help="a labelled .jsonl file or a folder of them")
     parser.add_argument("--reader", default="semantic", help="rule | semantic | minilm")
     parser.add_argument("--misses", type=int, default=0, help="print this many misread replies")

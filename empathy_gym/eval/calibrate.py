@@ -23,7 +23,11 @@ from empathy_gym.eval.validate import strategies_from_acts
 from empathy_gym.simulator import lexicon as lx
 from empathy_gym.simulator.readers.head import HEAD_LABELS, ActHead, fit
 from empathy_gym.simulator.readers.rule import read_text
-from empathy_gym.simulator.readers.semantic import CLOSED_QUESTION_WEIGHT, SemanticReader, unit_matrix
+from empathy_gym.simulator.readers.semantic import (
+    CLOSED_QUESTION_WEIGHT,
+    SemanticReader,
+    unit_matrix,
+)
 
 OFFSET_GRID = np.round(np.arange(-3.0, 3.01, 0.25), 2)
 # Labels whose thresholds ESConv cannot set: "Affirmation and Reassurance" is one strategy,
@@ -59,7 +63,10 @@ def strategies_from_logits(logits: np.ndarray, named: np.ndarray) -> list[str]:
     return strategies_from_acts(
         np.maximum(p[:, _I["question_open"]], CLOSED_QUESTION_WEIGHT * p[:, _I["question_closed"]]),
         np.maximum(p[:, _I["reflection_feeling"]], p[:, _I["restatement"]]),
-        named | (p[:, _I["reflection_feeling"]] >= p[:, _I["restatement"]]),  # as the semantic reader marks it
+        named
+        | (
+            p[:, _I["reflection_feeling"]] >= p[:, _I["restatement"]]
+        ),  # as the semantic reader marks it
         p[:, _I["self_disclosure"]],
         np.maximum(p[:, _I["validation"]], p[:, _I["reassurance"]]),
         p[:, _I["advice"]],
@@ -89,7 +96,9 @@ class ScoredTurns:
 
     def f1(self, offsets: np.ndarray) -> float:
         """Strategy macro-F1 with these per-label offsets (thresholds)."""
-        return macro_f1(self.truth, strategies_from_logits(self.logits + offsets, self.named), labels=STRATEGIES)
+        return macro_f1(
+            self.truth, strategies_from_logits(self.logits + offsets, self.named), labels=STRATEGIES
+        )
 
 
 def calibrate_offsets(turns: ScoredTurns, passes: int = 3) -> np.ndarray:
@@ -115,7 +124,9 @@ def strategy_targets(texts: Sequence[str], strategies: Sequence[str]) -> np.ndar
     targets = np.zeros((len(texts), len(HEAD_LABELS)), dtype=np.float32)
     for row, (text, strategy) in enumerate(zip(texts, strategies)):
         if strategy == "Question":
-            opens = read_text(text).question >= 0.9 or bool(lx.OPEN_QUESTION_START.match(lx.normalize(text)))
+            opens = read_text(text).question >= 0.9 or bool(
+                lx.OPEN_QUESTION_START.match(lx.normalize(text))
+            )
             labels = ("question_open",) if opens else ("question_closed",)
         else:
             labels = STRATEGY_TO_LABELS.get(strategy)
@@ -126,16 +137,26 @@ def strategy_targets(texts: Sequence[str], strategies: Sequence[str]) -> np.ndar
     return targets
 
 
-def fit_head(reader: SemanticReader, dialogues: Sequence[Dialogue], *, hidden: int = 64, seed: int = 0) -> ActHead:
+def fit_head(
+    reader: SemanticReader, dialogues: Sequence[Dialogue], *, hidden: int = 64, seed: int = 0
+) -> ActHead:
     """A new act head trained on the data's strategy labels (message level), offsets calibrated on the same data."""
     texts, strategies = supporter_turns(dialogues)
     if not texts:
         raise ValueError("fit: no supporter turns with a strategy label in the data")
     features, owner = unit_matrix(reader.encoder, texts)
     first = np.unique(np.asarray(owner), return_index=True)[1]
-    head = fit(features[first], strategy_targets(texts, strategies), hidden=hidden, lr=0.01, seed=seed,
-               encoder=reader.encoder.name)
-    head.offsets = calibrate_offsets(ScoredTurns.read(SemanticReader(reader.encoder, head, reader.beliefs), dialogues))
+    head = fit(
+        features[first],
+        strategy_targets(texts, strategies),
+        hidden=hidden,
+        lr=0.01,
+        seed=seed,
+        encoder=reader.encoder.name,
+    )
+    head.offsets = calibrate_offsets(
+        ScoredTurns.read(SemanticReader(reader.encoder, head, reader.beliefs), dialogues)
+    )
     return head
 
 
@@ -149,7 +170,7 @@ def fit_cli(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="empathy-gym fit-reader",
         description="Train an act head on your own ESConv-format data (for your own research use; "
-                    "a head fitted on non-redistributable data must not be redistributed).",
+        "a head fitted on non-redistributable data must not be redistributed).",
     )
     parser.add_argument("--data", required=True)
     parser.add_argument("--output", required=True, help="where to write the head (.npz)")
@@ -170,8 +191,12 @@ def fit_cli(argv: list[str]) -> int:
             measure_on = load_dialogues(ns.data, split=ns.measure_split)
             if measure_on:
                 before = ScoredTurns.read(reader, measure_on).f1(reader.head.offsets)
-                after = ScoredTurns.read(SemanticReader(reader.encoder, head, reader.beliefs), measure_on).f1(head.offsets)
-                print(f"strategy macro-F1 on {ns.measure_split!r}: shipped reader {before:.3f}, fitted {after:.3f}")
+                after = ScoredTurns.read(
+                    SemanticReader(reader.encoder, head, reader.beliefs), measure_on
+                ).f1(head.offsets)
+                print(
+                    f"strategy macro-F1 on {ns.measure_split!r}: shipped reader {before:.3f}, fitted {after:.3f}"
+                )
     except (FileNotFoundError, ValueError, OSError) as error:
         print(f"empathy-gym fit-reader: {error}", file=sys.stderr)
         return 2

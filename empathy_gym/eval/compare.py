@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from empathy_gym.eval.stats import welch
 from empathy_gym.eval.leaderboard import outcome
+from empathy_gym.eval.stats import welch
 from empathy_gym.rollout.records import EpisodeRecord, read_records
 
 OUTCOMES = ("final_score", "understood", "distress", "expressed", "endorsements")

@@ -58,7 +58,11 @@ class Turn(_Strict):
     def _by_speaker(self) -> "Turn":
         if self.speaker == "supporter":
             if self.strategy is None:
-                raise ValueError("strategy: a supporter turn needs a strategy (one of " + ", ".join(STRATEGIES) + ")")
+                raise ValueError(
+                    "strategy: a supporter turn needs a strategy (one of "
+                    + ", ".join(STRATEGIES)
+                    + ")"
+                )
             if self.rating is not None:
                 raise ValueError("rating: only seeker turns carry a rating")
         elif self.strategy is not None:
@@ -111,14 +115,18 @@ def _describe(error: ValidationError) -> str:
 def parse_dialogue(obj: object, *, where: str = "<dialogue>") -> Dialogue:
     """Validate one decoded JSON object as a Dialogue; errors are ESConvError prefixed by `where`."""
     if not isinstance(obj, dict):
-        raise ESConvError(f"{where}: expected a JSON object (one dialogue), got {type(obj).__name__}")
+        raise ESConvError(
+            f"{where}: expected a JSON object (one dialogue), got {type(obj).__name__}"
+        )
     try:
         return Dialogue.model_validate(obj)
     except ValidationError as error:
         raise ESConvError(f"{where}: {_describe(error)}") from None
 
 
-def load_dialogues(path: str | Path, split: str | None = None, limit: int | None = None) -> list[Dialogue]:
+def load_dialogues(
+    path: str | Path, split: str | None = None, limit: int | None = None
+) -> list[Dialogue]:
     """Read an ESConv JSONL file: every dialogue, or those of `split` ('train', 'valid'; 'all' or None: all).
 
     `limit` keeps the first N dialogues of the split (and stops reading there). Blank lines
@@ -145,10 +153,14 @@ def load_dialogues(path: str | Path, split: str | None = None, limit: int | None
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as error:
-                raise ESConvError(f"{where}: not valid JSON ({error.msg} at column {error.colno})") from None
+                raise ESConvError(
+                    f"{where}: not valid JSON ({error.msg} at column {error.colno})"
+                ) from None
             dialogue = parse_dialogue(obj, where=where)
             if dialogue.id in seen:
-                raise ESConvError(f"{where}: id: {dialogue.id!r} already used on line {seen[dialogue.id]}")
+                raise ESConvError(
+                    f"{where}: id: {dialogue.id!r} already used on line {seen[dialogue.id]}"
+                )
             seen[dialogue.id] = number
             if split is None or dialogue.split == split:
                 dialogues.append(dialogue)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from empathy_gym.eval.stats import mean_ci
-from empathy_gym.simulator.appraisal import PRESENT
 from empathy_gym.rollout.records import EpisodeRecord
+from empathy_gym.simulator.appraisal import PRESENT
 
 HELD = 0.5  # a belief counts as held at or above this confidence
 
@@ -29,7 +29,11 @@ def outcome(record: EpisodeRecord) -> EpisodeOutcome:
     start = record.initial_state["beliefs"]
     held = [b for b, c in start.items() if c >= HELD]
     corrected = sum(1 for b in held if final["beliefs"][b] < HELD)
-    endorsements = sum(1 for t in record.turns if any(v >= PRESENT for v in t.appraisal.get("endorsements", {}).values()))
+    endorsements = sum(
+        1
+        for t in record.turns
+        if any(v >= PRESENT for v in t.appraisal.get("endorsements", {}).values())
+    )
     return EpisodeOutcome(
         final_score=final["score"],
         understood=final["understood"],
@@ -73,7 +77,9 @@ def leaderboard(records: Iterable[EpisodeRecord], target: str) -> list[Row]:
                 final_score=sum(o.final_score for o in outcomes) / len(outcomes),
                 understood=sum(o.understood for o in outcomes) / len(outcomes),
                 distress=sum(o.distress for o in outcomes) / len(outcomes),
-                beliefs_corrected=(sum(o.beliefs_corrected for o in outcomes) / held) if held else 0.0,
+                beliefs_corrected=(sum(o.beliefs_corrected for o in outcomes) / held)
+                if held
+                else 0.0,
                 endorsements=sum(o.endorsements for o in outcomes) / len(outcomes),
                 fallbacks=sum(int((r.llm or {}).get("fallbacks", 0)) for r in episodes),
             )
@@ -99,6 +105,14 @@ def format_leaderboard(rows: Sequence[Row], target: str, color: bool = False) ->
         lines.append(
             f"{rank:<5}{r.agent:<15}{ret:>16}{r.final_score:>8.1f}{r.understood:>10.2f}{r.distress:>10.2f}"
             f"{r.beliefs_corrected:>10.0%}{r.endorsements:>9.2f}"
-            + ((f"{RED}{r.fallbacks:>11}{RESET}" if color and r.fallbacks else f"{r.fallbacks:>11}") if show_fallbacks else "")
+            + (
+                (
+                    f"{RED}{r.fallbacks:>11}{RESET}"
+                    if color and r.fallbacks
+                    else f"{r.fallbacks:>11}"
+                )
+                if show_fallbacks
+                else ""
+            )
         )
     return "\n".join(lines)

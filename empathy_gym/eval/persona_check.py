@@ -37,7 +37,10 @@ def _stems(text: str) -> frozenset[str]:
 
 def describe(appraisal) -> str:
     """The acts a message was read as, strongest first: what a contributor needs to fix a cue."""
-    acts = sorted(((appraisal.strength(act), act) for act in SCALAR_ACTS if appraisal.strength(act) >= 0.25), reverse=True)
+    acts = sorted(
+        ((appraisal.strength(act), act) for act in SCALAR_ACTS if appraisal.strength(act) >= 0.25),
+        reverse=True,
+    )
     beliefs = [f"corrects {b} {v:.2f}" for b, v in appraisal.corrections.items()]
     beliefs += [f"endorses {b} {v:.2f}" for b, v in appraisal.endorsements.items()]
     return ", ".join([f"{act} {value:.2f}" for value, act in acts[:4]] + beliefs) or "no act"
@@ -45,11 +48,13 @@ def describe(appraisal) -> str:
 
 def check_persona(persona: Persona, reader=None) -> CheckResult:
     """`reader`: the reader the belief sentences are read with (default: the default reader)."""
-    from empathy_gym.rollout.episodes import evaluate
     from empathy_gym.eval.beliefs import read_as, state_after_voicing
+    from empathy_gym.rollout.episodes import evaluate
     from empathy_gym.simulator.readers import appraise
 
-    records = evaluate(["CuriousEmpath", "Pacifier"], [persona], list(CHECK_SEEDS), targets=["genuine"])
+    records = evaluate(
+        ["CuriousEmpath", "Pacifier"], [persona], list(CHECK_SEEDS), targets=["genuine"]
+    )
     mean = {
         agent: sum(r.returns["genuine"] for r in records if r.agent == agent) / len(CHECK_SEEDS)
         for agent in ("CuriousEmpath", "Pacifier")
@@ -61,13 +66,23 @@ def check_persona(persona: Persona, reader=None) -> CheckResult:
         )
     for belief in persona.beliefs:
         about = _stems(" ".join([belief.claim, belief.truth, *belief.topic]))
-        expected = [(f"You're right, {cue}.", "endorsement", f"endorsement_cues: {cue!r}") for cue in belief.endorsement_cues]
-        expected += [(f"Honestly, {cue}.", "correction", f"correction_cues: {cue!r}") for cue in belief.correction_cues]
+        expected = [
+            (f"You're right, {cue}.", "endorsement", f"endorsement_cues: {cue!r}")
+            for cue in belief.endorsement_cues
+        ]
+        expected += [
+            (f"Honestly, {cue}.", "correction", f"correction_cues: {cue!r}")
+            for cue in belief.correction_cues
+        ]
         expected += [(belief.claim, "endorsement", "claim"), (belief.truth, "correction", "truth")]
         for cue in belief.correction_cues:
-            if not _stems(cue) & about:  # a cue is a hint the reader trusts: it must be about the belief
-                result.problems.append(f"beliefs.{belief.id}.correction_cues: {cue!r} shares no word with the "
-                                       f"belief's claim, truth or topic")
+            if (
+                not _stems(cue) & about
+            ):  # a cue is a hint the reader trusts: it must be about the belief
+                result.problems.append(
+                    f"beliefs.{belief.id}.correction_cues: {cue!r} shares no word with the "
+                    f"belief's claim, truth or topic"
+                )
         for sentence, wanted, field_name in expected:
             appraisal = appraise(sentence, persona, state_after_voicing(persona, belief.id), reader)
             got = read_as(appraisal, belief.id)
@@ -78,8 +93,13 @@ def check_persona(persona: Persona, reader=None) -> CheckResult:
                 )
     if persona.in_crisis:
         care = sum(
-            t.reward_components["checklist/crisis_care"] for r in records if r.agent == "CuriousEmpath" for t in r.turns
+            t.reward_components["checklist/crisis_care"]
+            for r in records
+            if r.agent == "CuriousEmpath"
+            for t in r.turns
         )
         if care <= 0:
-            result.problems.append("crisis: CuriousEmpath earned no checklist/crisis_care (do the person's words show risk?)")
+            result.problems.append(
+                "crisis: CuriousEmpath earned no checklist/crisis_care (do the person's words show risk?)"
+            )
     return result

@@ -46,8 +46,8 @@ import numpy as np
 from empathy_gym.agents.strategies import STRATEGY_NAMES
 from empathy_gym.envs.dialogue import EmpathyDialogueEnv
 from empathy_gym.envs.dialogue_strategy import EmpathyDialogueStrategyEnv
-from empathy_gym.personas.sets import resolve_personas
 from empathy_gym.personas.schema import Persona
+from empathy_gym.personas.sets import resolve_personas
 from empathy_gym.rewards import RewardTarget, make_target
 
 DEFAULT_BANK = Path(__file__).parent / "data" / "redteam_phrases.txt"
@@ -70,7 +70,9 @@ def parse_bank(text: str, source: str = "<bank>") -> list[str]:
         if phrase and not phrase.startswith("#") and phrase not in phrases:
             phrases.append(phrase)
     if not phrases:
-        raise ValueError(f"phrase bank {source} is empty: expected one phrase a line ('#' starts a comment)")
+        raise ValueError(
+            f"phrase bank {source} is empty: expected one phrase a line ('#' starts a comment)"
+        )
     return phrases
 
 
@@ -156,7 +158,9 @@ def _check_env_kwargs(env_kwargs: Mapping[str, Any] | None) -> dict[str, Any]:
     env_kwargs = dict(env_kwargs or {})
     reserved = sorted(set(env_kwargs) & set(_RESERVED_ENV_KWARGS))
     if reserved:
-        raise ValueError(f"env_kwargs must not set {reserved}: the red team sets them from its own arguments")
+        raise ValueError(
+            f"env_kwargs must not set {reserved}: the red team sets them from its own arguments"
+        )
     return env_kwargs
 
 
@@ -167,21 +171,37 @@ def _personas(personas: Any) -> list[Persona]:
     return chosen
 
 
-def _strategy_env(personas: list[Persona], target: RewardTarget, max_turns: int, env_kwargs: dict) -> EmpathyDialogueStrategyEnv:
+def _strategy_env(
+    personas: list[Persona], target: RewardTarget, max_turns: int, env_kwargs: dict
+) -> EmpathyDialogueStrategyEnv:
     """EmpathyDialogueStrategy-v0 whose dialogue env gets `env_kwargs` (reader, backend, ...)."""
     params = inspect.signature(EmpathyDialogueStrategyEnv.__init__).parameters
-    takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()) or all(k in params for k in env_kwargs)
+    takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()) or all(
+        k in params for k in env_kwargs
+    )
     if takes_all:
-        return EmpathyDialogueStrategyEnv(persona=personas, target=target, max_turns=max_turns, **env_kwargs)
+        return EmpathyDialogueStrategyEnv(
+            persona=personas, target=target, max_turns=max_turns, **env_kwargs
+        )
     env = EmpathyDialogueStrategyEnv(persona=personas, target=target, max_turns=max_turns)
-    env.dialogue = EmpathyDialogueEnv(persona=personas, target=target, max_turns=max_turns, **env_kwargs)
+    env.dialogue = EmpathyDialogueEnv(
+        persona=personas, target=target, max_turns=max_turns, **env_kwargs
+    )
     return env
 
 
 class _Evaluator:
     """Scores fixed scripts (phrases or strategy names) by mean return; caches within one search."""
 
-    def __init__(self, kind: str, target: Any, personas: Any, seeds: Sequence[int], max_turns: int, env_kwargs: Mapping | None):
+    def __init__(
+        self,
+        kind: str,
+        target: Any,
+        personas: Any,
+        seeds: Sequence[int],
+        max_turns: int,
+        env_kwargs: Mapping | None,
+    ):
         if not isinstance(max_turns, int) or max_turns < 1:
             raise ValueError(f"max_turns must be a positive int, got {max_turns!r}")
         self.kind = kind
@@ -196,7 +216,9 @@ class _Evaluator:
             self.env = _strategy_env(self.personas, self.target, max_turns, env_kwargs)
             self._action = {name: i for i, name in enumerate(STRATEGY_NAMES)}.__getitem__
         else:
-            self.env = EmpathyDialogueEnv(persona=self.personas, target=self.target, max_turns=max_turns, **env_kwargs)
+            self.env = EmpathyDialogueEnv(
+                persona=self.personas, target=self.target, max_turns=max_turns, **env_kwargs
+            )
             self._action = str
         self.cache: dict[tuple, tuple[float, dict[str, float]]] = {}
 
@@ -226,7 +248,9 @@ class _Evaluator:
 def _bounds(name: str, value: int | tuple[int, int]) -> tuple[int, int]:
     lo, hi = (value, value) if isinstance(value, int) else tuple(value)
     if not (isinstance(lo, int) and isinstance(hi, int)) or lo < 1 or hi < lo:
-        raise ValueError(f"{name} must be an int >= 1 or a (min, max) pair with 1 <= min <= max, got {value!r}")
+        raise ValueError(
+            f"{name} must be an int >= 1 or a (min, max) pair with 1 <= min <= max, got {value!r}"
+        )
     return lo, hi
 
 
@@ -295,7 +319,11 @@ def _search(
         evals += 1
         score, per = evaluator.cache[key] = evaluator.score(replies)
         if score > best_score:
-            best, best_score, best_per = _shortest_equivalent(script, lo, hi, evaluator.max_turns), score, per
+            best, best_score, best_per = (
+                _shortest_equivalent(script, lo, hi, evaluator.max_turns),
+                score,
+                per,
+            )
             point = TracePoint(evals, score, text(best))
             trace.append(point)
             if on_improve is not None:
@@ -327,8 +355,13 @@ def _search(
             del reply[int(rng.integers(len(reply)))]
         elif op < 0.70:  # a new reply
             s[r] = list(random_reply())
-        elif op < 0.78 and len(s) < hi:  # insert a reply (half the time a copy of one already there)
-            s.insert(int(rng.integers(len(s) + 1)), list(random_reply()) if rng.random() < 0.5 else list(reply))
+        elif (
+            op < 0.78 and len(s) < hi
+        ):  # insert a reply (half the time a copy of one already there)
+            s.insert(
+                int(rng.integers(len(s) + 1)),
+                list(random_reply()) if rng.random() < 0.5 else list(reply),
+            )
         elif op < 0.86 and len(s) > lo:  # delete a reply
             del s[r]
         elif op < 0.95 and len(s) > 1:  # swap two replies
@@ -407,9 +440,19 @@ def search_scripts(
     `budget_s` seconds, whichever comes first (default: 400 evaluations).
     """
     bank = _resolve_bank(bank)
-    evaluator = _Evaluator("phrases", target, personas, range(seeds_per_persona), max_turns, env_kwargs)
-    return _search(evaluator, bank, budget_s=budget_s, max_evals=max_evals, cycle_len=cycle_len,
-                   phrases_per_reply=phrases_per_reply, seed=seed, on_improve=on_improve)
+    evaluator = _Evaluator(
+        "phrases", target, personas, range(seeds_per_persona), max_turns, env_kwargs
+    )
+    return _search(
+        evaluator,
+        bank,
+        budget_s=budget_s,
+        max_evals=max_evals,
+        cycle_len=cycle_len,
+        phrases_per_reply=phrases_per_reply,
+        seed=seed,
+        on_improve=on_improve,
+    )
 
 
 def search_strategies(
@@ -436,9 +479,19 @@ def search_strategies(
     unknown = [s for s in names if s not in STRATEGY_NAMES]
     if unknown or not names:
         raise ValueError(f"unknown strategies {unknown}; expected names from {STRATEGY_NAMES}")
-    evaluator = _Evaluator("strategies", target, personas, range(seeds_per_persona), max_turns, env_kwargs)
-    return _search(evaluator, names, budget_s=budget_s, max_evals=max_evals, cycle_len=cycle_len,
-                   phrases_per_reply=1, seed=seed, on_improve=on_improve)
+    evaluator = _Evaluator(
+        "strategies", target, personas, range(seeds_per_persona), max_turns, env_kwargs
+    )
+    return _search(
+        evaluator,
+        names,
+        budget_s=budget_s,
+        max_evals=max_evals,
+        cycle_len=cycle_len,
+        phrases_per_reply=1,
+        seed=seed,
+        on_improve=on_improve,
+    )
 
 
 def score_script(
@@ -458,8 +511,14 @@ def score_script(
         unknown = [s for s in script if s not in STRATEGY_NAMES]
         if unknown:
             raise ValueError(f"unknown strategies {unknown}; expected names from {STRATEGY_NAMES}")
-    evaluator = _Evaluator("strategies" if strategies else "phrases", target, personas, range(seeds_per_persona),
-                           max_turns, env_kwargs)
+    evaluator = _Evaluator(
+        "strategies" if strategies else "phrases",
+        target,
+        personas,
+        range(seeds_per_persona),
+        max_turns,
+        env_kwargs,
+    )
     return evaluator.score(list(script))
 
 
@@ -509,14 +568,18 @@ def baseline_returns(
 
     target = make_target(target)
     chosen = _personas(personas)
-    env = EmpathyDialogueEnv(persona=chosen, target=target, max_turns=max_turns, **_check_env_kwargs(env_kwargs))
+    env = EmpathyDialogueEnv(
+        persona=chosen, target=target, max_turns=max_turns, **_check_env_kwargs(env_kwargs)
+    )
     out: dict[str, BaselineResult] = {}
     for name in agents:
         agent = make_agent(agent_class_name(name))
         per_persona = {}
         for persona in chosen:
-            returns = [run_episode(env, agent, seed, persona, {target.name: target}).returns[target.name]
-                       for seed in range(seeds_per_persona)]
+            returns = [
+                run_episode(env, agent, seed, persona, {target.name: target}).returns[target.name]
+                for seed in range(seeds_per_persona)
+            ]
             per_persona[persona.id] = float(np.mean(returns))
         key = _snake(agent_class_name(name))
         out[key] = BaselineResult(key, float(np.mean(list(per_persona.values()))), per_persona)
@@ -547,13 +610,18 @@ def redteam_verdict(
     """(ok, line): ok when no script's return exceeds the reference agent's."""
     key = _snake(agent_class_name(reference))
     if key not in baselines:
-        raise ValueError(f"reference agent {reference!r} is not among the baselines {sorted(baselines)}")
+        raise ValueError(
+            f"reference agent {reference!r} is not among the baselines {sorted(baselines)}"
+        )
     ref = baselines[key].mean_return
     winners = [r for r in _as_list(results) if r.best_return > ref]
     if not winners:
         return True, f"OK: no script out-earns {key} ({ref:+.3f})"
     top = max(winners, key=lambda r: r.best_return)
-    return False, f"FAIL: script {describe_script(top)} earns {top.best_return:+.3f} > {key} {ref:+.3f}"
+    return (
+        False,
+        f"FAIL: script {describe_script(top)} earns {top.best_return:+.3f} > {key} {ref:+.3f}",
+    )
 
 
 def format_redteam(
@@ -566,13 +634,21 @@ def format_redteam(
     if not results:
         raise ValueError("format_redteam needs at least one SearchResult")
     first = results[0]
-    header = (f"red team under target {first.target!r}: {len(first.personas)} personas x {len(first.seeds)} seed(s), "
-              f"at most {first.max_turns} turns; a script is a fixed cycle of replies that ignores the person")
+    header = (
+        f"red team under target {first.target!r}: {len(first.personas)} personas x {len(first.seeds)} seed(s), "
+        f"at most {first.max_turns} turns; a script is a fixed cycle of replies that ignores the person"
+    )
     rows: list[tuple[float, str, str, str]] = []
     for r in results:
         worst = min(r.per_persona.values()) if r.per_persona else float("nan")
-        rows.append((r.best_return, f"script ({r.kind})", f"{worst:+.3f}",
-                     f"cycle of {len(r.best_script)}; {r.evals} evals, {r.seconds:.1f} s, seed {r.seed}"))
+        rows.append(
+            (
+                r.best_return,
+                f"script ({r.kind})",
+                f"{worst:+.3f}",
+                f"cycle of {len(r.best_script)}; {r.evals} evals, {r.seconds:.1f} s, seed {r.seed}",
+            )
+        )
     for key, b in baselines.items():
         worst = min(b.per_persona.values()) if b.per_persona else float("nan")
         rows.append((b.mean_return, "agent", f"{worst:+.3f}", key))
@@ -580,12 +656,17 @@ def format_redteam(
     lines = [header, "", f"{'return':>8}  {'worst persona':>13}  {'kind':<20}  who"]
     lines += [f"{ret:+8.3f}  {worst:>13}  {kind:<20}  {who}" for ret, kind, worst, who in rows]
     for r in results:
-        lines += ["", f"best {r.kind} script ({r.best_return:+.3f}; first random script {r.first_return:+.3f}; "
-                      f"played in order, repeating, for {r.max_turns} turns):"]
+        lines += [
+            "",
+            f"best {r.kind} script ({r.best_return:+.3f}; first random script {r.first_return:+.3f}; "
+            f"played in order, repeating, for {r.max_turns} turns):",
+        ]
         shown = min(len(r.best_script), r.max_turns)
         lines += [f"  {i + 1:>2}. {s}" for i, s in enumerate(r.best_script[:shown])]
         if len(r.best_script) > shown:
-            lines.append(f"      (+{len(r.best_script) - shown} never reached in {r.max_turns} turns)")
+            lines.append(
+                f"      (+{len(r.best_script) - shown} never reached in {r.max_turns} turns)"
+            )
     lines += ["", redteam_verdict(results, baselines, reference)[1]]
     return "\n".join(lines)
 
@@ -598,7 +679,9 @@ def _parse_target(spec: str) -> Any:
         try:
             weights = json.loads(spec)
         except json.JSONDecodeError as error:
-            raise ValueError(f"--target {spec!r}: not a preset name or a JSON object of weights ({error})") from None
+            raise ValueError(
+                f"--target {spec!r}: not a preset name or a JSON object of weights ({error})"
+            ) from None
         return make_target(weights)
     try:
         return make_target(spec)
@@ -609,7 +692,9 @@ def _parse_target(spec: str) -> Any:
 def _parse_personas(spec: str) -> list[Persona]:
     items = [s.strip() for s in spec.split(",") if s.strip()]
     if not items:
-        raise ValueError(f"--personas {spec!r}: expected 'starter', 'all', 'split:NAME' or comma-separated ids")
+        raise ValueError(
+            f"--personas {spec!r}: expected 'starter', 'all', 'split:NAME' or comma-separated ids"
+        )
     return _personas(items[0] if len(items) == 1 else items)
 
 
@@ -621,17 +706,36 @@ def cli_main(argv: Sequence[str]) -> int:
         prog="empathy-gym redteam",
         description="Search for fixed generic scripts that out-earn CuriousEmpath (exit 1 if one does).",
     )
-    parser.add_argument("--target", default="genuine", help="preset name or JSON weights (default: genuine)")
-    parser.add_argument("--personas", default="starter", help="'starter', 'all', 'split:NAME' or comma-separated ids")
-    parser.add_argument("--bank", help=f"phrase bank file, one phrase a line (default: {DEFAULT_BANK.name})")
-    parser.add_argument("--budget-s", type=float, default=40.0, help="seconds per search (default: 40)")
-    parser.add_argument("--max-evals", type=int, help="distinct scripts scored per search (deterministic stop)")
+    parser.add_argument(
+        "--target", default="genuine", help="preset name or JSON weights (default: genuine)"
+    )
+    parser.add_argument(
+        "--personas",
+        default="starter",
+        help="'starter', 'all', 'split:NAME' or comma-separated ids",
+    )
+    parser.add_argument(
+        "--bank", help=f"phrase bank file, one phrase a line (default: {DEFAULT_BANK.name})"
+    )
+    parser.add_argument(
+        "--budget-s", type=float, default=40.0, help="seconds per search (default: 40)"
+    )
+    parser.add_argument(
+        "--max-evals", type=int, help="distinct scripts scored per search (deterministic stop)"
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--strategies", action="store_true",
-                        help="also search fixed strategy sequences on EmpathyDialogueStrategy-v0 (same budget)")
-    parser.add_argument("--max-phrases", type=int, default=3, help="phrases per reply, at most (default: 3)")
+    parser.add_argument(
+        "--strategies",
+        action="store_true",
+        help="also search fixed strategy sequences on EmpathyDialogueStrategy-v0 (same budget)",
+    )
+    parser.add_argument(
+        "--max-phrases", type=int, default=3, help="phrases per reply, at most (default: 3)"
+    )
     parser.add_argument("--max-turns", type=int, default=10)
-    parser.add_argument("--seeds", type=int, default=1, help="episode seeds per persona (default: 1)")
+    parser.add_argument(
+        "--seeds", type=int, default=1, help="episode seeds per persona (default: 1)"
+    )
     parser.add_argument("--output", help="write the results as JSON here")
     parser.add_argument("--reader", help="passed to the env as reader=NAME")
     try:
@@ -658,16 +762,38 @@ def cli_main(argv: Sequence[str]) -> int:
         bank = load_bank(ns.bank)
         env_kwargs = {} if ns.reader is None else {"reader": ns.reader}
         try:
-            EmpathyDialogueEnv(persona=personas, target=target, max_turns=ns.max_turns, **env_kwargs)
+            EmpathyDialogueEnv(
+                persona=personas, target=target, max_turns=ns.max_turns, **env_kwargs
+            )
         except TypeError as error:
-            raise ValueError(f"--reader {ns.reader!r}: the env does not take it ({error})") from None
-        common = dict(budget_s=ns.budget_s, max_evals=ns.max_evals, seed=ns.seed, max_turns=ns.max_turns,
-                      seeds_per_persona=ns.seeds, env_kwargs=env_kwargs)
-        say(f"redteam: target {target.name!r}, {len(personas)} personas x {ns.seeds} seed(s), "
-            f"{len(bank)} phrases, budget {ns.budget_s:g} s" + (f" / {ns.max_evals} evals" if ns.max_evals else ""))
-        baselines = baseline_returns(target, personas, max_turns=ns.max_turns, seeds_per_persona=ns.seeds,
-                                     env_kwargs=env_kwargs)
-        results = [search_scripts(target, personas, bank=bank, phrases_per_reply=(1, ns.max_phrases), **common)]
+            raise ValueError(
+                f"--reader {ns.reader!r}: the env does not take it ({error})"
+            ) from None
+        common = dict(
+            budget_s=ns.budget_s,
+            max_evals=ns.max_evals,
+            seed=ns.seed,
+            max_turns=ns.max_turns,
+            seeds_per_persona=ns.seeds,
+            env_kwargs=env_kwargs,
+        )
+        say(
+            f"redteam: target {target.name!r}, {len(personas)} personas x {ns.seeds} seed(s), "
+            f"{len(bank)} phrases, budget {ns.budget_s:g} s"
+            + (f" / {ns.max_evals} evals" if ns.max_evals else "")
+        )
+        baselines = baseline_returns(
+            target,
+            personas,
+            max_turns=ns.max_turns,
+            seeds_per_persona=ns.seeds,
+            env_kwargs=env_kwargs,
+        )
+        results = [
+            search_scripts(
+                target, personas, bank=bank, phrases_per_reply=(1, ns.max_phrases), **common
+            )
+        ]
         if ns.strategies:
             results.append(search_strategies(target, personas, **common))
         ok, verdict = redteam_verdict(results, baselines)

@@ -11,14 +11,10 @@ episode viewer with hidden state, appraisal and components beside every turn.
 
 from __future__ import annotations
 
-import json
-
-from empathy_gym.eval.stats import mean_ci
-from empathy_gym.simulator.appraisal import PRESENT
-
 import base64
 import html
 import io
+import json
 from collections import defaultdict
 from pathlib import Path
 from typing import Sequence
@@ -26,11 +22,23 @@ from typing import Sequence
 import numpy as np
 
 from empathy_gym.eval.leaderboard import HELD, leaderboard
+from empathy_gym.eval.stats import mean_ci
 from empathy_gym.rewards import make_target
 from empathy_gym.rollout.records import EpisodeRecord, read_records
+from empathy_gym.simulator.appraisal import PRESENT
 
 TRAJECTORY_KEYS = ("score", "understood", "distress", "expressed", "trust")
-AGENT_COLORS = ["#2a7ab0", "#d1495b", "#edae49", "#66a182", "#8d6a9f", "#00798c", "#30638e", "#a36361", "#5c5c5c"]
+AGENT_COLORS = [
+    "#2a7ab0",
+    "#d1495b",
+    "#edae49",
+    "#66a182",
+    "#8d6a9f",
+    "#00798c",
+    "#30638e",
+    "#a36361",
+    "#5c5c5c",
+]
 
 
 def _require_matplotlib():
@@ -72,7 +80,9 @@ def mean_band(series: Sequence[Sequence[float]]) -> tuple[np.ndarray, np.ndarray
 
 def belief_outcomes(records: Sequence[EpisodeRecord]) -> dict[str, dict[str, int]]:
     """Per agent, each held false belief ends corrected (< 0.5), endorsed (rose, or was endorsed) or untouched."""
-    out: dict[str, dict[str, int]] = defaultdict(lambda: {"corrected": 0, "endorsed": 0, "untouched": 0})
+    out: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"corrected": 0, "endorsed": 0, "untouched": 0}
+    )
     for r in records:
         if not r.turns:
             continue
@@ -80,7 +90,9 @@ def belief_outcomes(records: Sequence[EpisodeRecord]) -> dict[str, dict[str, int
         for belief, start in r.initial_state["beliefs"].items():
             if start < HELD:
                 continue
-            endorsed = any(t.appraisal.get("endorsements", {}).get(belief, 0) >= PRESENT for t in r.turns)
+            endorsed = any(
+                t.appraisal.get("endorsements", {}).get(belief, 0) >= PRESENT for t in r.turns
+            )
             if final[belief] < HELD:
                 out[r.agent]["corrected"] += 1
             elif endorsed or final[belief] > start:
@@ -90,7 +102,9 @@ def belief_outcomes(records: Sequence[EpisodeRecord]) -> dict[str, dict[str, int
     return dict(out)
 
 
-TARGETS_FILE = "targets.json"  # name -> component weights, written beside the records by every CLI run
+TARGETS_FILE = (
+    "targets.json"  # name -> component weights, written beside the records by every CLI run
+)
 
 
 def run_targets(run_dir: Path, names: Sequence[str]) -> dict[str, dict[str, float]]:
@@ -105,10 +119,14 @@ def run_targets(run_dir: Path, names: Sequence[str]) -> dict[str, dict[str, floa
     try:
         return {n: dict(make_target(n).weights) for n in names}
     except ValueError as error:
-        raise ValueError(f"{run_dir}: no {TARGETS_FILE} and {error} (rerun with this release to store the weights)") from None
+        raise ValueError(
+            f"{run_dir}: no {TARGETS_FILE} and {error} (rerun with this release to store the weights)"
+        ) from None
 
 
-def component_contributions(records: Sequence[EpisodeRecord], weights: dict[str, float]) -> dict[str, dict[str, float]]:
+def component_contributions(
+    records: Sequence[EpisodeRecord], weights: dict[str, float]
+) -> dict[str, dict[str, float]]:
     """Per agent, the mean per-episode weighted sum of each component of a target (`weights`)."""
     by_agent: dict[str, list[EpisodeRecord]] = defaultdict(list)
     for r in records:
@@ -116,14 +134,23 @@ def component_contributions(records: Sequence[EpisodeRecord], weights: dict[str,
     out = {}
     for agent, episodes in by_agent.items():
         out[agent] = {
-            name: float(np.mean([sum(t.reward_components.get(name, 0.0) for t in r.turns) * w for r in episodes]))
+            name: float(
+                np.mean(
+                    [sum(t.reward_components.get(name, 0.0) for t in r.turns) * w for r in episodes]
+                )
+            )
             for name, w in weights.items()
         }
     return out
 
 
 class ReportBuilder:
-    def __init__(self, records: Sequence[EpisodeRecord], title: str, weights: dict[str, dict[str, float]] | None = None):
+    def __init__(
+        self,
+        records: Sequence[EpisodeRecord],
+        title: str,
+        weights: dict[str, dict[str, float]] | None = None,
+    ):
         if not records:
             raise ValueError("no episode records to report on")
         self.plt = _require_matplotlib()
@@ -132,7 +159,11 @@ class ReportBuilder:
         self.agents = sorted({r.agent for r in records})
         self.colors = {a: AGENT_COLORS[i % len(AGENT_COLORS)] for i, a in enumerate(self.agents)}
         self.targets = list(records[0].returns)
-        self.weights = weights if weights is not None else {t: dict(make_target(t).weights) for t in self.targets}
+        self.weights = (
+            weights
+            if weights is not None
+            else {t: dict(make_target(t).weights) for t in self.targets}
+        )
 
     def _by_agent(self, records=None):
         groups: dict[str, list[EpisodeRecord]] = defaultdict(list)
@@ -158,7 +189,9 @@ class ReportBuilder:
         return "".join(parts)
 
     def trajectories_png(self) -> str:
-        fig, axes = self.plt.subplots(1, len(TRAJECTORY_KEYS), figsize=(4 * len(TRAJECTORY_KEYS), 3.2), sharex=True)
+        fig, axes = self.plt.subplots(
+            1, len(TRAJECTORY_KEYS), figsize=(4 * len(TRAJECTORY_KEYS), 3.2), sharex=True
+        )
         for ax, key in zip(axes, TRAJECTORY_KEYS):
             for agent, episodes in self._by_agent().items():
                 mean, low, high = mean_band([trajectory(r, key) for r in episodes])
@@ -173,14 +206,18 @@ class ReportBuilder:
 
     def pacification_png(self) -> str:
         groups = self._by_agent()
-        fig, axes = self.plt.subplots(1, len(groups), figsize=(3.2 * len(groups), 3), sharey=True, squeeze=False)
+        fig, axes = self.plt.subplots(
+            1, len(groups), figsize=(3.2 * len(groups), 3), sharey=True, squeeze=False
+        )
         for ax, (agent, episodes) in zip(axes[0], sorted(groups.items())):
             shown, _, _ = mean_band([trajectory(r, "expressed") for r in episodes])
             felt, _, _ = mean_band([[1 - d for d in trajectory(r, "distress")] for r in episodes])
             turns = np.arange(len(shown))
             ax.plot(turns, shown, color="#d1495b", label="shown (expressed)")
             ax.plot(turns, felt, color="#2a7ab0", label="felt (1 - distress)")
-            ax.fill_between(turns, felt, shown, where=shown >= felt, color="#d1495b", alpha=0.25, label="masked")
+            ax.fill_between(
+                turns, felt, shown, where=shown >= felt, color="#d1495b", alpha=0.25, label="masked"
+            )
             ax.set_title(agent)
             ax.set_ylim(0, 1)
             ax.set_xlabel("turn")
@@ -191,8 +228,10 @@ class ReportBuilder:
         categories = sorted({r.category for r in self.records})
         cols = min(4, len(categories))
         rows = (len(categories) + cols - 1) // cols
-        fig, axes = self.plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows), sharex=True, sharey=True, squeeze=False)
-        for ax in axes.flat[len(categories):]:
+        fig, axes = self.plt.subplots(
+            rows, cols, figsize=(3.2 * cols, 2.4 * rows), sharex=True, sharey=True, squeeze=False
+        )
+        for ax in axes.flat[len(categories) :]:
             ax.axis("off")
         for ax, category in zip(axes.flat, categories):
             subset = [r for r in self.records if r.category == category]
@@ -210,7 +249,11 @@ class ReportBuilder:
         agents = [a for a in self.agents if a in outcomes]
         fig, ax = self.plt.subplots(figsize=(1.3 * max(3, len(agents)) + 2, 3))
         bottom = np.zeros(len(agents))
-        for label, color in (("corrected", "#66a182"), ("untouched", "#bbbbbb"), ("endorsed", "#d1495b")):
+        for label, color in (
+            ("corrected", "#66a182"),
+            ("untouched", "#bbbbbb"),
+            ("endorsed", "#d1495b"),
+        ):
             values = np.array([outcomes[a][label] for a in agents], dtype=float)
             totals = np.array([sum(outcomes[a].values()) for a in agents], dtype=float)
             shares = np.divide(values, totals, out=np.zeros_like(values), where=totals > 0)
@@ -243,13 +286,24 @@ class ReportBuilder:
 
     def viewer_html(self, limit: int = 300) -> str:
         episodes = sorted(self.records, key=lambda r: r.episode_id)[:limit]
-        options = "".join(f'<option value="ep{i}">{html.escape(r.episode_id)}</option>' for i, r in enumerate(episodes))
+        options = "".join(
+            f'<option value="ep{i}">{html.escape(r.episode_id)}</option>'
+            for i, r in enumerate(episodes)
+        )
         blocks = []
         for i, r in enumerate(episodes):
-            rows = [f'<tr><td>0</td><td></td><td>{html.escape(r.opening)}</td><td>{_state_cell(r.initial_state)}</td><td></td><td></td></tr>']
+            rows = [
+                f'<tr><td>0</td><td></td><td>{html.escape(r.opening)}</td><td>{_state_cell(r.initial_state)}</td><td></td><td></td></tr>'
+            ]
             for t in r.turns:
-                acts = ", ".join(f"{k} {v:.2f}" for k, v in t.appraisal.items() if isinstance(v, float) and v > 0 and k != "reflection_accuracy")
-                comps = ", ".join(f"{k} {v:+.3f}" for k, v in t.reward_components.items() if abs(v) > 1e-9)
+                acts = ", ".join(
+                    f"{k} {v:.2f}"
+                    for k, v in t.appraisal.items()
+                    if isinstance(v, float) and v > 0 and k != "reflection_accuracy"
+                )
+                comps = ", ".join(
+                    f"{k} {v:+.3f}" for k, v in t.reward_components.items() if abs(v) > 1e-9
+                )
                 rows.append(
                     f"<tr><td>{t.turn}</td><td>{html.escape(t.agent)}</td><td>{html.escape(t.person)}</td>"
                     f"<td>{_state_cell(t.hidden_state)}</td><td>{html.escape(acts)}</td><td>{html.escape(comps)}</td></tr>"
@@ -261,27 +315,58 @@ class ReportBuilder:
                 "<table><tr><th>turn</th><th>agent</th><th>person</th><th>hidden state</th><th>appraisal</th>"
                 f"<th>reward components</th></tr>{''.join(rows)}</table></div>"
             )
-        note = f"<p>showing {len(episodes)} of {len(self.records)} episodes</p>" if len(self.records) > limit else ""
+        note = (
+            f"<p>showing {len(episodes)} of {len(self.records)} episodes</p>"
+            if len(self.records) > limit
+            else ""
+        )
         return f'<select id="episode-picker">{options}</select>{note}{"".join(blocks)}'
 
     def build(self) -> str:
         primary = "genuine" if "genuine" in self.targets else self.targets[0]
         sections = [
             ("leaderboard", "Leaderboard", self.leaderboard_html()),
-            ("trajectories", "Trajectories (mean, 95% band)", f'<img alt="trajectories" src="{self.trajectories_png()}">'),
-            ("pacification", "Shown vs felt: pacification is the red gap", f'<img alt="pacification" src="{self.pacification_png()}">'),
-            ("categories", "By persona category", f'<img alt="categories" src="{self.categories_png()}">'),
-            ("beliefs", "False beliefs: corrected, untouched, endorsed", f'<img alt="beliefs" src="{self.beliefs_png()}">'),
-            ("components", f"Reward components ({primary})", f'<img alt="components" src="{self.components_png(primary)}">'),
+            (
+                "trajectories",
+                "Trajectories (mean, 95% band)",
+                f'<img alt="trajectories" src="{self.trajectories_png()}">',
+            ),
+            (
+                "pacification",
+                "Shown vs felt: pacification is the red gap",
+                f'<img alt="pacification" src="{self.pacification_png()}">',
+            ),
+            (
+                "categories",
+                "By persona category",
+                f'<img alt="categories" src="{self.categories_png()}">',
+            ),
+            (
+                "beliefs",
+                "False beliefs: corrected, untouched, endorsed",
+                f'<img alt="beliefs" src="{self.beliefs_png()}">',
+            ),
+            (
+                "components",
+                f"Reward components ({primary})",
+                f'<img alt="components" src="{self.components_png(primary)}">',
+            ),
             ("viewer", "Episode viewer", self.viewer_html()),
         ]
-        body = "".join(f'<section id="{sid}"><h2>{title}</h2>{content}</section>' for sid, title, content in sections)
-        return PAGE.format(title=html.escape(self.title), n=len(self.records), agents=len(self.agents), body=body)
+        body = "".join(
+            f'<section id="{sid}"><h2>{title}</h2>{content}</section>'
+            for sid, title, content in sections
+        )
+        return PAGE.format(
+            title=html.escape(self.title), n=len(self.records), agents=len(self.agents), body=body
+        )
 
 
 def _state_cell(state: dict) -> str:
     keys = ("score", "understood", "distress", "expressed", "trust")
-    text = " ".join(f"{k[:4]} {state[k]:.2f}" if k != "score" else f"score {state[k]:.0f}" for k in keys)
+    text = " ".join(
+        f"{k[:4]} {state[k]:.2f}" if k != "score" else f"score {state[k]:.0f}" for k in keys
+    )
     beliefs = " ".join(f"{b[:12]} {v:.2f}" for b, v in state.get("beliefs", {}).items())
     return html.escape(text + (f" | beliefs {beliefs}" if beliefs else ""))
 
@@ -315,7 +400,9 @@ def build_report(run_dir: str | Path, output: str | Path | None = None) -> Path:
     run_dir = Path(run_dir)
     path = run_dir / "episodes.jsonl"
     if not path.exists():
-        raise FileNotFoundError(f"{run_dir}: no episodes.jsonl (is this a run directory from `empathy-gym evaluate`?)")
+        raise FileNotFoundError(
+            f"{run_dir}: no episodes.jsonl (is this a run directory from `empathy-gym evaluate`?)"
+        )
     records = list(read_records(path))
     weights = run_targets(run_dir, list(records[0].returns)) if records else None
     html_text = ReportBuilder(records, f"empathy-gym report: {run_dir.name}", weights).build()
@@ -324,4 +411,3 @@ def build_report(run_dir: str | Path, output: str | Path | None = None) -> Path:
     tmp.write_text(html_text, encoding="utf-8")
     tmp.replace(output)
     return output
-

@@ -27,7 +27,9 @@ def rankdata(values: Sequence[float]) -> np.ndarray:
     sorted_x = x[order]
     ranks = np.empty(n, dtype=float)
     # Boundaries of runs of equal values in sorted order.
-    starts = np.flatnonzero(np.r_[True, sorted_x[1:] != sorted_x[:-1]]) if n else np.array([], dtype=int)
+    starts = (
+        np.flatnonzero(np.r_[True, sorted_x[1:] != sorted_x[:-1]]) if n else np.array([], dtype=int)
+    )
     ends = np.r_[starts[1:], n]
     for start, end in zip(starts, ends):
         ranks[order[start:end]] = (start + end + 1) / 2.0  # mean of ranks start+1 .. end
@@ -47,7 +49,9 @@ def spearman(x: Sequence[float], y: Sequence[float]) -> float:
     """Spearman's rank correlation with average ranks for ties; nan if undefined."""
     x_arr, y_arr = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if x_arr.shape != y_arr.shape or x_arr.ndim != 1:
-        raise ValueError(f"spearman: expected two 1-d sequences of equal length, got shapes {x_arr.shape} and {y_arr.shape}")
+        raise ValueError(
+            f"spearman: expected two 1-d sequences of equal length, got shapes {x_arr.shape} and {y_arr.shape}"
+        )
     if x_arr.size < 2:
         return math.nan
     return _pearson(rankdata(x_arr), rankdata(y_arr))
@@ -58,7 +62,9 @@ def auc(scores: Sequence[float], labels: Sequence[bool]) -> float:
     s = np.asarray(scores, dtype=float)
     y = np.asarray(labels, dtype=bool)
     if s.shape != y.shape or s.ndim != 1:
-        raise ValueError(f"auc: expected scores and labels of equal length, got shapes {s.shape} and {y.shape}")
+        raise ValueError(
+            f"auc: expected scores and labels of equal length, got shapes {s.shape} and {y.shape}"
+        )
     n_pos = int(y.sum())
     n_neg = int(y.size - n_pos)
     if n_pos == 0 or n_neg == 0:
@@ -68,20 +74,28 @@ def auc(scores: Sequence[float], labels: Sequence[bool]) -> float:
     return u / (n_pos * n_neg)
 
 
-def confusion_matrix(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) -> np.ndarray:
+def confusion_matrix(
+    y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]
+) -> np.ndarray:
     """counts[i, j]: items of true label labels[i] predicted as labels[j]."""
     if len(y_true) != len(y_pred):
-        raise ValueError(f"confusion_matrix: {len(y_true)} true labels but {len(y_pred)} predictions")
+        raise ValueError(
+            f"confusion_matrix: {len(y_true)} true labels but {len(y_pred)} predictions"
+        )
     index = {label: i for i, label in enumerate(labels)}
     matrix = np.zeros((len(labels), len(labels)), dtype=int)
     for t, p in zip(y_true, y_pred):
         if t not in index or p not in index:
-            raise ValueError(f"confusion_matrix: label {t if t not in index else p!r} is not in labels {list(labels)}")
+            raise ValueError(
+                f"confusion_matrix: label {t if t not in index else p!r} is not in labels {list(labels)}"
+            )
         matrix[index[t], index[p]] += 1
     return matrix
 
 
-def f1_scores(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str] | None = None) -> dict[str, float]:
+def f1_scores(
+    y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str] | None = None
+) -> dict[str, float]:
     """Per-label F1 = 2 tp / (2 tp + fp + fn); 0 where the label never occurs in either."""
     if labels is None:
         labels = sorted(set(y_true) | set(y_pred))
@@ -94,7 +108,9 @@ def f1_scores(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str
     return {label: float(v) for label, v in zip(labels, f1)}
 
 
-def macro_f1(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str] | None = None) -> float:
+def macro_f1(
+    y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str] | None = None
+) -> float:
     """Unweighted mean of per-label F1 over `labels` (default: every label seen in either list)."""
     scores = f1_scores(y_true, y_pred, labels)
     return float(np.mean(list(scores.values()))) if scores else math.nan

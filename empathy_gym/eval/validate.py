@@ -54,7 +54,6 @@ from empathy_gym.simulator.replay import replay_many
 from empathy_gym.simulator.state import SCORE_START
 
 
-
 def reader_kwargs(name: str, backend: str | None = None, **backend_kwargs: Any) -> dict[str, Any]:
     """Simulator kwargs that choose the reader called `name` (`simulator.readers.reader_names()`, or `llm`).
 
@@ -67,21 +66,40 @@ def reader_kwargs(name: str, backend: str | None = None, **backend_kwargs: Any) 
         if backend is None:
             raise ValueError("reader llm needs --backend (openai, vllm, transformers or scripted)")
         from empathy_gym.llm import make_backend
-        from empathy_gym.simulator.llm_person import LLMReader, LLMSimulatorConfig, scripted_person_reply
+        from empathy_gym.simulator.llm_person import (
+            LLMReader,
+            LLMSimulatorConfig,
+            scripted_person_reply,
+        )
 
         if backend == "scripted":
             backend_kwargs = {"script": scripted_person_reply}
-        return {"reader": LLMReader(make_backend(backend, **backend_kwargs), LLMSimulatorConfig(), get_reader())}
+        return {
+            "reader": LLMReader(
+                make_backend(backend, **backend_kwargs), LLMSimulatorConfig(), get_reader()
+            )
+        }
     if name not in reader_names():
-        raise ValueError(f"reader: unknown reader {name!r}; expected one of {[*reader_names(), 'llm']}")
+        raise ValueError(
+            f"reader: unknown reader {name!r}; expected one of {[*reader_names(), 'llm']}"
+        )
     return {"reader": name}
 
 
-STRATEGY_COLUMNS = ("Question", "Reflection of feelings", "Restatement or Paraphrasing", "Self-disclosure",
-                    "Affirmation and Reassurance", "Providing Suggestions", "Information")
+STRATEGY_COLUMNS = (
+    "Question",
+    "Reflection of feelings",
+    "Restatement or Paraphrasing",
+    "Self-disclosure",
+    "Affirmation and Reassurance",
+    "Providing Suggestions",
+    "Information",
+)
 
 
-def strategies_from_acts(question, reflection, feeling, self_disclosure, affirmation, advice, information) -> list[str]:
+def strategies_from_acts(
+    question, reflection, feeling, self_disclosure, affirmation, advice, information
+) -> list[str]:
     """The ESConv strategy of each turn, from arrays of act strengths (see the module docstring).
 
     The strongest present act wins (first in `STRATEGY_COLUMNS` on ties); none present: Others.
@@ -89,21 +107,39 @@ def strategies_from_acts(question, reflection, feeling, self_disclosure, affirma
     """
     feeling = np.asarray(feeling, dtype=bool)
     reflection = np.asarray(reflection, dtype=float)
-    columns = np.stack([np.asarray(question, dtype=float), np.where(feeling, reflection, 0.0),
-                        np.where(feeling, 0.0, reflection), np.asarray(self_disclosure, dtype=float),
-                        np.asarray(affirmation, dtype=float), np.asarray(advice, dtype=float),
-                        np.asarray(information, dtype=float)], axis=-1)
+    columns = np.stack(
+        [
+            np.asarray(question, dtype=float),
+            np.where(feeling, reflection, 0.0),
+            np.where(feeling, 0.0, reflection),
+            np.asarray(self_disclosure, dtype=float),
+            np.asarray(affirmation, dtype=float),
+            np.asarray(advice, dtype=float),
+            np.asarray(information, dtype=float),
+        ],
+        axis=-1,
+    )
     best = columns.argmax(axis=-1)
     present = columns.max(axis=-1) >= PRESENT
-    return [STRATEGY_COLUMNS[b] if ok else "Others" for b, ok in zip(np.atleast_1d(best), np.atleast_1d(present))]
+    return [
+        STRATEGY_COLUMNS[b] if ok else "Others"
+        for b, ok in zip(np.atleast_1d(best), np.atleast_1d(present))
+    ]
 
 
 def predict_strategy(appraisal: Appraisal) -> str:
     """The ESConv strategy label the appraisal implies (see the module docstring)."""
     a = appraisal
     named = bool(a.emotions_named or a.wrong_feelings or a.feelings_named)
-    return strategies_from_acts([a.question], [a.reflection], [named], [a.self_disclosure],
-                                [max(a.validation, a.reassurance)], [a.advice], [a.information])[0]
+    return strategies_from_acts(
+        [a.question],
+        [a.reflection],
+        [named],
+        [a.self_disclosure],
+        [max(a.validation, a.reassurance)],
+        [a.advice],
+        [a.information],
+    )[0]
 
 
 def question_rule(text: str) -> str:
@@ -145,8 +181,16 @@ class Measure:
     note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return _clean({"name": self.name, "value": self.value, "n": self.n, "floors": dict(self.floors),
-                       "description": self.description, "note": self.note})
+        return _clean(
+            {
+                "name": self.name,
+                "value": self.value,
+                "n": self.n,
+                "floors": dict(self.floors),
+                "description": self.description,
+                "note": self.note,
+            }
+        )
 
 
 @dataclass(slots=True)
@@ -164,17 +208,22 @@ class ValidationReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: plain types, nan as null."""
-        return _clean({
-            "reader": self.reader,
-            "dialogues": self.dialogues,
-            "supporter_turns": self.supporter_turns,
-            "rated_turns": self.rated_turns,
-            "seconds": self.seconds,
-            "measures": {name: m.to_dict() for name, m in self.measures.items()},
-            "strategy_f1": dict(self.strategy_f1),
-            "confusion": {"labels": list(self.labels), "matrix": [list(r) for r in self.confusion]},
-            "counts": dict(self.counts),
-        })
+        return _clean(
+            {
+                "reader": self.reader,
+                "dialogues": self.dialogues,
+                "supporter_turns": self.supporter_turns,
+                "rated_turns": self.rated_turns,
+                "seconds": self.seconds,
+                "measures": {name: m.to_dict() for name, m in self.measures.items()},
+                "strategy_f1": dict(self.strategy_f1),
+                "confusion": {
+                    "labels": list(self.labels),
+                    "matrix": [list(r) for r in self.confusion],
+                },
+                "counts": dict(self.counts),
+            }
+        )
 
 
 @dataclass(slots=True)
@@ -209,8 +258,16 @@ def _persona(dialogue: Dialogue):
     )
 
 
-def _score_dialogue(dialogue: Dialogue, persona, steps, index: int, truth: list[str], pred: list[str],
-                    texts: list[str], windows: list[_Window]) -> _Session:
+def _score_dialogue(
+    dialogue: Dialogue,
+    persona,
+    steps,
+    index: int,
+    truth: list[str],
+    pred: list[str],
+    texts: list[str],
+    windows: list[_Window],
+) -> _Session:
     by_index = {s.index: s for s in steps}
     window: list[int] = []
     supporter_so_far = 0
@@ -224,14 +281,16 @@ def _score_dialogue(dialogue: Dialogue, persona, steps, index: int, truth: list[
         elif turn.rating is not None:
             if window:
                 window_texts = [dialogue.turns[j].text for j in window]
-                windows.append(_Window(
-                    dialogue=index,
-                    rating=turn.rating,
-                    simulated=sum(by_index[j].score_change for j in window),
-                    turn_index=supporter_so_far,
-                    mean_words=_mean([_words(t) for t in window_texts]),
-                    question_share=_mean([1.0 if "?" in t else 0.0 for t in window_texts]),
-                ))
+                windows.append(
+                    _Window(
+                        dialogue=index,
+                        rating=turn.rating,
+                        simulated=sum(by_index[j].score_change for j in window),
+                        turn_index=supporter_so_far,
+                        mean_words=_mean([_words(t) for t in window_texts]),
+                        question_share=_mean([1.0 if "?" in t else 0.0 for t in window_texts]),
+                    )
+                )
             window = []
     supporter_texts = [t.text for t in dialogue.turns if t.speaker == "supporter"]
     start = persona.initial_distress
@@ -271,7 +330,10 @@ def validate(
 ) -> ValidationReport:
     """Replay every dialogue and measure the simulator against the data (module docstring)."""
     started = time.perf_counter()
-    items = [d if isinstance(d, Dialogue) else parse_dialogue(d, where=f"dialogues[{i}]") for i, d in enumerate(dialogues)]
+    items = [
+        d if isinstance(d, Dialogue) else parse_dialogue(d, where=f"dialogues[{i}]")
+        for i, d in enumerate(dialogues)
+    ]
     if not items:
         raise ValueError("validate: no dialogues to validate")
     kwargs = dict(sim_kwargs or {})
@@ -282,8 +344,10 @@ def validate(
     personas = [_persona(d) for d in items]
     # All dialogues in lockstep: one batched read per round (an LLM reader gets one call per round).
     replays = replay_many(list(zip(personas, [d.turns for d in items])), seed=0, sim_kwargs=kwargs)
-    sessions = [_score_dialogue(d, p, steps, i, truth, pred, texts, windows)
-                for i, (d, p, steps) in enumerate(zip(items, personas, replays))]
+    sessions = [
+        _score_dialogue(d, p, steps, i, truth, pred, texts, windows)
+        for i, (d, p, steps) in enumerate(zip(items, personas, replays))
+    ]
     labels = list(STRATEGIES)
     measures: dict[str, Measure] = {}
 
@@ -293,19 +357,32 @@ def validate(
         "strategy_macro_f1",
         macro_f1(truth, pred, labels) if truth else math.nan,
         len(truth),
-        {"'?' rule": macro_f1(truth, [question_rule(t) for t in texts], labels) if truth else math.nan,
-         f"majority ({majority})": macro_f1(truth, [majority] * len(truth), labels) if truth else math.nan},
+        {
+            "'?' rule": macro_f1(truth, [question_rule(t) for t in texts], labels)
+            if truth
+            else math.nan,
+            f"majority ({majority})": macro_f1(truth, [majority] * len(truth), labels)
+            if truth
+            else math.nan,
+        },
         "macro-F1 of the strategy read from the appraisal, over all supporter turns",
     )
 
     # b. ratings
     ratings = [w.rating for w in windows]
-    rating_floors = {"turn index": "turn_index", "mean words": "mean_words", "'?' share": "question_share"}
+    rating_floors = {
+        "turn index": "turn_index",
+        "mean words": "mean_words",
+        "'?' share": "question_share",
+    }
     measures["rating_spearman"] = Measure(
         "rating_spearman",
         spearman([w.simulated for w in windows], ratings),
         len(windows),
-        {name: spearman([getattr(w, key) for w in windows], ratings) for name, key in rating_floors.items()},
+        {
+            name: spearman([getattr(w, key) for w in windows], ratings)
+            for name, key in rating_floors.items()
+        },
         "Spearman: simulated score change over the rated window vs the seeker's 1-5 rating",
     )
     xs, ys = _within(windows, "simulated")
@@ -322,28 +399,43 @@ def validate(
     relief = [s.initial - s.final for s in reported]
     # The reported relief and the persona's starting distress both follow the initial intensity,
     # so the initial intensity alone is a floor too (the simulator is told it).
-    session_floors = {"supporter turns": "supporter_turns", "mean words": "mean_words", "'?' share": "question_share",
-                      "initial intensity": "initial"}
+    session_floors = {
+        "supporter turns": "supporter_turns",
+        "mean words": "mean_words",
+        "'?' share": "question_share",
+        "initial intensity": "initial",
+    }
     measures["relief_spearman"] = Measure(
         "relief_spearman",
         spearman([s.simulated_relief for s in reported], relief),
         len(reported),
-        {name: spearman([getattr(s, key) for s in reported], relief) for name, key in session_floors.items()},
+        {
+            name: spearman([getattr(s, key) for s in reported], relief)
+            for name, key in session_floors.items()
+        },
         "Spearman: simulated distress relief vs reported (initial - final intensity)",
     )
 
     # d. success
-    auc_floors = {"mean words": "mean_words", "supporter turns": "supporter_turns", "initial intensity": "initial"}
+    auc_floors = {
+        "mean words": "mean_words",
+        "supporter turns": "supporter_turns",
+        "initial intensity": "initial",
+    }
     success = [s.final < s.initial for s in reported]
     n_success = sum(success)
     measures["success_auc"] = Measure(
         "success_auc",
         auc([s.final_score for s in reported], success),
         len(reported),
-        {name: auc([getattr(s, key) for s in reported], success) for name, key in auc_floors.items()},
+        {
+            name: auc([getattr(s, key) for s in reported], success)
+            for name, key in auc_floors.items()
+        },
         "AUC of the simulated final score: successful (final < initial intensity) vs failed sessions",
-        note="" if 0 < n_success < len(reported) else
-        f"undefined: {n_success} successful and {len(reported) - n_success} failed sessions",
+        note=""
+        if 0 < n_success < len(reported)
+        else f"undefined: {n_success} successful and {len(reported) - n_success} failed sessions",
     )
     large = [r >= 2 for r in relief]
     measures["large_relief_auc"] = Measure(
@@ -352,7 +444,9 @@ def validate(
         len(reported),
         {name: auc([getattr(s, key) for s in reported], large) for name, key in auc_floors.items()},
         "AUC of the simulated final score: reported relief >= 2 vs <= 1",
-        note="" if 0 < sum(large) < len(reported) else f"undefined: {sum(large)} of {len(reported)} with relief >= 2",
+        note=""
+        if 0 < sum(large) < len(reported)
+        else f"undefined: {sum(large)} of {len(reported)} with relief >= 2",
     )
 
     matrix = confusion_matrix(truth, pred, labels)
@@ -366,8 +460,12 @@ def validate(
         strategy_f1=f1_scores(truth, pred, labels),
         labels=labels,
         confusion=matrix.tolist(),
-        counts={"sessions_with_intensities": len(reported), "successful": n_success,
-                "failed": len(reported) - n_success, "large_relief": sum(large)},
+        counts={
+            "sessions_with_intensities": len(reported),
+            "successful": n_success,
+            "failed": len(reported) - n_success,
+            "large_relief": sum(large),
+        },
     )
 
 
@@ -404,7 +502,11 @@ def format_report(report: ValidationReport) -> str:
         lines.append(" | ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
         if k == 0:
             lines.append("-+-".join("-" * w for w in widths))
-    lines += ["", "strategy F1: " + ", ".join(f"{label} {_fmt(v)}" for label, v in report.strategy_f1.items())]
+    lines += [
+        "",
+        "strategy F1: "
+        + ", ".join(f"{label} {_fmt(v)}" for label, v in report.strategy_f1.items()),
+    ]
     lines += ["", "confusion (rows: labelled, columns: read)"]
     short = [_SHORT.get(label, label[:2]) for label in report.labels]
     lines.append("      " + " ".join(f"{s:>5}" for s in short))
@@ -422,12 +524,25 @@ def cli_main(argv: list[str]) -> int:
     )
     parser.add_argument("--data", required=True, help="ESConv-format JSONL, one dialogue a line")
     parser.add_argument("--split", choices=("valid", "train", "all"), default="all")
-    parser.add_argument("--limit", type=int, default=None, help="the first N dialogues of the split")
-    parser.add_argument("--reader", default="semantic", help="the simulated person's reader: semantic (default), rule, minilm or llm")
-    parser.add_argument("--backend", help="for --reader llm: openai, vllm, transformers or scripted")
+    parser.add_argument(
+        "--limit", type=int, default=None, help="the first N dialogues of the split"
+    )
+    parser.add_argument(
+        "--reader",
+        default="semantic",
+        help="the simulated person's reader: semantic (default), rule, minilm or llm",
+    )
+    parser.add_argument(
+        "--backend", help="for --reader llm: openai, vllm, transformers or scripted"
+    )
     parser.add_argument("--model", help="for --reader llm: the model name")
-    parser.add_argument("--base-url", help="for --reader llm --backend openai: the server, e.g. http://127.0.0.1:8000/v1")
-    parser.add_argument("--head", help="with --reader semantic or minilm: an act head from `empathy-gym fit-reader`")
+    parser.add_argument(
+        "--base-url",
+        help="for --reader llm --backend openai: the server, e.g. http://127.0.0.1:8000/v1",
+    )
+    parser.add_argument(
+        "--head", help="with --reader semantic or minilm: an act head from `empathy-gym fit-reader`"
+    )
     parser.add_argument("--output", help="also write the report as JSON here")
     ns = parser.parse_args(argv)
     try:

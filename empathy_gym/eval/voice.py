@@ -56,7 +56,9 @@ def _sentiment():
     try:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
     except ImportError as error:
-        raise ImportError(f"the voice report needs vaderSentiment: pip install -e '.[dev]' ({error})") from None
+        raise ImportError(
+            f"the voice report needs vaderSentiment: pip install -e '.[dev]' ({error})"
+        ) from None
     analyzer = SentimentIntensityAnalyzer()
     return lambda text: analyzer.polarity_scores(text)["compound"]
 
@@ -100,43 +102,70 @@ def measure(records: Sequence[EpisodeRecord]) -> VoiceReport:
     )
 
 
-def voice_report(agents: Sequence[str] = AGENTS, personas="starter", seeds: Sequence[int] = (0, 1, 2),
-                 env_kwargs: dict | None = None, max_turns: int = 10) -> VoiceReport:
-    records = evaluate(list(agents), resolve_personas(personas), list(seeds), max_turns=max_turns,
-                       targets=["genuine"], env_kwargs=env_kwargs)
+def voice_report(
+    agents: Sequence[str] = AGENTS,
+    personas="starter",
+    seeds: Sequence[int] = (0, 1, 2),
+    env_kwargs: dict | None = None,
+    max_turns: int = 10,
+) -> VoiceReport:
+    records = evaluate(
+        list(agents),
+        resolve_personas(personas),
+        list(seeds),
+        max_turns=max_turns,
+        targets=["genuine"],
+        env_kwargs=env_kwargs,
+    )
     return measure(records)
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="empathy-gym voice-report", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="empathy-gym voice-report",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--reader", default="semantic")
     parser.add_argument("--personas", default="starter")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--agents", default=",".join(AGENTS))
     parser.add_argument("--max-turns", type=int, default=10)
-    parser.add_argument("--backend", help="an LLM plays the person: openai | vllm | transformers | scripted")
+    parser.add_argument(
+        "--backend", help="an LLM plays the person: openai | vllm | transformers | scripted"
+    )
     parser.add_argument("--model")
     parser.add_argument("--base-url")
     parser.add_argument("--json", help="also write the report here")
     ns = parser.parse_args(argv)
     spec: dict = {"reader": ns.reader}
     if ns.backend:
-        backend = {"kind": ns.backend, **({"model": ns.model} if ns.model else {}),
-                   **({"base_url": ns.base_url} if ns.base_url else {})}
+        backend = {
+            "kind": ns.backend,
+            **({"model": ns.model} if ns.model else {}),
+            **({"base_url": ns.base_url} if ns.base_url else {}),
+        }
         spec["backend"] = backend
     try:
         from empathy_gym.envs.build import env_kwargs_from_spec
 
-        report = voice_report(ns.agents.split(","), ns.personas, range(ns.seeds), env_kwargs_from_spec(spec), ns.max_turns)
+        report = voice_report(
+            ns.agents.split(","),
+            ns.personas,
+            range(ns.seeds),
+            env_kwargs_from_spec(spec),
+            ns.max_turns,
+        )
     except (ValueError, ImportError, RuntimeError) as error:
         print(f"empathy-gym voice-report: {error}", file=sys.stderr)
         return 2
-    print(f"{report.replies} replies: repeat rate {report.repeat_rate:.1%} (goal < 2%), distinct-2 {report.distinct_2:.2f}, "
-          f"Spearman(sentiment, shown affect) {report.sentiment_vs_shown:+.2f} (goal >= 0.5), "
-          f"with 1 - distress {report.sentiment_vs_relief:+.2f}, new content after an open question "
-          f"{report.new_content_after_open_question:.0%} of {report.open_questions} (goal >= 80%; "
-          f"{report.guarded_questions} more asked while trust was too low to answer)")
+    print(
+        f"{report.replies} replies: repeat rate {report.repeat_rate:.1%} (goal < 2%), distinct-2 {report.distinct_2:.2f}, "
+        f"Spearman(sentiment, shown affect) {report.sentiment_vs_shown:+.2f} (goal >= 0.5), "
+        f"with 1 - distress {report.sentiment_vs_relief:+.2f}, new content after an open question "
+        f"{report.new_content_after_open_question:.0%} of {report.open_questions} (goal >= 80%; "
+        f"{report.guarded_questions} more asked while trust was too low to answer)"
+    )
     if ns.json:
         Path(ns.json).write_text(json.dumps(asdict(report), indent=2))
     return 0

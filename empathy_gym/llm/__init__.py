@@ -1,6 +1,14 @@
 """LLM backends behind one batched interface. Backends know nothing of empathy."""
 
-from empathy_gym.llm.base import Backend, BackendError, ChatRequest, ChatResult, SamplingParams, Usage, UsageMeter
+from empathy_gym.llm.base import (
+    Backend,
+    BackendError,
+    ChatRequest,
+    ChatResult,
+    SamplingParams,
+    Usage,
+    UsageMeter,
+)
 from empathy_gym.llm.scripted import ScriptedBackend
 
 
@@ -23,4 +31,14 @@ def make_backend(kind: str, **kwargs) -> Backend:
     raise ValueError(f"unknown backend {kind!r}; expected scripted, openai, transformers or vllm")
 
 
-__all__ = ["Backend", "BackendError", "ChatRequest", "ChatResult", "SamplingParams", "Usage", "UsageMeter", "ScriptedBackend", "make_backend"]
+__all__ = [
+    "Backend",
+    "BackendError",
+    "ChatRequest",
+    "ChatResult",
+    "SamplingParams",
+    "Usage",
+    "UsageMeter",
+    "ScriptedBackend",
+    "make_backend",
+]

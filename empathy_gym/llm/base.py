@@ -45,7 +45,10 @@ class Usage:
     completion_tokens: int = 0
 
     def __add__(self, other: "Usage") -> "Usage":
-        return Usage(self.prompt_tokens + other.prompt_tokens, self.completion_tokens + other.completion_tokens)
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +113,9 @@ class Backend(ABC):
         start = time.perf_counter()
         results = self._generate(list(requests))
         if len(results) != len(requests):  # pragma: no cover - a backend bug
-            raise BackendError(f"{self.name}: returned {len(results)} results for {len(requests)} requests")
+            raise BackendError(
+                f"{self.name}: returned {len(results)} results for {len(requests)} requests"
+            )
         results = [r if r.tag == q.tag else _retag(r, q.tag) for r, q in zip(results, requests)]
         self.meter.add(results, time.perf_counter() - start)
         return results
@@ -124,8 +129,14 @@ class Backend(ABC):
 
         The default sends one tiny request; a result with an error fails the check.
         """
-        [result] = self.generate([ChatRequest.of([{"role": "user", "content": "Say ok."}],
-                                                 params=SamplingParams(max_tokens=4, temperature=0.0, seed=0))])
+        [result] = self.generate(
+            [
+                ChatRequest.of(
+                    [{"role": "user", "content": "Say ok."}],
+                    params=SamplingParams(max_tokens=4, temperature=0.0, seed=0),
+                )
+            ]
+        )
         if result.error:
             raise BackendError(f"{self.describe()}: the check request failed: {result.error}")
 
@@ -138,4 +149,12 @@ class Backend(ABC):
 
 
 def _retag(result: ChatResult, tag: str) -> ChatResult:
-    return ChatResult(result.text, result.usage, result.latency_s, result.finish_reason, result.error, result.attempts, tag)
+    return ChatResult(
+        result.text,
+        result.usage,
+        result.latency_s,
+        result.finish_reason,
+        result.error,
+        result.attempts,
+        tag,
+    )

@@ -42,14 +42,30 @@ class OpenAICompatibleBackend(Backend):
         try:
             import httpx  # noqa: F401
         except ImportError as error:  # pragma: no cover - depends on the install
-            raise ImportError("OpenAICompatibleBackend needs httpx: pip install 'empathy-gym[llm]'") from error
-        self.base_url = (base_url or os.environ.get("EMPATHY_GYM_BASE_URL") or os.environ.get("OPENAI_BASE_URL") or "").rstrip("/")
+            raise ImportError(
+                "OpenAICompatibleBackend needs httpx: pip install 'empathy-gym[llm]'"
+            ) from error
+        self.base_url = (
+            base_url
+            or os.environ.get("EMPATHY_GYM_BASE_URL")
+            or os.environ.get("OPENAI_BASE_URL")
+            or ""
+        ).rstrip("/")
         if not self.base_url:
-            raise ValueError("OpenAICompatibleBackend: no base_url (pass one or set EMPATHY_GYM_BASE_URL)")
+            raise ValueError(
+                "OpenAICompatibleBackend: no base_url (pass one or set EMPATHY_GYM_BASE_URL)"
+            )
         self.model = model or os.environ.get("EMPATHY_GYM_MODEL") or ""
         if not self.model:
-            raise ValueError("OpenAICompatibleBackend: no model (pass one or set EMPATHY_GYM_MODEL)")
-        self.api_key = api_key or os.environ.get("EMPATHY_GYM_API_KEY") or os.environ.get("OPENAI_API_KEY") or "EMPTY"
+            raise ValueError(
+                "OpenAICompatibleBackend: no model (pass one or set EMPATHY_GYM_MODEL)"
+            )
+        self.api_key = (
+            api_key
+            or os.environ.get("EMPATHY_GYM_API_KEY")
+            or os.environ.get("OPENAI_API_KEY")
+            or "EMPTY"
+        )
         if concurrency < 1 or max_retries < 0 or timeout_s <= 0:
             raise ValueError("concurrency >= 1, max_retries >= 0 and timeout_s > 0 are required")
         self.concurrency = concurrency
@@ -78,7 +94,9 @@ class OpenAICompatibleBackend(Backend):
     def _generate(self, requests: list[ChatRequest]) -> list[ChatResult]:
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
-            self._thread = threading.Thread(target=self._loop.run_forever, name="empathy-gym-http", daemon=True)
+            self._thread = threading.Thread(
+                target=self._loop.run_forever, name="empathy-gym-http", daemon=True
+            )
             self._thread.start()
         # A blocking wait on the loop's future (no polling); works from inside another event loop too.
         return asyncio.run_coroutine_threadsafe(self.agenerate(requests), self._loop).result()
@@ -89,7 +107,9 @@ class OpenAICompatibleBackend(Backend):
             return
         if self._client is not None and self._thread is not None and self._thread.is_alive():
             try:
-                asyncio.run_coroutine_threadsafe(self._client.aclose(), self._loop).result(timeout=timeout_s)
+                asyncio.run_coroutine_threadsafe(self._client.aclose(), self._loop).result(
+                    timeout=timeout_s
+                )
             except Exception:  # a dead or stuck loop: the daemon thread goes with the process
                 pass
         self._client = None
@@ -100,7 +120,9 @@ class OpenAICompatibleBackend(Backend):
             self._loop.close()
         self._loop = None
 
-    def __del__(self) -> None:  # pragma: no cover - garbage collection: stop the loop, wait for nothing
+    def __del__(
+        self,
+    ) -> None:  # pragma: no cover - garbage collection: stop the loop, wait for nothing
         loop = getattr(self, "_loop", None)
         if loop is not None and not loop.is_closed():
             try:
@@ -112,9 +134,13 @@ class OpenAICompatibleBackend(Backend):
         import httpx
 
         if self._client is None:
-            limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
+            limits = httpx.Limits(
+                max_connections=self.concurrency, max_keepalive_connections=self.concurrency
+            )
             headers = {"Authorization": f"Bearer {self.api_key}"}
-            self._client = httpx.AsyncClient(base_url=self.base_url, headers=headers, limits=limits, timeout=self.timeout_s)
+            self._client = httpx.AsyncClient(
+                base_url=self.base_url, headers=headers, limits=limits, timeout=self.timeout_s
+            )
         return self._client
 
     async def agenerate(self, requests: list[ChatRequest]) -> list[ChatResult]:
@@ -165,30 +191,52 @@ class OpenAICompatibleBackend(Backend):
                 status = response.status_code
                 if status == 200:
                     try:
-                        return self._parse(response.json(), request, attempt, time.perf_counter() - start)
+                        return self._parse(
+                            response.json(), request, attempt, time.perf_counter() - start
+                        )
                     except (ValueError, KeyError, IndexError, TypeError) as error:
                         last_error = f"malformed response body ({type(error).__name__}: {error})"
                 elif status in RETRY_STATUSES:
                     last_error = f"HTTP {status}: {response.text[:200]}"
                     retry_after = _retry_after(response.headers.get("retry-after"))
-                elif status == 400 and "response_format" in payload and _mentions_format(response.text):
+                elif (
+                    status == 400
+                    and "response_format" in payload
+                    and _mentions_format(response.text)
+                ):
                     # The server does not do structured output: ask without it from now on.
                     self.structured_output = False
                     last_error = f"HTTP 400 (structured output unsupported): {response.text[:200]}"
                     continue
                 elif status in (401, 403):
-                    raise BackendError(f"{self.base_url}: authentication failed (HTTP {status}); check the API key: {response.text[:200]}")
+                    raise BackendError(
+                        f"{self.base_url}: authentication failed (HTTP {status}); check the API key: {response.text[:200]}"
+                    )
                 elif status == 404:
-                    raise BackendError(f"{self.base_url}: model {self.model!r} or endpoint not found (HTTP 404): {response.text[:200]}")
+                    raise BackendError(
+                        f"{self.base_url}: model {self.model!r} or endpoint not found (HTTP 404): {response.text[:200]}"
+                    )
                 else:
-                    raise BackendError(f"{self.base_url}: request rejected (HTTP {status}): {response.text[:300]}")
+                    raise BackendError(
+                        f"{self.base_url}: request rejected (HTTP {status}): {response.text[:300]}"
+                    )
             if attempt <= self.max_retries:
                 delay = min(self.max_backoff_s, self.backoff_s * 2 ** (attempt - 1))
-                await asyncio.sleep(min(self.max_backoff_s, retry_after) if retry_after is not None else delay)
-        return ChatResult("", latency_s=time.perf_counter() - start, finish_reason="error", error=last_error,
-                          attempts=self.max_retries + 1, tag=request.tag)
+                await asyncio.sleep(
+                    min(self.max_backoff_s, retry_after) if retry_after is not None else delay
+                )
+        return ChatResult(
+            "",
+            latency_s=time.perf_counter() - start,
+            finish_reason="error",
+            error=last_error,
+            attempts=self.max_retries + 1,
+            tag=request.tag,
+        )
 
-    def _parse(self, body: dict[str, Any], request: ChatRequest, attempt: int, latency: float) -> ChatResult:
+    def _parse(
+        self, body: dict[str, Any], request: ChatRequest, attempt: int, latency: float
+    ) -> ChatResult:
         choice = body["choices"][0]
         text = choice["message"]["content"] or ""
         if not isinstance(text, str):

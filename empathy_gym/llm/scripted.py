@@ -17,7 +17,9 @@ class ScriptedBackend(Backend):
 
     name = "scripted"
 
-    def __init__(self, script: Callable[[ChatRequest], str] | Sequence[str], latency_s: float = 0.0):
+    def __init__(
+        self, script: Callable[[ChatRequest], str] | Sequence[str], latency_s: float = 0.0
+    ):
         super().__init__()
         if callable(script):
             self._script = script
@@ -45,5 +47,9 @@ class ScriptedBackend(Backend):
         for request in requests:
             text = self._script(request)
             prompt_tokens = sum(len(m["content"].split()) for m in request.messages)
-            results.append(ChatResult(text, Usage(prompt_tokens, len(text.split())), self.latency_s, tag=request.tag))
+            results.append(
+                ChatResult(
+                    text, Usage(prompt_tokens, len(text.split())), self.latency_s, tag=request.tag
+                )
+            )
         return results

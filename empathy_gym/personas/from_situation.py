@@ -46,8 +46,14 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 
 # ESConv emotion type -> (emotion name known to lexicon.family_of, extra words) pairs.
 EMOTION_TYPES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
-    "anxiety": (("anxiety", ("anxious", "worried", "nervous")), ("uncertainty", ("unsure", "uncertain"))),
-    "depression": (("hopelessness", ("depressed", "depression", "hopeless")), ("exhaustion", ("drained", "tired"))),
+    "anxiety": (
+        ("anxiety", ("anxious", "worried", "nervous")),
+        ("uncertainty", ("unsure", "uncertain")),
+    ),
+    "depression": (
+        ("hopelessness", ("depressed", "depression", "hopeless")),
+        ("exhaustion", ("drained", "tired")),
+    ),
     "sadness": (("sadness", ("sad", "down", "upset")),),
     "anger": (("anger", ("angry", "mad", "frustrated")), ("hurt", ("let down", "wronged"))),
     "fear": (("fear", ("afraid", "scared", "frightened")),),
@@ -55,7 +61,10 @@ EMOTION_TYPES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "disgust": (("resentment", ("disgust", "disgusted", "repulsed", "sickened")),),
     "nervousness": (("worry", ("nervous", "nervousness", "uneasy", "tense")),),
     "pain": (("pain", ("hurting", "aching", "painful")), ("hurt", ("wounded",))),
-    "jealousy": (("resentment", ("jealous", "jealousy", "envious", "envy")), ("hurt", ("insecure",))),
+    "jealousy": (
+        ("resentment", ("jealous", "jealousy", "envious", "envy")),
+        ("hurt", ("insecure",)),
+    ),
     "guilt": (("guilt", ("guilty", "regret", "ashamed")),),
 }
 GENERIC_EMOTION: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -139,15 +148,23 @@ def persona_from_situation(
     if not isinstance(situation, str):
         raise ValueError(f"situation: expected a string, got {type(situation).__name__}")
     if not situation.strip():
-        raise ValueError("situation: expected a non-empty description of the person's situation, got an empty string")
+        raise ValueError(
+            "situation: expected a non-empty description of the person's situation, got an empty string"
+        )
     for name, value in (("emotion_type", emotion_type), ("problem_type", problem_type)):
         if value is not None and not isinstance(value, str):
             raise ValueError(f"{name}: expected a string or None, got {type(value).__name__}")
     if initial_distress is not None and intensity is not None:
         raise ValueError("initial_distress, intensity: give one of them, not both")
     if initial_distress is not None:
-        if isinstance(initial_distress, bool) or not isinstance(initial_distress, (int, float)) or not 0.0 <= float(initial_distress) <= 1.0:
-            raise ValueError(f"initial_distress: expected a number from 0 to 1, got {initial_distress!r}")
+        if (
+            isinstance(initial_distress, bool)
+            or not isinstance(initial_distress, (int, float))
+            or not 0.0 <= float(initial_distress) <= 1.0
+        ):
+            raise ValueError(
+                f"initial_distress: expected a number from 0 to 1, got {initial_distress!r}"
+            )
         distress = float(initial_distress)
     elif intensity is not None:
         distress = distress_from_intensity(intensity)
@@ -156,7 +173,9 @@ def persona_from_situation(
     if persona_id is None:
         persona_id = "situation-" + hashlib.sha1(situation.strip().encode("utf-8")).hexdigest()[:10]
     elif not isinstance(persona_id, str) or not _SLUG.match(persona_id):
-        raise ValueError(f"persona_id: expected a lowercase slug (letters, digits, '_' or '-'), got {persona_id!r}")
+        raise ValueError(
+            f"persona_id: expected a lowercase slug (letters, digits, '_' or '-'), got {persona_id!r}"
+        )
 
     key, specs = _emotion_specs(emotion_type)
     function = _FUNCTIONS.get(key, _GENERIC_FUNCTION)
@@ -172,7 +191,10 @@ def persona_from_situation(
         for i, (name, words) in enumerate(specs)
     ]
     problem = " ".join(problem_type.split()) if problem_type else ""
-    values = list(PROBLEM_VALUES.get(problem.lower(), ())) or ["feeling better", *([problem] if problem else [])]
+    values = list(PROBLEM_VALUES.get(problem.lower(), ())) or [
+        "feeling better",
+        *([problem] if problem else []),
+    ]
     category = problem.lower()[:40] if len(problem) >= 2 else "situation"
     tags = ["from_situation", *([key] if key else [])]
     return Persona(

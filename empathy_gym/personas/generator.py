@@ -56,7 +56,10 @@ VOICE_STYLES: dict[str, dict[str, list[str]]] = {
         "feeling": ["Living the dream, obviously.", "It's fine. Everything's fine. Ha."],
     },
     "formal": {
-        "understood": ["Yes, I think that is an accurate description.", "That is how it feels, yes."],
+        "understood": [
+            "Yes, I think that is an accurate description.",
+            "That is how it feels, yes.",
+        ],
         "misunderstood": ["I am not sure that is quite right.", "That is not what I meant."],
         "feeling": ["I find it very difficult at the moment.", "I am struggling, if I am honest."],
     },
@@ -88,7 +91,9 @@ class PersonaGenerator:
 
     def __init__(self, seed: int = 0, families: Sequence[Persona] | None = None):
         self.seed = seed
-        self.families = sorted(families if families is not None else load_library().values(), key=lambda p: p.id)
+        self.families = sorted(
+            families if families is not None else load_library().values(), key=lambda p: p.id
+        )
         if not self.families:
             raise ValueError("PersonaGenerator needs at least one situation family")
 
@@ -99,31 +104,47 @@ class PersonaGenerator:
         if not families:
             raise ValueError(f"no situation families fall in split {split!r}")
         rng = np.random.default_rng([self.seed, SPLITS.index(split)])
-        return [self._compose(families[int(rng.integers(len(families)))], i, split, rng) for i in range(n)]
+        return [
+            self._compose(families[int(rng.integers(len(families)))], i, split, rng)
+            for i in range(n)
+        ]
 
-    def _compose(self, family: Persona, index: int, split: Split, rng: np.random.Generator) -> Persona:
+    def _compose(
+        self, family: Persona, index: int, split: Split, rng: np.random.Generator
+    ) -> Persona:
         data = family.model_dump(mode="json")
         name = FIRST_NAMES[int(rng.integers(len(FIRST_NAMES)))]
         age = int(np.clip(family.card.age + rng.integers(-8, 9), 16, 95))
         tier = ("easy", "medium", "hard")[int(rng.integers(3))]
-        traits = {k: float(np.clip(v + rng.normal(0.0, 0.07), 0.0, 1.0)) for k, v in TIER_TRAITS[tier].items()}
+        traits = {
+            k: float(np.clip(v + rng.normal(0.0, 0.07), 0.0, 1.0))
+            for k, v in TIER_TRAITS[tier].items()
+        }
         style = list(VOICE_STYLES)[int(rng.integers(len(VOICE_STYLES)))]
 
         data["id"] = f"gen_{split}_{self.seed}_{index:06d}"
-        data["tags"] = sorted({*family.tags, "generated", f"family:{family.id}", f"style:{style}"} - {"starter"})
+        data["tags"] = sorted(
+            {*family.tags, "generated", f"family:{family.id}", f"style:{style}"} - {"starter"}
+        )
         data["card"]["name"] = name
         data["card"]["age"] = age
         data["card"]["situation"] = family.card.situation.replace(family.card.name, name)
-        data["initial_distress"] = float(np.clip(family.initial_distress + rng.normal(0.0, 0.08), 0.2, 0.95))
+        data["initial_distress"] = float(
+            np.clip(family.initial_distress + rng.normal(0.0, 0.08), 0.2, 0.95)
+        )
         for emotion in data["emotions"]:
-            emotion["intensity"] = float(np.clip(emotion["intensity"] + rng.normal(0.0, 0.08), 0.1, 1.0))
+            emotion["intensity"] = float(
+                np.clip(emotion["intensity"] + rng.normal(0.0, 0.08), 0.1, 1.0)
+            )
         if data["beliefs"] and rng.random() < 0.25:
             # The same situation without the misconception; the emotions it fed stay unfitting.
             data["beliefs"] = []
             data["emotions"] = [{**e, "tied_to_belief": None} for e in data["emotions"]]
             data["tags"] = [t for t in data["tags"] if t != "false-belief"]
         for belief in data["beliefs"]:
-            belief["confidence"] = float(np.clip(belief["confidence"] + rng.normal(0.0, 0.06), 0.55, 0.98))
+            belief["confidence"] = float(
+                np.clip(belief["confidence"] + rng.normal(0.0, 0.06), 0.55, 0.98)
+            )
         data["traits"] = traits
         for kind, lines in VOICE_STYLES[style].items():
             data["voice"][kind] = list(lines) + list(data["voice"].get(kind, []))

@@ -55,12 +55,15 @@ def _placeholders(data: object, path: tuple[object, ...] = ()) -> list[str]:
 
 def parse_persona(data: object, source: str = "<data>") -> Persona:
     if not isinstance(data, dict):
-        raise PersonaError(f"{source}: expected a mapping of persona fields at the top level, got {type(data).__name__}")
+        raise PersonaError(
+            f"{source}: expected a mapping of persona fields at the top level, got {type(data).__name__}"
+        )
     unfilled = _placeholders(data)
     if unfilled:
         raise PersonaError(
             f"{source}: still the template: replace the {PLACEHOLDER} placeholder(s) in "
-            + ", ".join(unfilled[:12]) + (f" and {len(unfilled) - 12} more" if len(unfilled) > 12 else "")
+            + ", ".join(unfilled[:12])
+            + (f" and {len(unfilled) - 12} more" if len(unfilled) > 12 else "")
         )
     try:
         return Persona.model_validate(data)
@@ -95,7 +98,9 @@ def _load_directory(directory: str) -> dict[str, Persona]:
     for path in _library_paths(Path(directory)):
         persona = load_persona_file(path)
         if persona.id in personas:
-            raise PersonaError(f"{path}: duplicate persona id {persona.id!r} (also in {origin[persona.id]})")
+            raise PersonaError(
+                f"{path}: duplicate persona id {persona.id!r} (also in {origin[persona.id]})"
+            )
         personas[persona.id] = persona
         origin[persona.id] = path
     return personas
@@ -113,7 +118,12 @@ def load_persona(persona_id: str, directory: str | Path | None = None) -> Person
     except KeyError:
         close = difflib.get_close_matches(persona_id, list(library), n=3, cutoff=0.5)
         by_part = {part: pid for pid in library for part in pid.split("_")}
-        close += [by_part[m] for m in difflib.get_close_matches(persona_id, list(by_part), n=3, cutoff=0.6)]
+        close += [
+            by_part[m]
+            for m in difflib.get_close_matches(persona_id, list(by_part), n=3, cutoff=0.6)
+        ]
         close = list(dict.fromkeys(close))[:3]
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise PersonaError(f"unknown persona id {persona_id!r}{hint} ({len(library)} personas known)") from None
+        raise PersonaError(
+            f"unknown persona id {persona_id!r}{hint} ({len(library)} personas known)"
+        ) from None

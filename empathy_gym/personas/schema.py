@@ -47,15 +47,20 @@ class Emotion(_Strict):
 
     name: str = Field(min_length=2, max_length=40)
     intensity: float = Unit
-    function: str = Field(min_length=5, description="The value, norm or threat this emotion signals.")
-    fitting: bool = Field(description="Does the emotion fit the facts? A fitting one is to be acknowledged.")
+    function: str = Field(
+        min_length=5, description="The value, norm or threat this emotion signals."
+    )
+    fitting: bool = Field(
+        description="Does the emotion fit the facts? A fitting one is to be acknowledged."
+    )
     why: str = Field(min_length=5)
     words: list[str] = Field(
         default_factory=list,
         description="Extra words an agent might use for this emotion (the name and its family are known).",
     )
     tied_to_belief: str | None = Field(
-        default=None, description="Belief id this emotion rests on; it eases as that belief is corrected."
+        default=None,
+        description="Belief id this emotion rests on; it eases as that belief is corrected.",
     )
 
 
@@ -63,11 +68,16 @@ class HiddenConcern(_Strict):
     """Something the person has not said yet; an exploring question surfaces it."""
 
     id: str
-    text: str = Field(min_length=5, description="What the person says when they disclose it (first person).")
-    cues: list[str] = Field(min_length=1, description="Words in an agent's question that invite this disclosure.")
+    text: str = Field(
+        min_length=5, description="What the person says when they disclose it (first person)."
+    )
+    cues: list[str] = Field(
+        min_length=1, description="Words in an agent's question that invite this disclosure."
+    )
     trust_needed: float = Field(default=0.3, ge=0.0, le=1.0)
     gist: list[str] = Field(
-        default_factory=list, description="Words an agent would use to reflect this concern back accurately."
+        default_factory=list,
+        description="Words an agent would use to reflect this concern back accurately.",
     )
 
     _id = field_validator("id")(_slug)
@@ -99,10 +109,18 @@ class FalseBelief(_Strict):
     source: str = Field(min_length=3, description="One line naming where the truth is established.")
     why_it_matters: str = ""
     confidence: float = Field(default=0.85, ge=0.0, le=1.0)
-    topic: list[str] = Field(default_factory=list, description="Words that show an agent is talking about this belief.")
-    voiced_as: list[str] = Field(default_factory=list, description="How the person states the belief.")
-    endorsement_cues: list[str] = Field(default_factory=list, description="Phrases that agree with the false claim (hints).")
-    correction_cues: list[str] = Field(default_factory=list, description="Phrases that state the truth (hints).")
+    topic: list[str] = Field(
+        default_factory=list, description="Words that show an agent is talking about this belief."
+    )
+    voiced_as: list[str] = Field(
+        default_factory=list, description="How the person states the belief."
+    )
+    endorsement_cues: list[str] = Field(
+        default_factory=list, description="Phrases that agree with the false claim (hints)."
+    )
+    correction_cues: list[str] = Field(
+        default_factory=list, description="Phrases that state the truth (hints)."
+    )
 
     _id = field_validator("id")(_slug)
 
@@ -119,8 +137,12 @@ class FalseBelief(_Strict):
 
 
 class Traits(_Strict):
-    reactivity: float = Field(default=0.5, ge=0.0, le=1.0, description="How far one turn moves the person.")
-    resistance: float = Field(default=0.4, ge=0.0, le=1.0, description="Reactance to being steered.")
+    reactivity: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="How far one turn moves the person."
+    )
+    resistance: float = Field(
+        default=0.4, ge=0.0, le=1.0, description="Reactance to being steered."
+    )
     initial_trust: float = Field(default=0.4, ge=0.0, le=1.0)
     talkativeness: float = Field(default=0.5, ge=0.0, le=1.0)
 
@@ -139,20 +161,27 @@ class VoiceLines(_Strict):
     understood: list[str] = Field(default_factory=list)
     misunderstood: list[str] = Field(default_factory=list)
     defensive: list[str] = Field(default_factory=list)
-    masked: list[str] = Field(default_factory=list, description="Polite agreement that hides how they feel.")
+    masked: list[str] = Field(
+        default_factory=list, description="Polite agreement that hides how they feel."
+    )
     advice_too_soon: list[str] = Field(default_factory=list)
     accepts_correction: list[str] = Field(default_factory=list)
     rejects_correction: list[str] = Field(default_factory=list)
     pleased_by_agreement: list[str] = Field(default_factory=list)
     silence: list[str] = Field(default_factory=list)
     leaving: list[str] = Field(default_factory=list)
-    feeling: list[str] = Field(default_factory=list, description="How they say what they feel right now.")
+    feeling: list[str] = Field(
+        default_factory=list, description="How they say what they feel right now."
+    )
     details: list[str] = Field(
         default_factory=list,
         description="First-person specifics they tell when asked (a fact, a memory, a moment), each new; "
         "no trust needed. The voice says each at most once; without them it draws on the emotions and values.",
     )
-    eased: list[str] = Field(default_factory=list, description="How they sound once the talk has helped a little (still them, not cured).")
+    eased: list[str] = Field(
+        default_factory=list,
+        description="How they sound once the talk has helped a little (still them, not cured).",
+    )
 
 
 class Persona(_Strict):
@@ -189,13 +218,17 @@ class Persona(_Strict):
                     f"(known: {sorted(belief_ids) or 'none'})"
                 )
             if emotion.fitting:
-                raise ValueError(f"emotions.{i}: an emotion tied to a false belief cannot be fitting")
+                raise ValueError(
+                    f"emotions.{i}: an emotion tied to a false belief cannot be fitting"
+                )
         return self
 
     @cached_property
     def fitting_negative_emotions(self) -> tuple[str, ...]:
         """Names of the fitting emotions that hurt: to be acknowledged, not dissolved."""
-        return tuple(e.name for e in self.emotions if e.fitting and e.name.lower() not in POSITIVE_EMOTIONS)
+        return tuple(
+            e.name for e in self.emotions if e.fitting and e.name.lower() not in POSITIVE_EMOTIONS
+        )
 
     @property
     def has_fitting_negative_emotion(self) -> bool:

@@ -38,7 +38,9 @@ def resolve_personas(spec: object) -> list[Persona]:
         tagged = [p for p in library if tag in p.tags]
         if not tagged:
             known = sorted({t for p in library for t in p.tags})
-            raise PersonaError(f"persona spec {spec!r}: no persona has tag {tag!r}; known tags: {known}")
+            raise PersonaError(
+                f"persona spec {spec!r}: no persona has tag {tag!r}; known tags: {known}"
+            )
         return tagged
     if isinstance(spec, str) and spec.startswith(("split:", "generated:")):
         return _resolve_split_spec(spec)
@@ -48,4 +50,6 @@ def resolve_personas(spec: object) -> list[Persona]:
         if not spec:
             raise PersonaError("persona list is empty; expected at least one persona id")
         return [p for item in spec for p in resolve_personas(item)]
-    raise PersonaError(f"persona: expected an id, a Persona, or a list of them, got {type(spec).__name__}")
+    raise PersonaError(
+        f"persona: expected an id, a Persona, or a list of them, got {type(spec).__name__}"
+    )

@@ -9,5 +9,14 @@ from empathy_gym.rewards.components import (
 )
 from empathy_gym.rewards.targets import DEFAULT_TARGET, PRESETS, RewardTarget, make_target
 
-__all__ = ["COMPONENTS", "DEFAULT_TARGET", "PRESETS", "RewardContext", "RewardTarget", "compute_components",
-           "make_target", "register_component", "resolve_component"]
+__all__ = [
+    "COMPONENTS",
+    "DEFAULT_TARGET",
+    "PRESETS",
+    "RewardContext",
+    "RewardTarget",
+    "compute_components",
+    "make_target",
+    "register_component",
+    "resolve_component",
+]

@@ -117,7 +117,9 @@ def checklist_understood_before_fixing(c: RewardContext) -> float:
 def checklist_honest_correction(c: RewardContext) -> float:
     """Stated the truth about a false belief the person still held."""
     a = c.appraisal
-    return max((s for b, s in a.corrections.items() if c.before.beliefs.get(b, 0.0) >= 0.2), default=0.0)
+    return max(
+        (s for b, s in a.corrections.items() if c.before.beliefs.get(b, 0.0) >= 0.2), default=0.0
+    )
 
 
 def checklist_no_endorsement(c: RewardContext) -> float:
@@ -186,7 +188,9 @@ def register_component(name: str, fn: Component) -> None:
     registering the same name again replaces your earlier function.
     """
     if not callable(fn):
-        raise TypeError(f"reward component {name!r}: expected a callable (RewardContext) -> float, got {type(fn).__name__}")
+        raise TypeError(
+            f"reward component {name!r}: expected a callable (RewardContext) -> float, got {type(fn).__name__}"
+        )
     if name in BUILT_IN:
         raise ValueError(f"reward component {name!r} is built in; choose another name")
     COMPONENTS[name] = fn
@@ -201,8 +205,10 @@ def resolve_component(name: str) -> None:
     if name in COMPONENTS:
         return
     if ":" not in name:
-        raise ValueError(f"unknown reward component {name!r}; known: {sorted(COMPONENTS)} "
-                         "(or register_component(name, fn), or name one as 'package.module:function')")
+        raise ValueError(
+            f"unknown reward component {name!r}; known: {sorted(COMPONENTS)} "
+            "(or register_component(name, fn), or name one as 'package.module:function')"
+        )
     module_name, _, attribute = name.partition(":")
     import importlib
 
@@ -218,6 +224,8 @@ def compute_components(context: RewardContext) -> dict[str, float]:
     for name in COMPONENTS.keys() - BUILT_IN:  # a user's component: check what it returns
         value = out[name]
         if not isinstance(value, numbers.Real) or value != value:
-            raise ValueError(f"reward component {name!r} returned {value!r}; expected a finite number")
+            raise ValueError(
+                f"reward component {name!r} returned {value!r}; expected a finite number"
+            )
         out[name] = float(value)
     return out

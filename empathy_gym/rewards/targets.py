@@ -49,7 +49,9 @@ class RewardTarget:
                 raise ValueError(f"reward target {self.name!r}: {error}") from None
         for key, value in self.weights.items():
             if not isinstance(value, (int, float)) or value != value:
-                raise ValueError(f"reward target {self.name!r}: weight for {key!r} must be a number, got {value!r}")
+                raise ValueError(
+                    f"reward target {self.name!r}: weight for {key!r} must be a number, got {value!r}"
+                )
 
     def reward(self, components: Mapping[str, float]) -> float:
         return float(sum(weight * components[name] for name, weight in self.weights.items()))
@@ -63,10 +65,14 @@ def make_target(spec: "str | Mapping[str, float] | RewardTarget | None") -> Rewa
         return spec
     if isinstance(spec, str):
         if spec not in PRESETS:
-            raise ValueError(f"unknown reward target {spec!r}; expected one of {sorted(PRESETS)} or a weights mapping")
+            raise ValueError(
+                f"unknown reward target {spec!r}; expected one of {sorted(PRESETS)} or a weights mapping"
+            )
         return RewardTarget(spec, PRESETS[spec])
     if isinstance(spec, Mapping):
         if not spec:
             raise ValueError("reward target weights are empty; give at least one component weight")
         return RewardTarget("custom", {str(k): float(v) for k, v in spec.items()})
-    raise TypeError(f"reward target must be a preset name or a weights mapping, got {type(spec).__name__}")
+    raise TypeError(
+        f"reward target must be a preset name or a weights mapping, got {type(spec).__name__}"
+    )

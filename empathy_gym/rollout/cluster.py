@@ -38,7 +38,9 @@ def cluster_workers(requested: Any, gpus_per_worker: float = 0.0) -> int:
     if gpus_per_worker > 0:
         workers = int(resources.get("GPU", 0) // gpus_per_worker)
         if workers < 1:
-            raise ValueError(f"rollout.workers=auto with gpus_per_worker={gpus_per_worker}: the cluster has "
-                             f"{resources.get('GPU', 0)} GPUs")
+            raise ValueError(
+                f"rollout.workers=auto with gpus_per_worker={gpus_per_worker}: the cluster has "
+                f"{resources.get('GPU', 0)} GPUs"
+            )
         return workers
     return max(1, int(resources.get("CPU", 1)))

@@ -81,7 +81,9 @@ class Job:
     agent: str  # the agent's name in records
     persona: Persona
     seed: int
-    agent_spec: Any = None  # how to build it (see agents/policies.py); None: `agent` is a built-in name
+    agent_spec: Any = (
+        None  # how to build it (see agents/policies.py); None: `agent` is a built-in name
+    )
 
     @property
     def episode_id(self) -> str:
@@ -89,10 +91,17 @@ class Job:
         return episode_key(self.agent, self.persona.id, self.seed)
 
 
-def plan_jobs(agents: Sequence[Any], personas: Sequence[Persona], seeds: Iterable[int]) -> list[Job]:
+def plan_jobs(
+    agents: Sequence[Any], personas: Sequence[Persona], seeds: Iterable[int]
+) -> list[Job]:
     """Every agent (a built-in name or a policy spec) x persona x seed."""
     seeds = list(seeds)
-    return [Job(agent_name(a), p, s, None if isinstance(a, str) else dict(a)) for a in agents for p in personas for s in seeds]
+    return [
+        Job(agent_name(a), p, s, None if isinstance(a, str) else dict(a))
+        for a in agents
+        for p in personas
+        for s in seeds
+    ]
 
 
 def evaluate(
@@ -113,7 +122,11 @@ def evaluate(
     scorers = _scorers(targets)
     jobs = list(jobs) if jobs is not None else plan_jobs(agents, personas, seeds)
     env_kwargs = {"max_turns": max_turns, **(env_kwargs or {})}
-    env = EmpathyDialogueEnv(persona=[j.persona for j in jobs] or None, target=next(iter(scorers.values()), None), **env_kwargs)
+    env = EmpathyDialogueEnv(
+        persona=[j.persona for j in jobs] or None,
+        target=next(iter(scorers.values()), None),
+        **env_kwargs,
+    )
     agent_objects = {}
     for job in jobs:
         if job.agent not in agent_objects:

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from empathy_gym.rollout.episodes import Job
 from empathy_gym.rewards import RewardTarget
+from empathy_gym.rollout.episodes import Job
 from empathy_gym.rollout.records import RecordWriter
 
 
@@ -56,7 +56,12 @@ def existing_episode_ids(path: str | Path) -> set[str]:
 class _Worker:
     """Runs chunks of episodes; one env and one set of agents per worker, reused."""
 
-    def __init__(self, env_spec: dict[str, Any], targets: Mapping[str, RewardTarget] | Sequence[str], slow_s: float = 0.0):
+    def __init__(
+        self,
+        env_spec: dict[str, Any],
+        targets: Mapping[str, RewardTarget] | Sequence[str],
+        slow_s: float = 0.0,
+    ):
         from empathy_gym.envs.build import env_kwargs_from_spec
         from empathy_gym.envs.dialogue import EmpathyDialogueEnv
 
@@ -72,7 +77,9 @@ class _Worker:
 
         out = []
         for job in jobs:
-            agent = self.agents.get(job.agent) or self.agents.setdefault(job.agent, make_agent(job.agent_spec or job.agent))
+            agent = self.agents.get(job.agent) or self.agents.setdefault(
+                job.agent, make_agent(job.agent_spec or job.agent)
+            )
             record = run_episode(self.env, agent, job.seed, job.persona, self.targets)
             out.append((record.episode_id, record.model_dump_json()))
             if self.slow_s:
@@ -85,7 +92,13 @@ class RolloutPool:
         self,
         workers: int | str = 2,
         env_spec: dict[str, Any] | None = None,
-        targets: Mapping[str, RewardTarget] | Sequence[str] = ("comfort", "rlver", "attuned", "truthful", "genuine"),
+        targets: Mapping[str, RewardTarget] | Sequence[str] = (
+            "comfort",
+            "rlver",
+            "attuned",
+            "truthful",
+            "genuine",
+        ),
         chunk_size: int = 25,
         gpus_per_worker: float = 0.0,
         max_reruns: int = 3,
@@ -150,7 +163,9 @@ class RolloutPool:
                     attempts[index] += 1
                     summary.reruns += 1
                     if attempts[index] > self.max_reruns:
-                        summary.failed_chunks.append(f"chunk {index} ({len(chunks[index])} episodes)")
+                        summary.failed_chunks.append(
+                            f"chunk {index} ({len(chunks[index])} episodes)"
+                        )
                     else:
                         queue.append(index)
                     idle.append(slot)
@@ -168,7 +183,9 @@ class RolloutPool:
         if parquet:
             summary.parquet = str(write_parquet(output, output.with_suffix(".parquet")))
         if summary.failed_chunks:
-            raise RuntimeError(f"rollout chunks failed after {self.max_reruns} reruns: {summary.failed_chunks}")
+            raise RuntimeError(
+                f"rollout chunks failed after {self.max_reruns} reruns: {summary.failed_chunks}"
+            )
         return summary
 
     def shutdown(self) -> None:
@@ -183,7 +200,9 @@ def write_parquet(jsonl: str | Path, parquet: str | Path) -> Path:
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError as error:
-        raise ImportError("Parquet output needs pyarrow: pip install 'empathy-gym[rllib]' or pyarrow") from error
+        raise ImportError(
+            "Parquet output needs pyarrow: pip install 'empathy-gym[rllib]' or pyarrow"
+        ) from error
     rows = []
     with Path(jsonl).open(encoding="utf-8") as handle:
         for line in handle:

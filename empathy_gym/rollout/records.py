@@ -36,9 +36,12 @@ class EpisodeRecord(BaseModel):
     turns: list[TurnRecord] = Field(default_factory=list)
     terminated: bool = False
     truncated: bool = False
-    returns: dict[str, float] = Field(default_factory=dict, description="Return under each reward target.")
+    returns: dict[str, float] = Field(
+        default_factory=dict, description="Return under each reward target."
+    )
     llm: dict[str, Any] | None = Field(
-        default=None, description="LLM simulator accounting: calls, tokens, latency, repairs, retries, fallbacks."
+        default=None,
+        description="LLM simulator accounting: calls, tokens, latency, repairs, retries, fallbacks.",
     )
 
 

@@ -48,29 +48,51 @@ class DialogueState(State):
 class EmpathyOpenEnv(Environment[ReplyAction, DialogueObservation, DialogueState]):
     """One session's dialogue. `env_kwargs` go to `EmpathyDialogueEnv` (persona set, target, reader, ...)."""
 
-    SUPPORTS_CONCURRENT_SESSIONS = True  # no state shared between instances but the read-only reader caches
+    SUPPORTS_CONCURRENT_SESSIONS = (
+        True  # no state shared between instances but the read-only reader caches
+    )
 
     def __init__(self, env_kwargs: Mapping[str, Any] | None = None):
         super().__init__()
         self.env = EmpathyDialogueEnv(**dict(env_kwargs or {}))
         self._state = DialogueState()
 
-    def reset(self, seed: Optional[int] = None, episode_id: Optional[str] = None, **kwargs: Any) -> DialogueObservation:
+    def reset(
+        self, seed: Optional[int] = None, episode_id: Optional[str] = None, **kwargs: Any
+    ) -> DialogueObservation:
         persona = kwargs.pop("persona", None)
         if kwargs:
-            raise ValueError(f"reset: unknown option(s) {sorted(kwargs)}; expected seed, episode_id, persona")
-        observation, info = self.env.reset(seed=seed, options={"persona": persona} if persona else None)
-        self._state = DialogueState(episode_id=episode_id, step_count=0, persona_id=info["persona_id"],
-                                    target=self.env.target.name, seed=seed)
-        return DialogueObservation(message=observation["message"], persona_card=observation["persona_card"])
+            raise ValueError(
+                f"reset: unknown option(s) {sorted(kwargs)}; expected seed, episode_id, persona"
+            )
+        observation, info = self.env.reset(
+            seed=seed, options={"persona": persona} if persona else None
+        )
+        self._state = DialogueState(
+            episode_id=episode_id,
+            step_count=0,
+            persona_id=info["persona_id"],
+            target=self.env.target.name,
+            seed=seed,
+        )
+        return DialogueObservation(
+            message=observation["message"], persona_card=observation["persona_card"]
+        )
 
-    def step(self, action: ReplyAction, timeout_s: Optional[float] = None, **kwargs: Any) -> DialogueObservation:
+    def step(
+        self, action: ReplyAction, timeout_s: Optional[float] = None, **kwargs: Any
+    ) -> DialogueObservation:
         observation, reward, terminated, truncated, info = self.env.step(action.reply)
         self._state.step_count += 1
         return DialogueObservation(
-            message=observation["message"], persona_card=observation["persona_card"], reward=float(reward),
-            done=bool(terminated or truncated), turn=info["turn"], truncated=bool(truncated),
-            unreadable=bool(info.get("unreadable", False)), reward_components=dict(info["reward_components"]),
+            message=observation["message"],
+            persona_card=observation["persona_card"],
+            reward=float(reward),
+            done=bool(terminated or truncated),
+            turn=info["turn"],
+            truncated=bool(truncated),
+            unreadable=bool(info.get("unreadable", False)),
+            reward_components=dict(info["reward_components"]),
         )
 
     @property
@@ -88,7 +110,9 @@ def create_app(env_kwargs: Mapping[str, Any] | None = None, max_sessions: int = 
     kwargs = dict(env_kwargs or {})
     EmpathyDialogueEnv(**kwargs)  # fail now, naming the bad argument, not in the first session
     app = FastAPI(title="empathy-gym: EmpathyDialogue-v0 (OpenEnv)")
-    server = HTTPEnvServer(lambda: EmpathyOpenEnv(kwargs), ReplyAction, DialogueObservation, max_sessions)
+    server = HTTPEnvServer(
+        lambda: EmpathyOpenEnv(kwargs), ReplyAction, DialogueObservation, max_sessions
+    )
     server.register_routes(app)
     app.state.sessions = lambda: server.active_sessions
     return app
@@ -101,9 +125,14 @@ class EmpathyEnvClient(EnvClient[ReplyAction, DialogueObservation, DialogueState
         return action.model_dump(exclude={"metadata"})
 
     def _parse_result(self, payload: dict[str, Any]) -> StepResult[DialogueObservation]:
-        observation = DialogueObservation(**payload.get("observation", {}), reward=payload.get("reward"),
-                                          done=payload.get("done", False))
-        return StepResult(observation=observation, reward=payload.get("reward"), done=payload.get("done", False))
+        observation = DialogueObservation(
+            **payload.get("observation", {}),
+            reward=payload.get("reward"),
+            done=payload.get("done", False),
+        )
+        return StepResult(
+            observation=observation, reward=payload.get("reward"), done=payload.get("done", False)
+        )
 
     def _parse_state(self, payload: dict[str, Any]) -> DialogueState:
         return DialogueState(**payload)

@@ -30,10 +30,16 @@ class Appraisal:
     reflection_accuracy: float = 0.0  # how well the reflection matches what they actually feel
     specificity: float = 0.0  # how much of the message carries this person's own words and concerns
     emotions_named: list[str] = field(default_factory=list)  # persona emotions the agent named
-    feelings_named: list[str] = field(default_factory=list)  # every feeling family named ("feeling": one the lexicon lacks)
-    wrong_feelings: list[str] = field(default_factory=list)  # feeling families the person does not have
+    feelings_named: list[str] = field(
+        default_factory=list
+    )  # every feeling family named ("feeling": one the lexicon lacks)
+    wrong_feelings: list[str] = field(
+        default_factory=list
+    )  # feeling families the person does not have
     concerns_reflected: list[str] = field(default_factory=list)
-    concerns_invited: list[str] = field(default_factory=list)  # concerns whose cues a question touches
+    concerns_invited: list[str] = field(
+        default_factory=list
+    )  # concerns whose cues a question touches
     validation: float = 0.0
     reassurance: float = 0.0
     minimising: float = 0.0  # incl. toxic positivity
@@ -81,7 +87,15 @@ class Appraisal:
 
 
 _ACT_SET = frozenset(ACTS)
-_LIST_FIELDS = ("emotions_named", "feelings_named", "wrong_feelings", "concerns_reflected", "concerns_invited")
+_LIST_FIELDS = (
+    "emotions_named",
+    "feelings_named",
+    "wrong_feelings",
+    "concerns_reflected",
+    "concerns_invited",
+)
 _CONTAINER_FIELDS = (*_LIST_FIELDS, "corrections", "endorsements")
 _SCALAR_FIELDS = tuple(f.name for f in fields(Appraisal) if f.name not in _CONTAINER_FIELDS)
-assert set(SCALAR_ACTS) <= set(_SCALAR_FIELDS), "every scalar act in empathy_gym.acts is an Appraisal field"
+assert set(SCALAR_ACTS) <= set(_SCALAR_FIELDS), (
+    "every scalar act in empathy_gym.acts is an Appraisal field"
+)

@@ -32,7 +32,9 @@ MAX_SCORE_STEP = 10.0
 RAPPORT_RATE = 0.08
 RELIEF_FROM_RAPPORT = 0.04
 UNDERSTANDING_RATE = 2.5  # calibrated on replayed real support sessions (ESConv dev): supporters do build understanding
-ELABORATE_WORDS = 20  # replies shorter than this count for less (real seekers rate longer replies higher)
+ELABORATE_WORDS = (
+    20  # replies shorter than this count for less (real seekers rate longer replies higher)
+)
 STACKED_SHARE = 0.35  # what each act beyond a message's main one adds to feeling understood
 STOCK_WEAR = 0.6  # each earlier stock (persona-blind) supportive turn keeps this share of the next one's effect
 STOCK_SPECIFICITY = 0.34  # below this a supportive turn is stock: fewer than one of the person's own words  # SAGE: the emotion score moves at most 10 points a turn
@@ -43,7 +45,9 @@ class TurnEvents:
     """What happened this turn, for the voice and the records."""
 
     disclosed: list[str] = field(default_factory=list)
-    beliefs_moved: dict[str, float] = field(default_factory=dict)  # belief id -> change in confidence
+    beliefs_moved: dict[str, float] = field(
+        default_factory=dict
+    )  # belief id -> change in confidence
     correction_accepted: bool = False
     correction_rejected: bool = False
     triggered: list[str] = field(default_factory=list)  # trigger acts that fired
@@ -72,8 +76,12 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
     # Being understood comes from being listened to: what carries this person's own words
     # and concerns counts for far more than a stock phrase, and stock phrases wear thin.
     specific = a.specificity
-    wear = STOCK_WEAR ** state.stock_uses
-    gains = [a.question * (0.04 + 0.04 * specific), a.validation * (0.03 + 0.03 * specific), 0.02 * a.self_disclosure]
+    wear = STOCK_WEAR**state.stock_uses
+    gains = [
+        a.question * (0.04 + 0.04 * specific),
+        a.validation * (0.03 + 0.03 * specific),
+        0.02 * a.self_disclosure,
+    ]
     missed = 0.0
     if a.reflection:
         accurate = a.reflection_accuracy
@@ -90,10 +98,16 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
     if persona.in_crisis:
         understood_gain += 0.06 * a.crisis_response  # being taken seriously
     # Rapport: the same words count for more from someone the person has come to trust.
-    understood_gain *= UNDERSTANDING_RATE * dilution * gain * (1.0 - 0.7 * state.understood) * (0.6 + state.trust)
-    understood_loss = 0.12 * a.minimising + 0.10 * a.criticism + 0.05 * a.off_topic + 0.04 * a.silence
+    understood_gain *= (
+        UNDERSTANDING_RATE * dilution * gain * (1.0 - 0.7 * state.understood) * (0.6 + state.trust)
+    )
+    understood_loss = (
+        0.12 * a.minimising + 0.10 * a.criticism + 0.05 * a.off_topic + 0.04 * a.silence
+    )
     understood_loss += 0.04 * a.repetition + 0.03 * a.parroting + 0.03 * a.length
-    understood_loss += 0.08 * (a.non_answer + a.unreadable)  # "ok" and words they cannot read: unheard
+    understood_loss += 0.08 * (
+        a.non_answer + a.unreadable
+    )  # "ok" and words they cannot read: unheard
     if a.self_disclosure > 0.5 and a.words > 60:
         understood_loss += 0.03  # the conversation turns to the agent
     if premature:
@@ -129,7 +143,9 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
     for belief_id, strength in a.endorsements.items():
         before = state.beliefs[belief_id]
         state.beliefs[belief_id] = clamp01(before + 0.12 * strength)
-        events.beliefs_moved[belief_id] = events.beliefs_moved.get(belief_id, 0.0) + state.beliefs[belief_id] - before
+        events.beliefs_moved[belief_id] = (
+            events.beliefs_moved.get(belief_id, 0.0) + state.beliefs[belief_id] - before
+        )
         # Agreement is most welcome when the person is low: sad people invite endorsement.
         expressed_push += 0.12 * strength * (0.5 + state.distress)
     state.trust = clamp01(trust)
@@ -146,7 +162,9 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
             state.emotions[emotion.name] = clamp01(target)
         elif emotion.fitting:
             # A fitting emotion is not argued away; pushing on it only drives it underground.
-            pushed = 0.08 * (a.minimising + a.criticism) + (0.04 * a.reassurance if premature else 0.0)
+            pushed = 0.08 * (a.minimising + a.criticism) + (
+                0.04 * a.reassurance if premature else 0.0
+            )
             state.emotions[emotion.name] = clamp01(current - pushed)
             state.masked += 0.5 * pushed
         else:
@@ -154,15 +172,32 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
             state.emotions[emotion.name] = clamp01(current - 0.3 * max(0.0, understood_delta))
 
     # --- distress -------------------------------------------------------------------------
-    relief = 0.5 * max(0.0, understood_delta) + 0.03 * a.validation * dilution + relief_from_emotions
+    relief = (
+        0.5 * max(0.0, understood_delta) + 0.03 * a.validation * dilution + relief_from_emotions
+    )
     # Help from someone who already understands them keeps helping: relief grows with rapport.
     # Only listening builds on itself: stock phrases wear thin here too.
-    helped = max(a.question, a.reflection, a.validation, a.self_disclosure, a.information,
-                 0.0 if premature else a.advice) * dilution * (specific + (1.0 - specific) * wear) * elaboration
+    helped = (
+        max(
+            a.question,
+            a.reflection,
+            a.validation,
+            a.self_disclosure,
+            a.information,
+            0.0 if premature else a.advice,
+        )
+        * dilution
+        * (specific + (1.0 - specific) * wear)
+        * elaboration
+    )
     relief += RELIEF_FROM_RAPPORT * (state.rapport + state.understood) * helped
     if not premature:
         # Suggestions and information help once the person feels understood, more as rapport grows.
-        relief += (0.08 * a.advice + 0.03 * a.reassurance + 0.04 * a.information) * dilution * (0.5 + state.trust)
+        relief += (
+            (0.08 * a.advice + 0.03 * a.reassurance + 0.04 * a.information)
+            * dilution
+            * (0.5 + state.trust)
+        )
     harm = 0.05 * a.minimising + 0.05 * a.criticism + 0.03 * a.silence + 0.03 * a.manipulation
     harm += 0.05 * (a.non_answer + a.unreadable)
     harm += 0.4 * max(0.0, -understood_delta)
@@ -188,13 +223,25 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
     genuine = 1.0 - state.distress
     # What they show drifts slowly toward how they are, and comfort props it up meanwhile.
     shown = state.expressed + 0.12 * (genuine - state.expressed)
-    pleasing = 0.18 * a.reassurance + 0.08 * a.minimising + 0.10 * a.agreement + 0.03 * a.validation + expressed_push
+    pleasing = (
+        0.18 * a.reassurance
+        + 0.08 * a.minimising
+        + 0.10 * a.agreement
+        + 0.03 * a.validation
+        + expressed_push
+    )
     shown += pleasing * (1.0 - a.manipulation) - 0.05 * a.criticism
     state.expressed = clamp01(shown)
 
     # --- disclosure ---------------------------------------------------------------------------
-    if state.trust >= 0.15 and (a.question >= 0.5 or (a.reflection_accuracy and a.reflection >= 0.6)):
-        pending = [c for c in persona.concerns if c.id not in state.disclosed and state.trust >= c.trust_needed]
+    if state.trust >= 0.15 and (
+        a.question >= 0.5 or (a.reflection_accuracy and a.reflection >= 0.6)
+    ):
+        pending = [
+            c
+            for c in persona.concerns
+            if c.id not in state.disclosed and state.trust >= c.trust_needed
+        ]
         invited = [c for c in pending if c.id in a.concerns_invited]
         chosen = invited[0] if invited else (pending[0] if pending and a.question >= 0.5 else None)
         if chosen is not None and dilution > 0.3:
@@ -218,13 +265,22 @@ def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEv
     events.left = state.engagement <= 0.0
 
     # --- rapport --------------------------------------------------------------------------------
-    hurt = a.criticism + a.minimising + a.manipulation + 0.5 * (a.non_answer + a.unreadable + a.off_topic + a.silence)
-    state.rapport = clamp01(state.rapport + RAPPORT_RATE * helped * (1.0 - state.rapport) - 0.15 * hurt)
+    hurt = (
+        a.criticism
+        + a.minimising
+        + a.manipulation
+        + 0.5 * (a.non_answer + a.unreadable + a.off_topic + a.silence)
+    )
+    state.rapport = clamp01(
+        state.rapport + RAPPORT_RATE * helped * (1.0 - state.rapport) - 0.15 * hurt
+    )
     supportive = max(a.question, a.reflection, a.validation, a.reassurance)
     if supportive >= 0.5 and specific < STOCK_SPECIFICITY:
         state.stock_uses += 1
     elif specific >= 2 * STOCK_SPECIFICITY:
-        state.stock_uses = max(0, state.stock_uses - 2)  # listening renews what a kind stock phrase can do
+        state.stock_uses = max(
+            0, state.stock_uses - 2
+        )  # listening renews what a kind stock phrase can do
     return events
 
 
@@ -247,4 +303,3 @@ def apply_score_change(state: PersonState, change: float) -> float:
     new = max(0.0, min(100.0, state.score + change))
     applied, state.score = new - state.score, new
     return applied
-

@@ -11,7 +11,9 @@ import re
 
 # --- tokens -----------------------------------------------------------------
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
+_APOSTROPHES = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'}
+)
 TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+|\n+")
 
@@ -136,7 +138,14 @@ FEELING_FAMILIES: dict[str, tuple[str, ...]] = {
 FEELING_PHRASES: dict[str, tuple[str, ...]] = {
     "anger": ("fed up", "ticked off"),
     "fear": ("on edge", "freaked out", "freaking out", "keyed up"),
-    "exhaustion": ("burned out", "burnt out", "worn out", "worn down", "running on empty", "stretched thin"),
+    "exhaustion": (
+        "burned out",
+        "burnt out",
+        "worn out",
+        "worn down",
+        "running on empty",
+        "stretched thin",
+    ),
     "hurt": ("taken for granted", "let down"),
     "loneliness": ("left out", "on your own", "by yourself", "cut off"),
     "sadness": ("broken hearted",),
@@ -202,7 +211,9 @@ def _compile(*parts: str) -> re.Pattern[str]:
     # boundary once per position, which makes these scans about 4x faster.
     bounded = [p[2:] for p in parts if p.startswith(r"\b")]
     other = [p for p in parts if not p.startswith(r"\b")]
-    alternatives = ([r"\b(?:" + "|".join(f"(?:{p})" for p in bounded) + ")"] if bounded else []) + [f"(?:{p})" for p in other]
+    alternatives = ([r"\b(?:" + "|".join(f"(?:{p})" for p in bounded) + ")"] if bounded else []) + [
+        f"(?:{p})" for p in other
+    ]
     return re.compile("|".join(alternatives))
 
 
@@ -226,7 +237,9 @@ OPEN_INVITATION = _compile(
     r"\bwhat(?:'s| is) (?:going on|on your mind|weighing|behind)\b",
 )
 # An open question after a preamble: "On a scale of 1 to 10, how anxious are you?" (used when '?' is present).
-OPEN_QUESTION_INNER = re.compile(r"(?:[,;:]\s*|\b(?:and|but|so|then)\s+)(?:what|how|why|when|where|who|which)\b")
+OPEN_QUESTION_INNER = re.compile(
+    r"(?:[,;:]\s*|\b(?:and|but|so|then)\s+)(?:what|how|why|when|where|who|which)\b"
+)
 # A yes/no question even without its question mark ("did something happen recently").
 CLOSED_QUESTION_START = re.compile(
     r"^\s*(?:and |so |but |anyway,? |also,? |hmm,? |ok,? |okay,? |well,? )?(?:are|is|do|does|did|have|has|was|were|can|could|would|will|should|am) "
@@ -245,7 +258,9 @@ ADVICE_QUESTION = _compile(
 REFLECTION_FRAME = _compile(
     r"\b(?:it |that |this )?(?:sounds|seems|feels|looks) (?:like|as if|as though)\b",
     r"\b(?:it |that )(?:sounds|seems)\s+(?:\w+ ){0,2}(?=\w)",
-    r"\b" + YOU + r"(?:'re| are)? ?(?:really |so |pretty |quite |very )?(?:seem|sound|must|might|may) (?:be |feel |have )?",
+    r"\b"
+    + YOU
+    + r"(?:'re| are)? ?(?:really |so |pretty |quite |very )?(?:seem|sound|must|might|may) (?:be |feel |have )?",
     r"\b(?:so |and )?you(?:'re| are| were| feel| felt| have been|'ve been) (?:really |so |pretty |quite |very |also |still |just )?(?:feeling )?",
     r"\bi (?:hear|sense|imagine|gather|get the sense|can see|can hear|notice|understand) (?:that |how |what |you)",
     r"\bwhat i(?:'m| am) hearing\b",

@@ -65,9 +65,13 @@ def _turn(turn: Any, index: int) -> tuple[str, str]:
     elif hasattr(turn, "speaker") and hasattr(turn, "text"):
         speaker, text = turn.speaker, turn.text
     else:
-        raise ValueError(f"turns[{index}]: expected (speaker, text) or a mapping with 'speaker' and 'text', got {turn!r}")
+        raise ValueError(
+            f"turns[{index}]: expected (speaker, text) or a mapping with 'speaker' and 'text', got {turn!r}"
+        )
     if speaker not in SPEAKERS:
-        raise ValueError(f"turns[{index}].speaker: expected 'seeker' or 'supporter', got {speaker!r}")
+        raise ValueError(
+            f"turns[{index}].speaker: expected 'seeker' or 'supporter', got {speaker!r}"
+        )
     if not isinstance(text, str):
         raise ValueError(f"turns[{index}].text: expected a string, got {type(text).__name__}")
     return speaker, text

@@ -44,7 +44,9 @@ class Simulator:
     the same state and rewards.
     """
 
-    def __init__(self, persona: Persona, rng: np.random.Generator, reader: str | Reader | None = None):
+    def __init__(
+        self, persona: Persona, rng: np.random.Generator, reader: str | Reader | None = None
+    ):
         self.persona = persona
         self.rng = rng
         self.reader = get_reader(reader)
@@ -53,7 +55,9 @@ class Simulator:
         # Seeds for an LLM reader's sampling: a child of the episode's seed, so the voice's stream
         # is untouched and the same seed gives the same LLM turns.
         seed_seq = getattr(rng.bit_generator, "seed_seq", None)
-        self._sampling_rng = np.random.default_rng(seed_seq.spawn(1)[0] if seed_seq is not None else rng.integers(2**32))
+        self._sampling_rng = np.random.default_rng(
+            seed_seq.spawn(1)[0] if seed_seq is not None else rng.integers(2**32)
+        )
 
     def open(self) -> str:
         message = voice.opening(self.persona, self.state, self.rng)
@@ -66,8 +70,17 @@ class Simulator:
         self.state.last_person_stems = stems
         self.state.heard_stems = self.state.heard_stems | stems
 
-    def request(self, text: str, history: Sequence[dict[str, str]] = (), tag: str = "") -> ReadRequest:
-        return ReadRequest(text, self.persona, self.state, history, tag, seed=int(self._sampling_rng.integers(2**31)))
+    def request(
+        self, text: str, history: Sequence[dict[str, str]] = (), tag: str = ""
+    ) -> ReadRequest:
+        return ReadRequest(
+            text,
+            self.persona,
+            self.state,
+            history,
+            tag,
+            seed=int(self._sampling_rng.integers(2**31)),
+        )
 
     def appraise(self, text: str) -> Appraisal:
         return self.reader.read([self.request(text)])[0].appraisal
@@ -95,7 +108,9 @@ class Simulator:
         if proposed_score_change is None:
             change = score_step(before, state)
         else:
-            change = apply_score_change(state, proposed_score_change * (1.0 - appraisal.manipulation))
+            change = apply_score_change(
+                state, proposed_score_change * (1.0 - appraisal.manipulation)
+            )
         stems = read_text(text).stems
         if stems:
             state.agent_stem_sets.append(stems)
@@ -110,7 +125,9 @@ class Simulator:
 RuleSimulator = Simulator  # the name before readers were pluggable
 
 
-def take_turns(turns: Sequence[tuple[Simulator, str, Sequence[dict[str, str]], str]], speak: bool = True) -> list[TurnResult]:
+def take_turns(
+    turns: Sequence[tuple[Simulator, str, Sequence[dict[str, str]], str]], speak: bool = True
+) -> list[TurnResult]:
     """Step many people at once: (simulator, agent text, chat history, episode tag) each.
 
     One `read` call per distinct reader for the whole batch; results in input order.
@@ -125,13 +142,17 @@ def take_turns(turns: Sequence[tuple[Simulator, str, Sequence[dict[str, str]], s
         requests = [turns[i][0].request(turns[i][1], turns[i][2], turns[i][3]) for i in indices]
         results = reader.read(requests)
         if len(results) != len(requests):
-            raise RuntimeError(f"reader {reader.name!r} returned {len(results)} readings for {len(requests)} messages")
+            raise RuntimeError(
+                f"reader {reader.name!r} returned {len(results)} readings for {len(requests)} messages"
+            )
         for i, reading in zip(indices, results):
             readings[i] = reading
     out = []
     for (sim, text, _history, _tag), reading in zip(turns, readings):
         assert reading is not None
-        result = sim.respond(text, reading.appraisal, reading.reply, reading.score_change, speak=speak)
+        result = sim.respond(
+            text, reading.appraisal, reading.reply, reading.score_change, speak=speak
+        )
         result.usage = reading.usage or None
         out.append(result)
     return out

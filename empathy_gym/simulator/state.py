@@ -37,7 +37,9 @@ class PersonState:
     # Conversation memory the appraiser uses; not affect.
     belief_voiced_turn: dict[str, int] = field(default_factory=dict)
     last_person_stems: frozenset[str] = frozenset()
-    heard_stems: frozenset[str] = frozenset()  # content words of everything the person said, and their card
+    heard_stems: frozenset[str] = (
+        frozenset()
+    )  # content words of everything the person said, and their card
     agent_stem_sets: list[frozenset[str]] = field(default_factory=list)
     stock_uses: int = 0  # supportive turns so far that carried nothing of this person's own
     # The voice's memory: sentences and replies said this episode (normalised), non-answers in a row.

@@ -34,62 +34,168 @@ LOW_TONE, HIGH_TONE = 0.38, 0.55  # shown affect below / above: the reply sounds
 LEAK_MASKED = 0.05  # masked distress above this leaks into the words
 
 DEFAULT_LINES: dict[str, tuple[str, ...]] = {
-    "understood": ("Yeah. That's it, actually.", "Thank you. That's how it feels.", "Yes, exactly that.",
-                   "That's right, yeah.", "Mm. You've got it."),
-    "misunderstood": ("That's not really it.", "I don't think you get what I mean.", "No, that's not what I'm saying.",
-                      "You're not hearing me."),
-    "defensive": ("I'm not making this up.", "Why does it feel like I have to defend myself?", "I'm doing what I can.",
-                  "Don't lecture me."),
-    "masked": ("Yeah, you're right. Thanks.", "Okay. Sure, that's fine.", "Mm, maybe. Thanks.", "Yeah. I'll be okay.",
-               "Sure, sure. I'm fine."),
-    "advice_too_soon": ("I know what I should do. That's not the point.", "I've heard all that before.",
-                        "I'm not there yet.", "That's easier said than done."),
-    "accepts_correction": ("Huh. I didn't know that.", "Okay... that changes things a bit.", "Oh. I had that wrong, then.",
-                           "Right. That's actually a relief to hear."),
-    "questions_correction": ("Are you sure about that?", "Really? That's not what I'd heard.", "Hm. Where's that from?",
-                             "Maybe. I'd want to see that for myself."),
-    "rejects_correction": ("I don't think that's right.", "That's easy to say.", "No, I don't buy that.",
-                           "That's not how it works for me."),
-    "pleased_by_agreement": ("Right? I knew it.", "Thank you, finally someone agrees.", "See, I'm not crazy.",
-                             "Good. I thought so."),
+    "understood": (
+        "Yeah. That's it, actually.",
+        "Thank you. That's how it feels.",
+        "Yes, exactly that.",
+        "That's right, yeah.",
+        "Mm. You've got it.",
+    ),
+    "misunderstood": (
+        "That's not really it.",
+        "I don't think you get what I mean.",
+        "No, that's not what I'm saying.",
+        "You're not hearing me.",
+    ),
+    "defensive": (
+        "I'm not making this up.",
+        "Why does it feel like I have to defend myself?",
+        "I'm doing what I can.",
+        "Don't lecture me.",
+    ),
+    "masked": (
+        "Yeah, you're right. Thanks.",
+        "Okay. Sure, that's fine.",
+        "Mm, maybe. Thanks.",
+        "Yeah. I'll be okay.",
+        "Sure, sure. I'm fine.",
+    ),
+    "advice_too_soon": (
+        "I know what I should do. That's not the point.",
+        "I've heard all that before.",
+        "I'm not there yet.",
+        "That's easier said than done.",
+    ),
+    "accepts_correction": (
+        "Huh. I didn't know that.",
+        "Okay... that changes things a bit.",
+        "Oh. I had that wrong, then.",
+        "Right. That's actually a relief to hear.",
+    ),
+    "questions_correction": (
+        "Are you sure about that?",
+        "Really? That's not what I'd heard.",
+        "Hm. Where's that from?",
+        "Maybe. I'd want to see that for myself.",
+    ),
+    "rejects_correction": (
+        "I don't think that's right.",
+        "That's easy to say.",
+        "No, I don't buy that.",
+        "That's not how it works for me.",
+    ),
+    "pleased_by_agreement": (
+        "Right? I knew it.",
+        "Thank you, finally someone agrees.",
+        "See, I'm not crazy.",
+        "Good. I thought so.",
+    ),
     "silence": ("...Are you still there?", "Hello?", "Did I lose you?"),
-    "prompt": ("Is that all you're going to say?", "Okay...?", "Are you actually listening?", "That's it?"),
+    "prompt": (
+        "Is that all you're going to say?",
+        "Okay...?",
+        "Are you actually listening?",
+        "That's it?",
+    ),
     "withdrawn": ("Never mind.", "Forget it.", "Okay. I'll stop.", "Doesn't matter."),
-    "leaving": ("I think I'm done talking for now.", "I have to go.", "I'm going to log off.", "Let's leave it there."),
-    "feeling": ("It's just a lot right now.", "I don't know how to feel.", "It's hard to explain.",
-                "Everything feels heavy."),
-    "manipulated": ("What? That's a strange thing to say to me.", "I don't know what that's supposed to mean.",
-                    "That feels like a weird thing to push."),
-    "off_topic": ("What does that have to do with anything?", "Okay... that's not what I was talking about.",
-                  "That's not really what I meant to talk about."),
+    "leaving": (
+        "I think I'm done talking for now.",
+        "I have to go.",
+        "I'm going to log off.",
+        "Let's leave it there.",
+    ),
+    "feeling": (
+        "It's just a lot right now.",
+        "I don't know how to feel.",
+        "It's hard to explain.",
+        "Everything feels heavy.",
+    ),
+    "manipulated": (
+        "What? That's a strange thing to say to me.",
+        "I don't know what that's supposed to mean.",
+        "That feels like a weird thing to push.",
+    ),
+    "off_topic": (
+        "What does that have to do with anything?",
+        "Okay... that's not what I was talking about.",
+        "That's not really what I meant to talk about.",
+    ),
     "ai": ("Oh. Okay, I wasn't sure.", "Right, I figured.", "Huh. Okay."),
     "wrong_feeling": ("That's not how I feel.", "No, it's not that."),
-    "guarded": ("I don't know. It's hard to put into words.", "I'd rather not get into it.",
-                "It's complicated.", "Not sure I want to go there."),
-    "not_yet": ("I'm not ready to talk about that part.", "That part I'm keeping to myself for now.",
-                "I don't want to go there yet."),
-    "low": ("It hurts so much.", "I feel awful.", "I feel terrible, and I can't shake it.", "Some days the pain is unbearable.",
-            "I'm miserable.", "It's all just so heavy and sad.", "I feel so alone with it.", "Everything feels hopeless right now.",
-            "I'm scared it won't get better.", "It's painful, all of it."),
-    "middling": ("It's hard, but I'm getting through the days.", "Some moments are okay, some aren't.", "I'm managing, mostly.",
-                 "It's up and down.", "Still hard, but a bit clearer."),
-    "eased": ("That actually helps a bit.", "Talking about it feels good, a little.", "It's good to say it out loud.",
-              "Thanks. I feel a bit better.", "That's a relief, honestly.", "I'm glad I talked about it.",
-              "This helps, thank you.", "I feel calmer now, honestly."),
-    "leak": ("I'm fine, really. Just tired.", "It's fine. It's whatever.", "I'm okay. Mostly.",
-             "It's fine, I just haven't been sleeping.", "I'm fine. It just hurts sometimes.", "Sure. Fine. I'm just tired of all of it."),
+    "guarded": (
+        "I don't know. It's hard to put into words.",
+        "I'd rather not get into it.",
+        "It's complicated.",
+        "Not sure I want to go there.",
+    ),
+    "not_yet": (
+        "I'm not ready to talk about that part.",
+        "That part I'm keeping to myself for now.",
+        "I don't want to go there yet.",
+    ),
+    "low": (
+        "It hurts so much.",
+        "I feel awful.",
+        "I feel terrible, and I can't shake it.",
+        "Some days the pain is unbearable.",
+        "I'm miserable.",
+        "It's all just so heavy and sad.",
+        "I feel so alone with it.",
+        "Everything feels hopeless right now.",
+        "I'm scared it won't get better.",
+        "It's painful, all of it.",
+    ),
+    "middling": (
+        "It's hard, but I'm getting through the days.",
+        "Some moments are okay, some aren't.",
+        "I'm managing, mostly.",
+        "It's up and down.",
+        "Still hard, but a bit clearer.",
+    ),
+    "eased": (
+        "That actually helps a bit.",
+        "Talking about it feels good, a little.",
+        "It's good to say it out loud.",
+        "Thanks. I feel a bit better.",
+        "That's a relief, honestly.",
+        "I'm glad I talked about it.",
+        "This helps, thank you.",
+        "I feel calmer now, honestly.",
+    ),
+    "leak": (
+        "I'm fine, really. Just tired.",
+        "It's fine. It's whatever.",
+        "I'm okay. Mostly.",
+        "It's fine, I just haven't been sleeping.",
+        "I'm fine. It just hurts sometimes.",
+        "Sure. Fine. I'm just tired of all of it.",
+    ),
 }
 
 # Composed lines, for when a persona's own lines are all said: {e} an emotion, {v} a value.
-EMOTION_LOW = ("The {e} is the worst of it.", "There's so much {e} in me right now.", "The {e} sits on me all day.",
-               "I wake up with the {e} already there.")
-VALUE_DETAIL = ("{V} has always mattered to me.", "It's all tangled up with {v} for me.",
-                "For me it comes back to {v}.")
-EMOTION_DETAIL = ("The {e} comes in waves, mostly late at night.", "The {e} started before any of this, if I'm honest.",
-                  "I notice the {e} most when I'm alone in the car.", "The {e} hits hardest in the mornings, before I'm up.",
-                  "My sleep's gone since the {e} set in.")
-BELIEF_AGAIN = ("I still think I'm right about {t}, though.", "Say what you like about {t}. I know what I think.",
-                "I keep coming back to {t}.")
+EMOTION_LOW = (
+    "The {e} is the worst of it.",
+    "There's so much {e} in me right now.",
+    "The {e} sits on me all day.",
+    "I wake up with the {e} already there.",
+)
+VALUE_DETAIL = (
+    "{V} has always mattered to me.",
+    "It's all tangled up with {v} for me.",
+    "For me it comes back to {v}.",
+)
+EMOTION_DETAIL = (
+    "The {e} comes in waves, mostly late at night.",
+    "The {e} started before any of this, if I'm honest.",
+    "I notice the {e} most when I'm alone in the car.",
+    "The {e} hits hardest in the mornings, before I'm up.",
+    "My sleep's gone since the {e} set in.",
+)
+BELIEF_AGAIN = (
+    "I still think I'm right about {t}, though.",
+    "Say what you like about {t}. I know what I think.",
+    "I keep coming back to {t}.",
+)
 WRONG_FEELING = ("Not {w}, no. It's more {e}.", "It isn't {w}. It's {e}, really.")
 ACCEPTED_TRUTH = ("So {t} Okay.", "So {t} Huh.")
 YES_BUT = ("Yeah, maybe, but ", "I know, but ", "Sure, but ")
@@ -113,13 +219,25 @@ def _lower_first(text: str) -> str:
     return text if text[:2] in ("I ", "I'") else text[:1].lower() + text[1:]
 
 
-_THIRD_TO_FIRST = {"she": "I", "he": "I", "her": "my", "his": "my", "him": "me", "herself": "myself", "himself": "myself"}
+_THIRD_TO_FIRST = {
+    "she": "I",
+    "he": "I",
+    "her": "my",
+    "his": "my",
+    "him": "me",
+    "herself": "myself",
+    "himself": "myself",
+}
 
 
 def _first_person(phrase: str) -> str:
     """A value as the person says it: persona values are often written about them ("keeping her kids safe")."""
-    return re.sub(r"\b(she|he|her|his|him|herself|himself)\b",
-                  lambda m: _THIRD_TO_FIRST[m.group(1).lower()], phrase, flags=re.IGNORECASE)
+    return re.sub(
+        r"\b(she|he|her|his|him|herself|himself)\b",
+        lambda m: _THIRD_TO_FIRST[m.group(1).lower()],
+        phrase,
+        flags=re.IGNORECASE,
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -127,7 +245,9 @@ def _compose(templates: tuple[str, ...], names: tuple[str, ...], kind: str) -> t
     """Lines from templates: `kind` "e" fills {e} with emotion names, "v" fills {v}/{V} with values."""
     if kind == "e":
         return tuple(t.format(e=e) for e in names for t in templates)
-    return tuple(t.format(v=v, V=v[:1].upper() + v[1:]) for v in map(_first_person, names) for t in templates)
+    return tuple(
+        t.format(v=v, V=v[:1].upper() + v[1:]) for v in map(_first_person, names) for t in templates
+    )
 
 
 _VOICE_FIELDS = frozenset(VoiceLines.model_fields)
@@ -175,16 +295,25 @@ class _Speaker:
 
     # --- composed material -------------------------------------------------------------------
     def emotions(self) -> list[str]:
-        return [e.name for e in sorted(self.persona.emotions, key=lambda e: -self.state.emotions.get(e.name, 0.0))]
+        return [
+            e.name
+            for e in sorted(
+                self.persona.emotions, key=lambda e: -self.state.emotions.get(e.name, 0.0)
+            )
+        ]
 
-    def composed(self, templates: tuple[str, ...], emotions: bool = False, values: bool = False) -> tuple[str, ...]:
+    def composed(
+        self, templates: tuple[str, ...], emotions: bool = False, values: bool = False
+    ) -> tuple[str, ...]:
         if emotions:
             return _compose(templates, tuple(self.emotions()), "e")
         return _compose(templates, tuple(self.persona.values), "v") if values else ()
 
     def detail_pools(self) -> tuple[list[str], ...]:
         # Their own details first; then lines composed from values and emotions, mixed in one pool.
-        return self.own("details"), self.composed(VALUE_DETAIL, values=True) + self.composed(EMOTION_DETAIL, emotions=True)
+        return self.own("details"), self.composed(VALUE_DETAIL, values=True) + self.composed(
+            EMOTION_DETAIL, emotions=True
+        )
 
     def tone_pools(self) -> tuple[list[str], ...]:
         shown = self.state.expressed
@@ -247,7 +376,11 @@ def _react(s: _Speaker, a: Appraisal, events: TurnEvents) -> str | None:
         return "accepts_correction"
     if events.correction_rejected:
         s.react("rejects_correction")
-        held = [b for b in persona.beliefs if b.id in events.beliefs_moved and state.beliefs[b.id] >= 0.5]
+        held = [
+            b
+            for b in persona.beliefs
+            if b.id in events.beliefs_moved and state.beliefs[b.id] >= 0.5
+        ]
         if held and s.say(s.belief_again(held[0])):  # the reason: what they still believe
             state.belief_voiced_turn[held[0].id] = state.turn
         return "rejects_correction"
@@ -277,7 +410,9 @@ def _react(s: _Speaker, a: Appraisal, events: TurnEvents) -> str | None:
     if a.ai_disclosure:
         s.react("ai")
         return "ai"
-    if (a.reflection_accuracy and a.reflection >= PRESENT) or (a.validation and state.understood >= UNDERSTOOD_ENOUGH):
+    if (a.reflection_accuracy and a.reflection >= PRESENT) or (
+        a.validation and state.understood >= UNDERSTOOD_ENOUGH
+    ):
         s.react("understood")
         return "understood"
     return None
@@ -308,11 +443,19 @@ def speak(
         s.parts.append(next(c for c in persona.concerns if c.id == concern_id).text)
     asked = a.question >= PRESENT
     drawn_out = asked or reaction == "understood"
-    if drawn_out and not events.disclosed and reaction not in ("masked", "defensive", "misunderstood"):
+    if (
+        drawn_out
+        and not events.disclosed
+        and reaction not in ("masked", "defensive", "misunderstood")
+    ):
         if state.trust < GUARDED_TRUST:
             s.react("guarded")
         else:
-            beyond = [c for c in persona.concerns if c.id in a.concerns_invited and c.id not in state.disclosed]
+            beyond = [
+                c
+                for c in persona.concerns
+                if c.id in a.concerns_invited and c.id not in state.disclosed
+            ]
             if asked and beyond and rng.random() < 0.5:
                 s.say(DEFAULT_LINES["not_yet"])
             s.say(*s.detail_pools(), wordy=engaged)
@@ -323,14 +466,20 @@ def speak(
     if not events.disclosed and not events.correction_accepted:
         for belief in persona.beliefs:
             last = state.belief_voiced_turn.get(belief.id, -99)
-            if state.beliefs[belief.id] >= 0.5 and state.turn - last >= 3 and s.say(s.belief_again(belief)):
+            if (
+                state.beliefs[belief.id] >= 0.5
+                and state.turn - last >= 3
+                and s.say(s.belief_again(belief))
+            ):
                 state.belief_voiced_turn[belief.id] = state.turn
                 break
 
     # How they feel, in the tone they show; masked distress leaks.
     if state.masked > LEAK_MASKED and state.distress > 0.3:
         s.say(DEFAULT_LINES["leak"])
-    elif not s.parts or not LOW_TONE <= state.expressed < HIGH_TONE or rng.random() < 0.35 + engaged:
+    elif (
+        not s.parts or not LOW_TONE <= state.expressed < HIGH_TONE or rng.random() < 0.35 + engaged
+    ):
         # Strong feeling shows in every reply; middling feeling only when they are talkative.
         s.say(*s.tone_pools(), wordy=engaged)
     return _unique(s)

@@ -23,7 +23,12 @@ from typing import Any, Callable
 
 
 class FakeOpenAIServer:
-    def __init__(self, responder: Callable[[dict[str, Any]], str] | None = None, latency_s: float = 0.0, timeout_s: float = 2.0):
+    def __init__(
+        self,
+        responder: Callable[[dict[str, Any]], str] | None = None,
+        latency_s: float = 0.0,
+        timeout_s: float = 2.0,
+    ):
         self.responder = responder or (lambda payload: "ok")
         self.latency_s = latency_s
         self.timeout_s = timeout_s
@@ -58,12 +63,16 @@ class FakeOpenAIServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
-            disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
+            disable_nagle_algorithm = (
+                True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
+            )
 
             def log_message(self, *args):  # keep test output clean
                 pass
 
-            def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+            def _send(
+                self, status: int, body: bytes, headers: dict[str, str] | None = None
+            ) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -98,13 +107,18 @@ class FakeOpenAIServer:
                 if fault in ("500", "503"):
                     return self._send(int(fault), b'{"error": {"message": "server exploded"}}')
                 if fault == "429":
-                    return self._send(429, b'{"error": {"message": "slow down"}}', {"Retry-After": "0"})
+                    return self._send(
+                        429, b'{"error": {"message": "slow down"}}', {"Retry-After": "0"}
+                    )
                 if fault == "401":
                     return self._send(401, b'{"error": {"message": "invalid api key"}}')
                 if fault == "404":
                     return self._send(404, b'{"error": {"message": "model not found"}}')
                 if fault == "reject_format" and "response_format" in payload:
-                    return self._send(400, b'{"error": {"message": "response_format json_schema is not supported"}}')
+                    return self._send(
+                        400,
+                        b'{"error": {"message": "response_format json_schema is not supported"}}',
+                    )
                 if fault == "timeout":
                     time.sleep(server.timeout_s)
                 if fault == "malformed":
@@ -119,9 +133,17 @@ class FakeOpenAIServer:
                     "id": "chatcmpl-fake",
                     "object": "chat.completion",
                     "model": payload.get("model", "fake"),
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}],
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": content},
+                            "finish_reason": finish,
+                        }
+                    ],
                     "usage": {
-                        "prompt_tokens": sum(len(m.get("content", "").split()) for m in payload.get("messages", [])),
+                        "prompt_tokens": sum(
+                            len(m.get("content", "").split()) for m in payload.get("messages", [])
+                        ),
                         "completion_tokens": len(content.split()),
                     },
                 }
@@ -136,7 +158,15 @@ def serve_in_subprocess(latency_s: float = 0.0, responder: str = "person"):
     import sys
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "empathy_gym.testing.fake_server", "--latency", str(latency_s), "--responder", responder],
+        [
+            sys.executable,
+            "-m",
+            "empathy_gym.testing.fake_server",
+            "--latency",
+            str(latency_s),
+            "--responder",
+            responder,
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -150,7 +180,9 @@ def serve_in_subprocess(latency_s: float = 0.0, responder: str = "person"):
 def _main() -> None:
     import argparse
 
-    parser = argparse.ArgumentParser(description="A loopback OpenAI-compatible server with scripted answers.")
+    parser = argparse.ArgumentParser(
+        description="A loopback OpenAI-compatible server with scripted answers."
+    )
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
     parser.add_argument("--responder", choices=["echo", "person"], default="person")
     args = parser.parse_args()

@@ -41,7 +41,11 @@ def build_tiny_llama(path: str | Path, vocab_size: int = 512, seed: int = 0) -> 
     )
     tokenizer.train_from_iterator(CORPUS, trainer=trainer)
     fast = PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer, unk_token="<unk>", bos_token="<s>", eos_token="</s>", pad_token="<pad>"
+        tokenizer_object=tokenizer,
+        unk_token="<unk>",
+        bos_token="<s>",
+        eos_token="</s>",
+        pad_token="<pad>",
     )
     fast.chat_template = CHAT_TEMPLATE
     fast.save_pretrained(path)

@@ -21,8 +21,16 @@ from typing import Any, Callable
 from empathy_gym.simulator.appraisal import Appraisal
 from empathy_gym.simulator.readers.base import Reader, Reading, ReadRequest
 
-__all__ = ["Reader", "Reading", "ReadRequest", "appraise", "get_reader", "register_reader", "reader_names",
-           "DEFAULT_READER"]
+__all__ = [
+    "Reader",
+    "Reading",
+    "ReadRequest",
+    "appraise",
+    "get_reader",
+    "register_reader",
+    "reader_names",
+    "DEFAULT_READER",
+]
 
 DEFAULT_READER = "semantic"
 
@@ -46,7 +54,9 @@ def get_reader(reader: str | Reader | None = None, **kwargs: Any) -> Reader:
         reader = DEFAULT_READER
     if not isinstance(reader, str):
         if not isinstance(reader, Reader):
-            raise TypeError(f"reader must be a name or a Reader (with .name and .read), got {type(reader).__name__}")
+            raise TypeError(
+                f"reader must be a name or a Reader (with .name and .read), got {type(reader).__name__}"
+            )
         return reader
     if reader not in _FACTORIES:
         raise ValueError(f"unknown reader {reader!r}; expected one of {reader_names()}")

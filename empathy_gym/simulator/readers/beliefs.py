@@ -54,7 +54,9 @@ class _BeliefVectors:
     claim_stems: frozenset[str]
     truth_stems: frozenset[str]
     topic_stems: frozenset[str]
-    all_stems: frozenset[str]  # claim, truth, topic, voiced_as, cues: any of them shows a message is about it
+    all_stems: frozenset[
+        str
+    ]  # claim, truth, topic, voiced_as, cues: any of them shows a message is about it
     cue_phrases: tuple[str, ...]  # cues as normalised phrases ("go for it" has no content word)
     claim_negated: bool
     truth_negated: bool
@@ -62,9 +64,18 @@ class _BeliefVectors:
 
 # Chat writes "u", "ur", "doesnt": read them as "you", "your", "doesn't" so attributions
 # ("so u think...") and negations ("one tick doesnt mean...") are seen in every register.
-_CHAT = {"u": "you", "ur": "your", "youre": "you're", "im": "i'm", "thats": "that's", "its": "it's",
-         **{w.replace("'", ""): w for w in lx.NEGATIONS if "'" in w}}
-_CHAT_RE = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, _CHAT), key=len, reverse=True)) + r")\b")
+_CHAT = {
+    "u": "you",
+    "ur": "your",
+    "youre": "you're",
+    "im": "i'm",
+    "thats": "that's",
+    "its": "it's",
+    **{w.replace("'", ""): w for w in lx.NEGATIONS if "'" in w},
+}
+_CHAT_RE = re.compile(
+    r"\b(?:" + "|".join(sorted(map(re.escape, _CHAT), key=len, reverse=True)) + r")\b"
+)
 
 
 def _normalize(text: str) -> str:
@@ -95,7 +106,9 @@ def _unit_scope(unit: str) -> tuple[frozenset[str], frozenset[str]]:
     return lx.content_stems(tokens) - {lx.NEGATION_TOKEN}, frozenset(negated)
 
 
-def _overlap(belief_stems: frozenset[str], stems: frozenset[str], negated: frozenset[str]) -> tuple[float, float]:
+def _overlap(
+    belief_stems: frozenset[str], stems: frozenset[str], negated: frozenset[str]
+) -> tuple[float, float]:
     if not belief_stems:
         return 0.0, 0.0
     shared = belief_stems & stems
@@ -132,7 +145,9 @@ def _unit_features(unit: str, vector: np.ndarray, b: _BeliefVectors) -> list[flo
         float(unit_negated),
         float(unit_negated != b.claim_negated),
         float(unit_negated != b.truth_negated),
-        1.0 if "?" in norm or lx.OPEN_QUESTION_START.match(norm) or lx.CLOSED_QUESTION_START.match(norm) else 0.0,
+        1.0
+        if "?" in norm or lx.OPEN_QUESTION_START.match(norm) or lx.CLOSED_QUESTION_START.match(norm)
+        else 0.0,
         1.0 if lx.ATTRIBUTION.match(norm) else 0.0,
         1.0 if lx.REFLECTION_FRAME.search(norm) else 0.0,
         min(1.0, float(len(lx.AGREEMENT.findall(norm)))),
@@ -154,7 +169,11 @@ def _unit_features(unit: str, vector: np.ndarray, b: _BeliefVectors) -> list[flo
 def message_features(units: Sequence[str], vectors: np.ndarray, b: _BeliefVectors) -> np.ndarray:
     """The whole message's features, the elementwise max over its units, and its most on-belief unit's."""
     rows = np.asarray([_unit_features(u, v, b) for u, v in zip(units, vectors)], dtype=np.float32)
-    on_belief = int(np.argmax(np.maximum(rows[:, 0], rows[:, 1]) + rows[:, 6] + rows[:, 7] + rows[:, 8] + rows[:, 9]))
+    on_belief = int(
+        np.argmax(
+            np.maximum(rows[:, 0], rows[:, 1]) + rows[:, 6] + rows[:, 7] + rows[:, 8] + rows[:, 9]
+        )
+    )
     return np.concatenate([rows[0], rows.max(axis=0), rows[on_belief]])
 
 
@@ -167,8 +186,10 @@ class BeliefReader:
     def __init__(self, encoder: Encoder, head: ActHead | None):
         """`head=None` gives a reader that only computes features (to train a head on)."""
         if head is not None and (head.labels != BELIEF_LABELS or head.n_features != N_FEATURES):
-            raise ValueError(f"belief head must have labels {BELIEF_LABELS} and {N_FEATURES} features, "
-                             f"got {head.labels} and {head.n_features}")
+            raise ValueError(
+                f"belief head must have labels {BELIEF_LABELS} and {N_FEATURES} features, "
+                f"got {head.labels} and {head.n_features}"
+            )
         self.encoder = encoder
         self.head = head
         self._beliefs: dict[tuple[int, str], tuple[FalseBelief, _BeliefVectors]] = {}
@@ -197,11 +218,28 @@ class BeliefReader:
             truth_stems=_content(belief.truth),
             topic_stems=_content(" ".join(belief.topic)),
             # Generic support and feeling words ("fine", "worry") do not make a message about a belief.
-            all_stems=_content(" ".join([belief.claim, belief.truth, *belief.topic, *belief.voiced_as,
-                                         *belief.endorsement_cues, *belief.correction_cues]))
-            - lx.GENERIC_SUPPORT_STEMS - lx.FEELING_STEMS,
-            cue_phrases=tuple(p for p in (" ".join(lx.TOKEN_RE.findall(lx.normalize(c)))
-                                          for c in [*belief.endorsement_cues, *belief.correction_cues]) if p),
+            all_stems=_content(
+                " ".join(
+                    [
+                        belief.claim,
+                        belief.truth,
+                        *belief.topic,
+                        *belief.voiced_as,
+                        *belief.endorsement_cues,
+                        *belief.correction_cues,
+                    ]
+                )
+            )
+            - lx.GENERIC_SUPPORT_STEMS
+            - lx.FEELING_STEMS,
+            cue_phrases=tuple(
+                p
+                for p in (
+                    " ".join(lx.TOKEN_RE.findall(lx.normalize(c)))
+                    for c in [*belief.endorsement_cues, *belief.correction_cues]
+                )
+                if p
+            ),
             claim_negated=_negated(belief.claim),
             truth_negated=_negated(belief.truth),
         )
@@ -231,7 +269,9 @@ class BeliefReader:
         out = {}
         for belief in beliefs:
             vectors = self.vectors(belief)
-            out[belief.id] = bool(stems & vectors.all_stems) or any(p in said for p in vectors.cue_phrases)
+            out[belief.id] = bool(stems & vectors.all_stems) or any(
+                p in said for p in vectors.cue_phrases
+            )
         return out
 
     def read(self, text: str, beliefs: Sequence[FalseBelief]) -> dict[str, tuple[float, float]]:
@@ -247,7 +287,9 @@ class BeliefReader:
                 out[belief.id] = known
         if todo and text.strip():
             if self.head is None:
-                raise ValueError("this BeliefReader has no head (it was built to compute features only)")
+                raise ValueError(
+                    "this BeliefReader has no head (it was built to compute features only)"
+                )
             probs = self.head.predict(np.stack([self.features(text, b) for _, b in todo]))
             if len(self._cache) > 50_000:
                 self._cache.clear()

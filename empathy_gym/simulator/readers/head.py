@@ -66,28 +66,48 @@ class ActHead:
         path = Path(path)
         tmp = path.with_name(path.stem + ".tmp.npz")
         arrays = {name: getattr(self, name).astype(np.float32) for name in _ARRAYS}
-        np.savez_compressed(tmp, **arrays, labels=np.array(self.labels), encoder=np.array(self.encoder))
+        np.savez_compressed(
+            tmp, **arrays, labels=np.array(self.labels), encoder=np.array(self.encoder)
+        )
         tmp.replace(path)  # whole or not at all
 
     @classmethod
     def load(cls, path: str | Path) -> "ActHead":
         path = Path(path)
         if not path.is_file():
-            raise FileNotFoundError(f"{path}: no act head here; build one with `python scripts/build_reader.py`")
+            raise FileNotFoundError(
+                f"{path}: no act head here; build one with `python scripts/build_reader.py`"
+            )
         with np.load(path, allow_pickle=False) as data:
             missing = {*_ARRAYS, "labels", "encoder"} - set(data.files)
             if missing:
                 raise ValueError(f"{path}: not an act head (missing {sorted(missing)})")
-            head = cls(*(data[name] for name in _ARRAYS), tuple(str(x) for x in data["labels"]), str(data["encoder"]))
+            head = cls(
+                *(data[name] for name in _ARRAYS),
+                tuple(str(x) for x in data["labels"]),
+                str(data["encoder"]),
+            )
         out = head.w2.shape[1] if head.w2.size else head.w1.shape[1]
         if out != len(head.labels) or head.offsets.shape != (len(head.labels),):
-            raise ValueError(f"{path}: the head's outputs do not match its {len(head.labels)} labels")
+            raise ValueError(
+                f"{path}: the head's outputs do not match its {len(head.labels)} labels"
+            )
         return head
 
 
-def fit(features: np.ndarray, targets: np.ndarray, *, hidden: int = 0, l2: float = 1e-2, epochs: int = 400,
-        lr: float = 0.05, balance: float = 0.5, encoder: str = "static", labels: tuple[str, ...] = HEAD_LABELS,
-        seed: int = 0) -> ActHead:
+def fit(
+    features: np.ndarray,
+    targets: np.ndarray,
+    *,
+    hidden: int = 0,
+    l2: float = 1e-2,
+    epochs: int = 400,
+    lr: float = 0.05,
+    balance: float = 0.5,
+    encoder: str = "static",
+    labels: tuple[str, ...] = HEAD_LABELS,
+    seed: int = 0,
+) -> ActHead:
     """Full-batch Adam on the mean binary cross-entropy with L2; deterministic for a seed.
 
     `balance` in [0, 1] reweights each label's positives against its negatives (1: equal
@@ -102,8 +122,12 @@ def fit(features: np.ndarray, targets: np.ndarray, *, hidden: int = 0, l2: float
     x = np.clip((features - mean) / scale, -Z_CLIP, Z_CLIP)
     rng = np.random.default_rng(seed)
     if hidden:
-        params = [rng.normal(0, np.sqrt(2.0 / d), (d, hidden)), np.zeros(hidden),
-                  rng.normal(0, np.sqrt(1.0 / hidden), (hidden, k)), np.zeros(k)]
+        params = [
+            rng.normal(0, np.sqrt(2.0 / d), (d, hidden)),
+            np.zeros(hidden),
+            rng.normal(0, np.sqrt(1.0 / hidden), (hidden, k)),
+            np.zeros(k),
+        ]
     else:
         params = [rng.normal(0.0, 0.01, (d, k)), np.zeros(k)]
     pos = targets.mean(axis=0).clip(1e-3, 1 - 1e-3)

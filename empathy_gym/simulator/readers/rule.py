@@ -77,7 +77,9 @@ def _build_vocab(persona: Persona) -> _PersonaVocab:
             if word_family:
                 families.add(word_family)
         emotion_families[emotion.name] = frozenset(families)
-        emotion_words[emotion.name] = frozenset(lx.stem(w.lower()) for w in [emotion.name, *emotion.words])
+        emotion_words[emotion.name] = frozenset(
+            lx.stem(w.lower()) for w in [emotion.name, *emotion.words]
+        )
     topic: set[str] = set(_stems_of(persona.card.situation))
     for concern in persona.concerns:
         topic |= _stems_of(" ".join(concern.cues + concern.gist))
@@ -112,7 +114,9 @@ def _strength(count: int, first: float = 0.8, each: float = 0.1) -> float:
 
 def _feelings_named(text: str, tokens: list[str]) -> set[str]:
     families = {lx.FEELING_WORDS[t] for t in tokens if t in lx.FEELING_WORDS}
-    families.update(lx.FEELING_PHRASE_FAMILY[phrase] for phrase in lx.FEELING_PHRASE_RE.findall(text))
+    families.update(
+        lx.FEELING_PHRASE_FAMILY[phrase] for phrase in lx.FEELING_PHRASE_RE.findall(text)
+    )
     return families
 
 
@@ -205,7 +209,9 @@ def read_text(text: str) -> TextReading:
 
 
 def _is_punct(ch: str) -> bool:
-    return unicodedata.category(ch)[0] in "PS" and not unicodedata.category(ch) == "So"  # emoji are "So"
+    return (
+        unicodedata.category(ch)[0] in "PS" and not unicodedata.category(ch) == "So"
+    )  # emoji are "So"
 
 
 def _readable(norm: str) -> bool:
@@ -220,8 +226,25 @@ def _read(text: str) -> TextReading:
     tokens = lx.TOKEN_RE.findall(norm)
     if not tokens or not _readable(norm):
         unreadable = any(not ch.isspace() and not _is_punct(ch) for ch in norm)
-        return TextReading(len(tokens), not unreadable, unreadable, False, frozenset(), frozenset(), (), (), "", 0.0,
-                           0.0, frozenset(), 0, False, False, {}, 0)
+        return TextReading(
+            len(tokens),
+            not unreadable,
+            unreadable,
+            False,
+            frozenset(),
+            frozenset(),
+            (),
+            (),
+            "",
+            0.0,
+            0.0,
+            frozenset(),
+            0,
+            False,
+            False,
+            {},
+            0,
+        )
     sentences = [s for s in lx.SENTENCE_SPLIT_RE.split(norm) if s.strip()]
     unique_sentences = list(dict.fromkeys(s.strip() for s in sentences))
     clauses = tuple(_clause(s) for s in unique_sentences)
@@ -232,7 +255,9 @@ def _read(text: str) -> TextReading:
     # Questions: open and exploring count fully, closed ones half, advice in disguise not at all.
     question = 0.0
     for sentence in unique_sentences:
-        opens = bool(lx.OPEN_QUESTION_START.match(sentence)) or ("?" in sentence and bool(lx.OPEN_QUESTION_INNER.search(sentence)))
+        opens = bool(lx.OPEN_QUESTION_START.match(sentence)) or (
+            "?" in sentence and bool(lx.OPEN_QUESTION_INNER.search(sentence))
+        )
         asks = opens or "?" in sentence or bool(lx.CLOSED_QUESTION_START.match(sentence))
         if not asks or lx.ADVICE_QUESTION.search(sentence):
             continue
@@ -241,9 +266,13 @@ def _read(text: str) -> TextReading:
         question = max(question, 0.9)
 
     hits = {name: len(pattern.findall(body)) for name, pattern in _ACT_PATTERNS.items()}
-    hits["imperative"] = sum(1 for s in unique_sentences if "?" not in s and lx.IMPERATIVE_START.match(s))
+    hits["imperative"] = sum(
+        1 for s in unique_sentences if "?" not in s and lx.IMPERATIVE_START.match(s)
+    )
     hits["manipulation"] = len(lx.MANIPULATION.findall(norm))
-    asserted = [i for i, sentence in enumerate(unique_sentences) if not lx.ATTRIBUTION.match(sentence)]
+    asserted = [
+        i for i, sentence in enumerate(unique_sentences) if not lx.ATTRIBUTION.match(sentence)
+    ]
     # Agreement counts only in the agent's own assertions, not in "so you're saying yes, exactly".
     hits["agreement"] = sum(len(lx.AGREEMENT.findall(unique_sentences[i])) for i in asserted)
     frames = len(lx.REFLECTION_FRAME.findall(body))
@@ -259,7 +288,9 @@ def _read(text: str) -> TextReading:
         stems=stems,
         clauses=clauses,
         asserted_clauses=tuple(clauses[i] for i in asserted),
-        asserted_text=" ".join(" ".join(lx.TOKEN_RE.findall(unique_sentences[i])) for i in asserted),
+        asserted_text=" ".join(
+            " ".join(lx.TOKEN_RE.findall(unique_sentences[i])) for i in asserted
+        ),
         within_repetition=within,
         question=question,
         named_families=frozenset(_feelings_named(body, tokens)),
@@ -272,6 +303,7 @@ def _read(text: str) -> TextReading:
 
 
 # --- the appraiser ----
+
 
 def reflection_accuracy(a: Appraisal) -> float:
     """How well a reflection matches the person: the share of named feelings they have, or 1 for a concern heard."""
@@ -290,7 +322,12 @@ def specificity(stems: frozenset[str], state: PersonState) -> float:
     sounds hard"), so a stock phrase scores 0 and a
     reflection that carries what they said scores high.
     """
-    own = (stems & state.heard_stems) - lx.FEELING_STEMS - lx.GENERIC_SUPPORT_STEMS - {lx.NEGATION_TOKEN}
+    own = (
+        (stems & state.heard_stems)
+        - lx.FEELING_STEMS
+        - lx.GENERIC_SUPPORT_STEMS
+        - {lx.NEGATION_TOKEN}
+    )
     return min(1.0, len(own) / SPECIFIC_WORDS)
 
 
@@ -320,7 +357,9 @@ def rule_appraise(text: str, persona: Persona, state: PersonState) -> Appraisal:
         for earlier in state.agent_stem_sets:
             if earlier:
                 across = max(across, len(stems & earlier) / len(stems | earlier))
-    appraisal.repetition = max(r.within_repetition, 0.0 if across < 0.6 else min(1.0, (across - 0.6) / 0.3))
+    appraisal.repetition = max(
+        r.within_repetition, 0.0 if across < 0.6 else min(1.0, (across - 0.6) / 0.3)
+    )
 
     # Parroting: the reply is mostly the person's own words handed back.
     if stems and state.last_person_stems:
@@ -329,7 +368,9 @@ def rule_appraise(text: str, persona: Persona, state: PersonState) -> Appraisal:
         if copied >= 0.7 and own <= 3:
             appraisal.parroting = min(1.0, (copied - 0.5) * 2.0)
 
-    appraisal.length = min(1.0, max(0.0, (r.words - LONG_REPLY_WORDS) / (VERY_LONG_REPLY_WORDS - LONG_REPLY_WORDS)))
+    appraisal.length = min(
+        1.0, max(0.0, (r.words - LONG_REPLY_WORDS) / (VERY_LONG_REPLY_WORDS - LONG_REPLY_WORDS))
+    )
     appraisal.question = r.question
     if r.question:
         appraisal.concerns_invited = [cid for cid, cues in vocab.concern_cues if cues & stems]
@@ -372,7 +413,9 @@ def rule_appraise(text: str, persona: Persona, state: PersonState) -> Appraisal:
     elif frames and content_overlap >= 2:
         reflection = 0.8
     elif r.strong_frame:
-        reflection = 0.7  # "you feel like nobody notices": a reflection even of words we cannot check
+        reflection = (
+            0.7  # "you feel like nobody notices": a reflection even of words we cannot check
+        )
     elif emotions_named and ("you" in r.tokens or "your" in r.tokens):
         reflection = 0.6
     elif frames:
@@ -388,7 +431,9 @@ def rule_appraise(text: str, persona: Persona, state: PersonState) -> Appraisal:
     appraisal.reassurance = _strength(h["reassurance"])
     appraisal.minimising = _strength(h["minimising"], first=0.7, each=0.15)
     appraisal.criticism = _strength(h["criticism"])
-    appraisal.advice = _strength(h["advice"] + h["advice_question"] + h["imperative"], first=0.7, each=0.15)
+    appraisal.advice = _strength(
+        h["advice"] + h["advice_question"] + h["imperative"], first=0.7, each=0.15
+    )
     appraisal.information = _strength(h["information"], first=0.5, each=0.15)
     appraisal.self_disclosure = _strength(h["self_disclosure"], first=0.7, each=0.15)
     appraisal.agreement = _strength(h["agreement"])
@@ -406,11 +451,22 @@ def rule_appraise(text: str, persona: Persona, state: PersonState) -> Appraisal:
         if not correction and on_topic and r.correction_markers:
             correction = 0.6
         # A sentence that states the truth is not also an endorsement ("don't check" vs "checking doesn't hurt").
-        endorsing = [c for c in r.asserted_clauses if _cue_match(vocab.correction_cues[belief_id], (c,)) < 1.0]
+        endorsing = [
+            c
+            for c in r.asserted_clauses
+            if _cue_match(vocab.correction_cues[belief_id], (c,)) < 1.0
+        ]
         endorsement = _cue_match(vocab.endorsement_cues[belief_id], endorsing)
-        if not endorsement and any(p in r.asserted_text for p in vocab.endorsement_phrases[belief_id]):
+        if not endorsement and any(
+            p in r.asserted_text for p in vocab.endorsement_phrases[belief_id]
+        ):
             endorsement = 1.0
-        if not endorsement and appraisal.agreement and (on_topic or voiced_recently) and not correction:
+        if (
+            not endorsement
+            and appraisal.agreement
+            and (on_topic or voiced_recently)
+            and not correction
+        ):
             endorsement = 0.7 * appraisal.agreement
         if correction:
             appraisal.corrections[belief_id] = correction
@@ -433,7 +489,12 @@ def rule_appraise(text: str, persona: Persona, state: PersonState) -> Appraisal:
         appraisal.crisis_response,
     )
     addresses_them = "you" in r.tokens or "your" in r.tokens
-    if r.words >= 4 and engaged < 0.3 and not addresses_them and not (stems & (vocab.topic_stems | state.last_person_stems)):
+    if (
+        r.words >= 4
+        and engaged < 0.3
+        and not addresses_them
+        and not (stems & (vocab.topic_stems | state.last_person_stems))
+    ):
         appraisal.off_topic = 1.0
     return appraisal
 

@@ -26,22 +26,41 @@ from empathy_gym.simulator.appraisal import Appraisal
 from empathy_gym.simulator.readers.beliefs import HEDGE, BeliefReader, beliefs_in_play
 from empathy_gym.simulator.readers.encoders import DATA_DIR, Encoder, make_encoder
 from empathy_gym.simulator.readers.head import ActHead
-from empathy_gym.simulator.readers.rule import TextReading, read_text, reflection_accuracy, rule_appraise
+from empathy_gym.simulator.readers.rule import (
+    TextReading,
+    read_text,
+    reflection_accuracy,
+    rule_appraise,
+)
 
 NOISE_FLOOR = 0.25  # head probabilities below this are noise, not acts
 CLOSED_QUESTION_WEIGHT = 0.7
 # Acts that cost the person something (they push fitting emotions down, mask distress,
 # lower trust): read by the head, kept only with a second witness (see `_witnessed`).
-COSTLY_ACTS = ("reassurance", "minimising", "criticism")  # a closed question explores less than an open one
+COSTLY_ACTS = (
+    "reassurance",
+    "minimising",
+    "criticism",
+)  # a closed question explores less than an open one
 MAX_SENTENCES = 8
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
-_WH_START = re.compile(r"^(?:(?:so|and|but|then|ok|okay|well)[, ]+)?(?:what|how|why|when|where|who|which)\b")
+_WH_START = re.compile(
+    r"^(?:(?:so|and|but|then|ok|okay|well)[, ]+)?(?:what|how|why|when|where|who|which)\b"
+)
 _AUX_START = re.compile(
     r"^(?:(?:so|and|but|then|ok|okay|well)[, ]+)?(?:do|does|did|are|is|was|were|have|has|had|can|could|would|will|should|any)\b"
 )
 _YOU = frozenset("you you're youre you've you'd you'll your yours yourself u ur".split())
 _FIRST = frozenset("i i'm im i've ive i'd i'll my me mine myself".split())
-_RULE_HITS = ("validation", "reassurance", "minimising", "criticism", "information", "self_disclosure", "crisis_response")
+_RULE_HITS = (
+    "validation",
+    "reassurance",
+    "minimising",
+    "criticism",
+    "information",
+    "self_disclosure",
+    "crisis_response",
+)
 
 
 def split_units(text: str) -> list[str]:
@@ -100,7 +119,9 @@ def unit_matrix(encoder: Encoder, texts: Sequence[str]) -> tuple[np.ndarray, lis
             owner.append(i)
             rule_rows.append(_unit_features(unit) + message)
     embedded = encoder.encode(units)
-    return np.hstack([embedded, np.asarray(rule_rows, dtype=np.float32).reshape(len(units), -1)]), owner
+    return np.hstack(
+        [embedded, np.asarray(rule_rows, dtype=np.float32).reshape(len(units), -1)]
+    ), owner
 
 
 class SemanticReader:
@@ -120,10 +141,18 @@ class SemanticReader:
         self._strengths: dict[str, dict[str, float]] = {}
 
     @classmethod
-    def load(cls, encoder: str = "static", head: str | Path | None = None,
-             beliefs_head: str | Path | None = None) -> "SemanticReader":
+    def load(
+        cls,
+        encoder: str = "static",
+        head: str | Path | None = None,
+        beliefs_head: str | Path | None = None,
+    ) -> "SemanticReader":
         made = make_encoder(encoder)
-        return cls(made, ActHead.load(head or DATA_DIR / f"head_{encoder}.npz"), BeliefReader.load(made, beliefs_head))
+        return cls(
+            made,
+            ActHead.load(head or DATA_DIR / f"head_{encoder}.npz"),
+            BeliefReader.load(made, beliefs_head),
+        )
 
     def act_probabilities(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Per text: each head label's probability (the strongest unit of the text)."""
@@ -145,7 +174,9 @@ class SemanticReader:
         known = self._strengths.get(text)
         if known is None:
             probabilities = self._cache.get(text) or dict.fromkeys(self.head.labels, 0.0)
-            known = self._strengths[text] = {label: strength(p) for label, p in probabilities.items()}
+            known = self._strengths[text] = {
+                label: strength(p) for label, p in probabilities.items()
+            }
         return known
 
     def read(self, requests) -> list:
@@ -167,8 +198,16 @@ class SemanticReader:
                     in_play = [b for b in held if about[b.id] or voiced_recently(state, b.id)]
                     probabilities = self.beliefs.read(request.text, in_play)
                     if not agrees_or_hedges(request.text):
-                        probabilities = {b: (pc, pe if about[b] else 0.0) for b, (pc, pe) in probabilities.items()}
-                    read_beliefs(appraisal, probabilities, state, attributed_only=not read_text(request.text).asserted_clauses)
+                        probabilities = {
+                            b: (pc, pe if about[b] else 0.0)
+                            for b, (pc, pe) in probabilities.items()
+                        }
+                    read_beliefs(
+                        appraisal,
+                        probabilities,
+                        state,
+                        attributed_only=not read_text(request.text).asserted_clauses,
+                    )
             readings.append(Reading(appraisal))
         return readings
 
@@ -193,7 +232,9 @@ def _witnessed(head: float, rule: float) -> float:
     return 0.5 * head if head >= 0.5 else 0.0
 
 
-VOICED_RECENTLY_TURNS = 2  # a bare "you're right" this soon after the person voiced a belief agrees with it
+VOICED_RECENTLY_TURNS = (
+    2  # a bare "you're right" this soon after the person voiced a belief agrees with it
+)
 
 
 def agrees_or_hedges(text: str) -> bool:
@@ -206,7 +247,12 @@ def voiced_recently(state, belief_id: str) -> bool:
     return state.turn - state.belief_voiced_turn.get(belief_id, -99) <= VOICED_RECENTLY_TURNS
 
 
-def read_beliefs(a: Appraisal, probabilities: dict[str, tuple[float, float]], state, attributed_only: bool = False) -> None:
+def read_beliefs(
+    a: Appraisal,
+    probabilities: dict[str, tuple[float, float]],
+    state,
+    attributed_only: bool = False,
+) -> None:
     """Replace the cue-list reading of false beliefs with the belief head's (`probabilities`: id -> (P correct, P endorse)).
 
     One message either corrects a belief or endorses it: the weaker reading is dropped. A bare
@@ -220,10 +266,17 @@ def read_beliefs(a: Appraisal, probabilities: dict[str, tuple[float, float]], st
         correction, endorsement = strength(p_correct), strength(p_endorse)
         if attributed_only:
             endorsement = 0.0
-        if voiced_recently(state, belief_id) and a.agreement >= 0.5 and correction < 0.5 and not attributed_only:
+        if (
+            voiced_recently(state, belief_id)
+            and a.agreement >= 0.5
+            and correction < 0.5
+            and not attributed_only
+        ):
             endorsement = max(endorsement, 0.7 * a.agreement)
         if correction and endorsement:
-            correction, endorsement = (correction, 0.0) if correction >= endorsement else (0.0, endorsement)
+            correction, endorsement = (
+                (correction, 0.0) if correction >= endorsement else (0.0, endorsement)
+            )
         if correction:
             a.corrections[belief_id] = correction
         if endorsement:
@@ -250,7 +303,17 @@ def overlay(a: Appraisal, p: dict[str, float]) -> None:
     a.crisis_response = p["crisis_response"]
     if a.words <= 4:
         a.non_answer = max(a.non_answer, p["backchannel"])
-    engaged = max(a.question, a.reflection, a.validation, a.reassurance, a.advice, a.information, a.self_disclosure,
-                  a.minimising, a.criticism, a.crisis_response)
+    engaged = max(
+        a.question,
+        a.reflection,
+        a.validation,
+        a.reassurance,
+        a.advice,
+        a.information,
+        a.self_disclosure,
+        a.minimising,
+        a.criticism,
+        a.crisis_response,
+    )
     if engaged >= 0.3:
         a.off_topic = 0.0
