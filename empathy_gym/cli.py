@@ -1,28 +1,12 @@
-"""The `empathy-gym` command: `empathy-gym [COMMAND] [hydra overrides...]`.
+"""The `empathy-gym` command: one parser, one subcommand per job; `empathy-gym --help` lists them.
 
-Commands:
-  evaluate   every agent over the personas under every target, a leaderboard (default)
-  rollout    the same episodes as records only, in Ray actors with rollout=ray (resumable)
-  train      PPO (RLlib) on EmpathyDialogueStrategy-v0 under one target
-  personas   list | show ID | validate [PATHS] | new PATH | schema | splits | check [PATHS]
-  report     RUN_DIR: one static HTML report (leaderboard, trajectories, episode viewer)
-  compare    RUN_A RUN_B: which metrics moved, with 95% intervals
-  validate   --data ESCONV.jsonl [--split valid|train|all] [--limit N] [--reader NAME] [--output FILE]: simulator fidelity
-  fit-reader --data ESCONV.jsonl --output HEAD.npz: an act head fitted on your own data
-  serve      [--host 127.0.0.1] [--port 8000] [--max-sessions 64] [--target T] [--persona P]:
-             the env as an OpenEnv server (many sessions in one process; empathy_gym/serve/openenv.py)
-  voice-report [--reader NAME] [--backend ...]: does the person talk like a person (repeats, sentiment)
-  beliefs-eval PATH [--reader NAME]: how a reader reads replies to false beliefs (labelled JSONL)
-  redteam    [--target genuine] [--budget-s 40] ...: can a fixed generic script out-earn
-             CuriousEmpath? exit 0 no, 1 yes, 2 bad input (empathy_gym/eval/redteam.py)
-Configuration lives in empathy_gym/conf (Hydra); override with key=value, e.g.
-  empathy-gym evaluate target=comfort env.max_turns=6
-  empathy-gym rollout rollout=ray rollout.workers=2 persona_set=test
-Every run writes its resolved config.yaml beside its records.
+Hydra runs the config-driven commands (evaluate, rollout, train): `empathy-gym evaluate
+--help` lists their config groups and keys. The other commands take ordinary flags.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -74,7 +58,7 @@ def _agents(cfg: DictConfig) -> list:
         for k, v in OmegaConf.to_container(cfg.policy, resolve=False).items()
         if k not in ("agents", "baselines")
     }
-    for key, value in list(spec.items()):
+    for key in list(spec):
         try:
             spec[key] = OmegaConf.select(cfg, f"policy.{key}", throw_on_missing=True)
         except OmegaConfBaseException:
@@ -369,68 +353,174 @@ def _report_or_compare(args: list[str]) -> int:
     return 0
 
 
-COMMANDS: dict[str, Callable[[DictConfig], int]] = {
-    "evaluate": evaluate_command,
-    "rollout": rollout_command,
-    "train": train_command,
+HYDRA_COMMANDS: dict[str, tuple[Callable[[DictConfig], int], str]] = {
+    "evaluate": (
+        evaluate_command,
+        "every agent over the personas under every target: a leaderboard (the default command)",
+    ),
+    "rollout": (
+        rollout_command,
+        "the same episodes as records only, locally or in Ray actors (rollout=ray); resumable",
+    ),
+    "train": (train_command, "PPO (RLlib) on EmpathyDialogueStrategy-v0 under one target"),
 }
+# Commands with their own flags: (module, function, one-line summary). Each takes argv.
+TOOL_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "personas": (
+        "empathy_gym.cli_personas",
+        "main",
+        "list | show ID | validate [PATHS] | new PATH | schema | splits | check [PATHS]",
+    ),
+    "report": ("empathy_gym.cli", "_report_or_compare", "RUN_DIR: one static HTML report"),
+    "compare": (
+        "empathy_gym.cli",
+        "_report_or_compare",
+        "RUN_A RUN_B: which metrics moved, with 95%% intervals",
+    ),
+    "validate": (
+        "empathy_gym.eval.validate",
+        "cli_main",
+        "--data ESCONV.jsonl: the simulated person's fidelity on real conversations",
+    ),
+    "fit-reader": (
+        "empathy_gym.eval.calibrate",
+        "fit_cli",
+        "--data ESCONV.jsonl --output HEAD.npz: an act head fitted on your own data",
+    ),
+    "serve": ("empathy_gym.cli", "_serve", "the env as an OpenEnv server (many sessions)"),
+    "voice-report": (
+        "empathy_gym.eval.voice",
+        "main",
+        "does the simulated person talk like a person (repeats, sentiment)",
+    ),
+    "beliefs-eval": (
+        "empathy_gym.eval.beliefs",
+        "main",
+        "PATH: how a reader reads replies to false beliefs (labelled JSONL)",
+    ),
+    "redteam": (
+        "empathy_gym.eval.redteam",
+        "cli_main",
+        "can a fixed generic script out-earn CuriousEmpath? exit 0 no, 1 yes, 2 bad input",
+    ),
+}
+ALL_COMMANDS: tuple[str, ...] = (*HYDRA_COMMANDS, *TOOL_COMMANDS)
+HELP_FLAGS = ("-h", "--help")
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    command = "evaluate"
-    if args and args[0] in ("-h", "--help", "help"):
-        print(__doc__)
-        return 0
-    if args and args[0] == "personas":
-        from empathy_gym.cli_personas import main as personas_main
+def build_parser() -> argparse.ArgumentParser:
+    """One parser for every subcommand; `empathy-gym COMMAND --help` works for each."""
+    parser = argparse.ArgumentParser(
+        prog="empathy-gym",
+        description="Gymnasium dialogue environments with simulated people and named empathy rewards.",
+        epilog="With no command, `empathy-gym [key=value ...]` runs evaluate.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (_, summary) in HYDRA_COMMANDS.items():
+        # Hydra parses the overrides; `--help` is answered from the config tree itself.
+        cmd = sub.add_parser(name, help=summary, add_help=False)
+        cmd.add_argument("overrides", nargs=argparse.REMAINDER)
+    for name, (_, _, summary) in TOOL_COMMANDS.items():
+        cmd = sub.add_parser(name, help=summary, add_help=False)
+        cmd.add_argument("args", nargs=argparse.REMAINDER)
+    return parser
 
-        return personas_main(args[1:])
-    if args and args[0] in ("report", "compare"):
-        return _report_or_compare(args)
-    if args and args[0] == "fit-reader":
-        from empathy_gym.eval.calibrate import fit_cli
 
-        return fit_cli(args[1:])
-    # --- validate ---
-    if args and args[0] == "validate":
-        from empathy_gym.eval.validate import cli_main as validate_main
+def config_help(command: str) -> str:
+    """Usage of a Hydra command: its config groups with their options, and every key's default."""
+    import importlib.resources
 
-        return validate_main(args[1:])
-    # --- end validate ---
-    if args and args[0] == "voice-report":
-        from empathy_gym.eval.voice import main as voice_main
+    conf = importlib.resources.files("empathy_gym.conf")
+    defaults = OmegaConf.load(str(conf / "config.yaml")).defaults
+    chosen = {k: v for d in defaults if isinstance(d, DictConfig) for k, v in d.items()}
+    lines = [
+        f"usage: empathy-gym {command} [group=option ...] [key=value ...]",
+        "",
+        HYDRA_COMMANDS[command][1],
+        "",
+        "config groups (pick one option; * = default):",
+    ]
+    for group in sorted(p.name for p in conf.iterdir() if p.is_dir() and p.name[0] != "_"):
+        options = sorted(f.name[:-5] for f in (conf / group).iterdir() if f.name.endswith(".yaml"))
+        marked = [f"{o}*" if o == chosen.get(group) else o for o in options]
+        lines.append(f"  {group:<12} {', '.join(marked)}")
+    lines += ["", "keys (override with key=value; defaults shown):"]
+    flat = _flatten(OmegaConf.to_container(load_config([]), resolve=False))
+    lines += [f"  {key}={value}" for key, value in flat]
+    lines += [
+        "",
+        "examples:",
+        "  empathy-gym evaluate target=comfort env.max_turns=6 seeds=2 personas=[maria_lost_mother]",
+        "  empathy-gym rollout rollout=ray rollout.workers=2 persona_set=test",
+        "  empathy-gym train target=genuine train.iterations=20",
+        "Every run writes its resolved config.yaml beside its records.",
+    ]
+    return "\n".join(lines)
 
-        return voice_main(args[1:])
-    if args and args[0] == "serve":
-        return _serve(args[1:])
-    if args and args[0] == "beliefs-eval":
-        from empathy_gym.eval.beliefs import main as beliefs_main
 
-        return beliefs_main(args[1:])
-    # --- redteam (argparse; empathy_gym/eval/redteam.py) ---
-    if args and args[0] == "redteam":
-        from empathy_gym.eval.redteam import cli_main as redteam_main
+def _flatten(tree: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if not isinstance(tree, dict):
+        return [(prefix, json.dumps(tree) if not isinstance(tree, str) else tree)]
+    rows: list[tuple[str, Any]] = []
+    for key, value in tree.items():
+        rows += _flatten(value, f"{prefix}.{key}" if prefix else str(key))
+    return rows
 
-        return redteam_main(args[1:])
-    # --- end redteam ---
-    if args and "=" not in args[0]:
-        command = args.pop(0)
-        if command not in COMMANDS:
-            print(
-                f"empathy-gym: unknown command {command!r}; expected one of {sorted([*COMMANDS, 'personas'])}",
-                file=sys.stderr,
-            )
-            return 2
+
+def unknown_command(name: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, ALL_COMMANDS, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return (
+        f"empathy-gym: unknown command {name!r}{hint}; the commands are: "
+        f"{', '.join(ALL_COMMANDS)}. See `empathy-gym --help`."
+    )
+
+
+def _run_tool(name: str, argv: list[str]) -> int:
+    import importlib
+
+    module, function, _ = TOOL_COMMANDS[name]
+    run = getattr(importlib.import_module(module), function)
     try:
-        cfg = load_config(args)
-        return COMMANDS[command](cfg)
+        return run([name, *argv]) if function == "_report_or_compare" else run(argv)
+    except SystemExit as done:  # argparse's --help and usage errors: keep main() returning a code
+        return done.code if isinstance(done.code, int) else 2
+
+
+def _run_hydra(name: str, overrides: list[str]) -> int:
+    if any(flag in overrides for flag in HELP_FLAGS):
+        print(config_help(name))
+        return 0
+    try:
+        cfg = load_config(overrides)
+        return HYDRA_COMMANDS[name][0](cfg)
     except (HydraException, OmegaConfBaseException) as error:
         print(f"empathy-gym: invalid configuration: {error}", file=sys.stderr)
         return 2
     except (PersonaError, ValueError, BackendError) as error:
         print(f"empathy-gym: {error}", file=sys.stderr)
         return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The `empathy-gym` entry point: `empathy-gym [COMMAND] [args ...]` (default: evaluate)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "help":
+        args[0] = "--help"
+    if not args or "=" in args[0]:
+        args.insert(0, "evaluate")
+    if args[0] not in ALL_COMMANDS and args[0] not in HELP_FLAGS:
+        print(unknown_command(args[0]), file=sys.stderr)
+        return 2
+    try:
+        ns = build_parser().parse_args(args[:1])
+    except SystemExit as done:  # `empathy-gym --help`
+        return done.code if isinstance(done.code, int) else 2
+    if ns.command in HYDRA_COMMANDS:
+        return _run_hydra(ns.command, args[1:])
+    return _run_tool(ns.command, args[1:])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,43 @@
+"""One CLI: every subcommand answers --help, and a mistyped command lists them all."""
+
+import pytest
+
+from empathy_gym.cli import ALL_COMMANDS, HYDRA_COMMANDS, main
+
+
+def test_there_are_twelve_or_more_commands_and_each_is_unique():
+    assert len(ALL_COMMANDS) == len(set(ALL_COMMANDS)) >= 12
+
+
+@pytest.mark.parametrize("command", ALL_COMMANDS)
+def test_every_subcommand_prints_its_usage_on_help(command, capsys):
+    assert main([command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert f"empathy-gym {command}" in out
+    assert "usage:" in out
+
+
+@pytest.mark.parametrize("command", HYDRA_COMMANDS)
+def test_hydra_commands_list_config_groups_and_their_options(command, capsys):
+    assert main([command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "config groups" in out
+    for group_line in ("target", "persona_set", "simulator", "policy", "rollout"):
+        assert f"  {group_line} " in out
+    assert "genuine" in out and "comfort" in out  # the target group's options
+    assert "env.max_turns=10" in out  # keys with their defaults
+
+
+def test_a_mistyped_command_names_the_close_one_and_lists_every_command(capsys):
+    assert main(["evaluat"]) == 2
+    err = capsys.readouterr().err
+    assert "did you mean 'evaluate'" in err
+    for command in ALL_COMMANDS:
+        assert command in err
+
+
+def test_top_level_help_lists_every_command(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for command in ALL_COMMANDS:
+        assert command in out
