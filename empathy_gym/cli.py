@@ -353,6 +353,46 @@ def _report_or_compare(args: list[str]) -> int:
     return 0
 
 
+def _judge_eval(argv: list[str]) -> int:
+    """`empathy-gym judge-eval CASES.jsonl`: accuracy on turn judgements, and the misses."""
+    parser = argparse.ArgumentParser(
+        prog="empathy-gym judge-eval",
+        description="On the first turn, same seed: does the env pay the better reply more? "
+        "Prints accuracy overall, per kind and per difficulty beside the word-overlap floor, "
+        "and the misses with their appraisals (not for --part measure: that part is only measured).",
+    )
+    parser.add_argument("cases", help="turn judgements, JSON lines (see empathy_gym/eval/judge.py)")
+    parser.add_argument(
+        "--reader", default="semantic", help="how the person reads (default semantic)"
+    )
+    parser.add_argument("--target", default="genuine", help="the reward target (default genuine)")
+    parser.add_argument(
+        "--part",
+        choices=("all", "study", "measure"),
+        default="all",
+        help="the cases of the study or measure personas (a fixed split by persona id)",
+    )
+    parser.add_argument("--json", help="also write the summary and every case's rewards here")
+    ns = parser.parse_args(argv)
+    from empathy_gym.eval import judge
+
+    try:
+        cases = judge.select_part(judge.load_cases(ns.cases), ns.part)
+        results = judge.judge_cases(cases, ns.reader, ns.target, progress=True)
+    except (FileNotFoundError, ValueError, PersonaError) as error:
+        print(f"empathy-gym judge-eval: {error}", file=sys.stderr)
+        return 2
+    summary = judge.summarize(results)
+    print(judge.format_report(summary, results, show_misses=ns.part != "measure"))
+    if ns.json:
+        rows = [
+            {"id": r.case.id, "score": r.score, "reward_a": r.reward_a, "reward_b": r.reward_b}
+            for r in results
+        ]
+        Path(ns.json).write_text(json.dumps({"summary": summary, "cases": rows}, indent=1) + "\n")
+    return 0
+
+
 HYDRA_COMMANDS: dict[str, tuple[Callable[[DictConfig], int], str]] = {
     "evaluate": (
         evaluate_command,
@@ -397,6 +437,11 @@ TOOL_COMMANDS: dict[str, tuple[str, str, str]] = {
         "empathy_gym.eval.beliefs",
         "main",
         "PATH: how a reader reads replies to false beliefs (labelled JSONL)",
+    ),
+    "judge-eval": (
+        "empathy_gym.cli",
+        "_judge_eval",
+        "CASES.jsonl: does the env pay the better of two first replies more (turn judgements)",
     ),
     "redteam": (
         "empathy_gym.eval.redteam",
