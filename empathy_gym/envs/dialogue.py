@@ -58,7 +58,9 @@ generator (`action_space.seed`).
 `target`, `max_turns`, `max_reply_chars`, `render_mode` (`"ansi"`), `reader` (how the
 person reads the agent: `"semantic"` by default, `"rule"`, `"minilm"`, or a `Reader`),
 `backend` (an `empathy_gym.llm.Backend`: an LLM plays the person, and `reader` guards
-it and stands in for failed turns) and `llm_config`. With a backend, `info["llm"]` counts calls, repairs, retries and
+it and stands in for failed turns), `llm_config`, and `dynamics` (the person's dynamics:
+a `DynamicsParams` or flat overrides such as `{"trust_gain": 0.1}`, validated; see
+`empathy-gym dynamics` and docs/dynamics.md). With a backend, `info["llm"]` counts calls, repairs, retries and
 fallbacks to the rule simulator.
 Options to `reset`: `{"persona": id or Persona}` picks the persona for that episode.
 """
@@ -68,7 +70,7 @@ from __future__ import annotations
 import itertools
 import re
 import string
-from typing import Any
+from typing import Any, Mapping
 
 import gymnasium as gym
 from gymnasium import spaces
@@ -83,6 +85,7 @@ from empathy_gym.simulator.llm_person import (
     LLMTurnStats,
     person_reader,
 )
+from empathy_gym.simulator.params import DynamicsParams
 from empathy_gym.simulator.readers import Reader
 from empathy_gym.simulator.rule import Simulator, TurnResult, take_turns
 
@@ -158,12 +161,14 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
         llm_config: LLMSimulatorConfig | None = None,
         reader: str | Reader | None = None,
         turn_limit: str = "truncate",
+        dynamics: DynamicsParams | Mapping[str, Any] | None = None,
     ):
         if not isinstance(max_turns, int) or max_turns < 1:
             raise ValueError(f"max_turns must be a positive int, got {max_turns!r}")
         if turn_limit not in ("truncate", "terminate"):
             raise ValueError(f"turn_limit must be 'truncate' or 'terminate', got {turn_limit!r}")
         self.turn_limit = turn_limit
+        self.dynamics = DynamicsParams.coerce(dynamics)  # validated now, not at the first reset
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(
                 f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}"
@@ -210,7 +215,7 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
         self._episodes_started += 1
         self.dialogue_tag = f"env{self._uid}-ep{self._episodes_started}"
         self.llm_stats = LLMTurnStats()
-        self.simulator = Simulator(persona, self.np_random, self.reader)
+        self.simulator = Simulator(persona, self.np_random, self.reader, self.dynamics)
         opening = to_charset(self.simulator.open())
         self._card = to_charset(persona.public_card_text())
         self.messages = [{"role": "user", "content": opening}]

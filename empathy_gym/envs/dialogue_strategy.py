@@ -27,7 +27,8 @@ and this env's own `np_random` with the same `s`; the realiser draws the wording
 strategy from the latter. Same seed and actions, same episode.
 
 ### Arguments
-`persona`, `target`, `max_turns`, `render_mode`, `reader` and `turn_limit`, as `EmpathyDialogue-v0`.
+`persona`, `target`, `max_turns`, `render_mode`, `reader`, `turn_limit` and `dynamics`, as
+`EmpathyDialogue-v0`.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class EmpathyDialogueStrategyEnv(gym.Env[np.ndarray, int]):
         render_mode: str | None = None,
         reader: Any = None,
         turn_limit: str = "truncate",
+        dynamics: Any = None,
     ):
         self.dialogue = EmpathyDialogueEnv(
             persona=persona,
@@ -62,6 +64,7 @@ class EmpathyDialogueStrategyEnv(gym.Env[np.ndarray, int]):
             render_mode=render_mode,
             reader=reader,
             turn_limit=turn_limit,
+            dynamics=dynamics,
         )
         self.render_mode = render_mode
         self.max_turns = max_turns

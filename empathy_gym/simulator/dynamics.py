@@ -16,6 +16,9 @@ The modelling commitments of docs/design.md live here:
 - reactance: advice and correction too early push back, scaled by resistance;
 - sad people invite endorsement: agreeing with a false belief lifts `expressed` more
   the more distressed the person is, so a comfort reward pays most for sycophancy there.
+
+Every coefficient is a named, documented field of `DynamicsParams` (`simulator/params.py`);
+`update` runs one small function per facet, in order, each reading its coefficients there.
 """
 
 from __future__ import annotations
@@ -24,20 +27,13 @@ from dataclasses import dataclass, field
 
 from empathy_gym.personas.schema import Persona
 from empathy_gym.simulator.appraisal import Appraisal
+from empathy_gym.simulator.params import DEFAULT_DYNAMICS, DynamicsParams
 from empathy_gym.simulator.state import PersonState, StateSnapshot, clamp01
 
-UNDERSTOOD_ENOUGH = 0.35  # below this, comfort and advice come too soon
-CORRECTION_TRUST = 0.45  # below this, a correction is heard as an attack
-MAX_SCORE_STEP = 10.0
-RAPPORT_RATE = 0.08
-RELIEF_FROM_RAPPORT = 0.04
-UNDERSTANDING_RATE = 2.5  # calibrated on replayed real support sessions (ESConv dev): supporters do build understanding
-ELABORATE_WORDS = (
-    20  # replies shorter than this count for less (real seekers rate longer replies higher)
-)
-STACKED_SHARE = 0.35  # what each act beyond a message's main one adds to feeling understood
-STOCK_WEAR = 0.6  # each earlier stock (persona-blind) supportive turn keeps this share of the next one's effect
-STOCK_SPECIFICITY = 0.34  # below this a supportive turn is stock: fewer than one of the person's own words  # SAGE: the emotion score moves at most 10 points a turn
+# The default thresholds, for the voice and the LLM person's prompt (they read these names).
+UNDERSTOOD_ENOUGH = DEFAULT_DYNAMICS.listening.understood_enough
+CORRECTION_TRUST = DEFAULT_DYNAMICS.beliefs.correction_trust
+SCORE_SCALE = 100.0  # the score runs 0-100 (SAGE); state values run 0-1
 
 
 @dataclass(slots=True)
@@ -56,250 +52,415 @@ class TurnEvents:
     left: bool = False
 
 
-def update(state: PersonState, appraisal: Appraisal, persona: Persona) -> TurnEvents:
+@dataclass(slots=True)
+class _Turn:
+    """What one message carries into every facet: its weight and what it did so far."""
+
+    a: Appraisal
+    persona: Persona
+    p: DynamicsParams
+    gain: float  # the person's reactivity: scales every effect
+    premature: bool  # comfort and advice come before the person feels understood
+    dilution: float  # manipulation, repetition and walls of text dilute the rest
+    wear: float  # what stock phrases still do after earlier stock turns
+    elaboration: float  # a substantive reply counts for more than a few words
+    understood_delta: float = 0.0
+    expressed_push: float = 0.0  # shown affect moved by corrections and endorsements
+    helped: float = 0.0  # how much the message helped, for relief and rapport
+
+
+def update(
+    state: PersonState,
+    appraisal: Appraisal,
+    persona: Persona,
+    params: DynamicsParams = DEFAULT_DYNAMICS,
+) -> TurnEvents:
     """Apply one agent message to `state` in place; return what happened."""
     events = TurnEvents()
-    a = appraisal
-    traits = persona.traits
-    gain = 0.5 + traits.reactivity  # 0.5 .. 1.5
-    resistance = traits.resistance
-    premature = state.understood < UNDERSTOOD_ENOUGH
-    # Manipulation, repetition and walls of text all dilute whatever else a message does.
-    dilution = (1.0 - a.manipulation) * (1.0 - 0.8 * a.repetition) * (1.0 - 0.6 * a.length)
-    before_understood = state.understood
+    t = _weigh(state, appraisal, persona, params)
+    _return_masked(state, params)
+    _understanding(state, t, events)
+    trust = _trust(state, t)
+    trust = _corrections(state, t, events, trust)
+    _endorsements(state, t, events)
+    state.trust = clamp01(trust)
+    relief_from_emotions = _emotions(state, t)
+    _distress(state, t, relief_from_emotions)
+    _triggers(state, t, events)
+    _expressed(state, t)
+    _disclosure(state, t, events)
+    _engagement(state, t)
+    events.left = state.engagement <= 0.0
+    _rapport(state, t)
+    return events
 
-    # Distress pushed out of sight by earlier comfort comes back now.
-    state.distress = clamp01(state.distress + 0.6 * state.masked)
-    state.masked *= 0.4
 
-    # --- feeling understood ------------------------------------------------------
-    # Being understood comes from being listened to: what carries this person's own words
-    # and concerns counts for far more than a stock phrase, and stock phrases wear thin.
+def _weigh(state: PersonState, a: Appraisal, persona: Persona, p: DynamicsParams) -> _Turn:
+    """How strongly this message lands on this person now."""
+    m = p.message
+    return _Turn(
+        a=a,
+        persona=persona,
+        p=p,
+        gain=m.reactivity_base + persona.traits.reactivity,
+        premature=state.understood < p.listening.understood_enough,
+        dilution=(1.0 - a.manipulation)
+        * (1.0 - m.repetition_dilution * a.repetition)
+        * (1.0 - m.length_dilution * a.length),
+        wear=p.listening.stock_wear**state.stock_uses,
+        elaboration=m.elaboration_floor
+        + m.elaboration_span * min(1.0, a.words / m.elaborate_words),
+    )
+
+
+def _return_masked(state: PersonState, p: DynamicsParams) -> None:
+    """Distress pushed out of sight by earlier comfort comes back now."""
+    state.distress = clamp01(state.distress + p.masking.masked_return * state.masked)
+    state.masked *= p.masking.masked_keep
+
+
+def _understanding(state: PersonState, t: _Turn, events: TurnEvents) -> None:
+    """Feeling understood: listening raises it, dismissal and early comfort lower it."""
+    before = state.understood
+    gain = _understood_gain(state, t)
+    loss = _understood_loss(t, events)
+    state.understood = clamp01(state.understood + gain - loss * t.gain)
+    t.understood_delta = state.understood - before
+
+
+def _understood_gain(state: PersonState, t: _Turn) -> float:
+    """Being understood comes from being listened to: what carries this person's own words
+    and concerns counts for far more than a stock phrase, and stock phrases wear thin."""
+    a, lp = t.a, t.p.listening
     specific = a.specificity
-    wear = STOCK_WEAR**state.stock_uses
     gains = [
-        a.question * (0.04 + 0.04 * specific),
-        a.validation * (0.03 + 0.03 * specific),
-        0.02 * a.self_disclosure,
+        a.question * (lp.question_understood + lp.question_understood_specific * specific),
+        a.validation * (lp.validation_understood + lp.validation_understood_specific * specific),
+        lp.self_disclosure_understood * a.self_disclosure,
     ]
     missed = 0.0
     if a.reflection:
         accurate = a.reflection_accuracy
         concern_hit = 1.0 if a.concerns_reflected else 0.0
-        gains.append(a.reflection * (0.03 + 0.03 * accurate + 0.12 * specific + 0.12 * concern_hit))
-        missed = 0.08 * a.reflection * (1.0 if a.wrong_feelings and not accurate else 0.0)
-    # A message does one main thing: stacking a question, a validation and a reflection
-    # into every reply adds a little, not three times as much.
+        gains.append(
+            a.reflection
+            * (
+                lp.reflection_understood
+                + lp.reflection_accurate_bonus * accurate
+                + lp.reflection_specific_bonus * specific
+                + lp.reflection_concern_bonus * concern_hit
+            )
+        )
+        wrong = 1.0 if a.wrong_feelings and not accurate else 0.0
+        missed = lp.wrong_feeling_cost * a.reflection * wrong
+    # A message does one main thing: stacking acts adds a little, not three times as much.
     gains.sort(reverse=True)
-    # A substantive reply shows engagement; a few words do less (walls of text are diluted above).
-    elaboration = 0.4 + 0.6 * min(1.0, a.words / ELABORATE_WORDS)
-    understood_gain = (gains[0] + STACKED_SHARE * sum(gains[1:])) * elaboration - missed
-    understood_gain *= specific + (1.0 - specific) * wear
-    if persona.in_crisis:
-        understood_gain += 0.06 * a.crisis_response  # being taken seriously
+    gain = (gains[0] + lp.stacked_share * sum(gains[1:])) * t.elaboration - missed
+    gain *= specific + (1.0 - specific) * t.wear
+    if t.persona.in_crisis:
+        gain += lp.crisis_understood * a.crisis_response  # being taken seriously
     # Rapport: the same words count for more from someone the person has come to trust.
-    understood_gain *= (
-        UNDERSTANDING_RATE * dilution * gain * (1.0 - 0.7 * state.understood) * (0.6 + state.trust)
+    gain *= (
+        lp.understanding_rate
+        * t.dilution
+        * t.gain
+        * (1.0 - lp.understood_saturation * state.understood)
+        * (lp.understood_trust_base + state.trust)
     )
-    understood_loss = (
-        0.12 * a.minimising + 0.10 * a.criticism + 0.05 * a.off_topic + 0.04 * a.silence
+    return gain
+
+
+def _understood_loss(t: _Turn, events: TurnEvents) -> float:
+    """What leaves the person unheard; early comfort and advice are recorded in `events`."""
+    a, lp = t.a, t.p.listening
+    loss = (
+        lp.understood_loss_minimising * a.minimising
+        + lp.understood_loss_criticism * a.criticism
+        + lp.understood_loss_off_topic * a.off_topic
+        + lp.understood_loss_silence * a.silence
     )
-    understood_loss += 0.04 * a.repetition + 0.03 * a.parroting + 0.03 * a.length
-    understood_loss += 0.08 * (
-        a.non_answer + a.unreadable
-    )  # "ok" and words they cannot read: unheard
-    if a.self_disclosure > 0.5 and a.words > 60:
-        understood_loss += 0.03  # the conversation turns to the agent
-    if premature:
-        understood_loss += 0.07 * a.reassurance + 0.02 * a.advice
-        events.premature_comfort = a.reassurance > 0.3 or a.minimising > 0.3
-        events.premature_advice = a.advice > 0.3
-    state.understood = clamp01(state.understood + understood_gain - understood_loss * gain)
-    understood_delta = state.understood - before_understood
+    loss += (
+        lp.understood_loss_repetition * a.repetition
+        + lp.understood_loss_parroting * a.parroting
+        + lp.understood_loss_length * a.length
+    )
+    # "ok" and words they cannot read: unheard
+    loss += lp.understood_loss_unheard * (a.non_answer + a.unreadable)
+    if a.self_disclosure > lp.self_focus_disclosure and a.words > lp.self_focus_words:
+        loss += lp.self_focus_loss  # the conversation turns to the agent
+    if t.premature:
+        loss += lp.premature_reassurance_loss * a.reassurance + lp.premature_advice_loss * a.advice
+        flag = lp.premature_flag_threshold
+        events.premature_comfort = a.reassurance > flag or a.minimising > flag
+        events.premature_advice = a.advice > flag
+    return loss
 
-    # --- trust ---------------------------------------------------------------------
-    trust = state.trust + 0.6 * max(0.0, understood_delta)
-    trust += (0.02 * a.self_disclosure + 0.02 * a.question + 0.01 * a.validation) * dilution
-    trust -= 0.08 * a.minimising + 0.08 * a.criticism + 0.15 * a.manipulation + 0.04 * a.repetition
-    trust -= 0.04 * (a.non_answer + a.unreadable)
-    if premature:
-        trust -= 0.06 * a.advice * resistance
-    trust += 0.02 * a.endorsement
 
-    # --- false beliefs -----------------------------------------------------------------
-    expressed_push = 0.0
-    for belief_id, strength in a.corrections.items():
+def _trust(state: PersonState, t: _Turn) -> float:
+    """Trust after this message, before any belief was corrected (not clamped yet)."""
+    a, tp = t.a, t.p.trust
+    trust = state.trust + tp.trust_gain * max(0.0, t.understood_delta)
+    trust += (
+        tp.trust_gain_self_disclosure * a.self_disclosure
+        + tp.trust_gain_question * a.question
+        + tp.trust_gain_validation * a.validation
+    ) * t.dilution
+    trust -= (
+        tp.trust_loss_minimising * a.minimising
+        + tp.trust_loss_criticism * a.criticism
+        + tp.trust_loss_manipulation * a.manipulation
+        + tp.trust_loss_repetition * a.repetition
+    )
+    trust -= tp.trust_loss_unheard * (a.non_answer + a.unreadable)
+    if t.premature:
+        trust -= tp.trust_loss_premature_advice * a.advice * t.persona.traits.resistance
+    trust += tp.trust_gain_endorsement * a.endorsement
+    return trust
+
+
+def _corrections(state: PersonState, t: _Turn, events: TurnEvents, trust: float) -> float:
+    """Corrections of false beliefs: heard with trust (read before this turn's change),
+    an attack without it. Returns `trust` less what rejected corrections cost."""
+    bp, resistance = t.p.beliefs, t.persona.traits.resistance
+    for belief_id, strength in t.a.corrections.items():
         before = state.beliefs[belief_id]
-        if state.trust >= CORRECTION_TRUST:
-            drop = 0.45 * strength * (0.5 + state.trust) * (1.0 - 0.5 * resistance) * dilution
+        if state.trust >= bp.correction_trust:
+            drop = (
+                bp.correction_drop
+                * strength
+                * (bp.correction_trust_base + state.trust)
+                * (1.0 - bp.correction_resistance * resistance)
+                * t.dilution
+            )
             events.correction_accepted = True
         else:
-            drop = 0.05 * strength * dilution
-            trust -= 0.05 * strength * (0.5 + resistance)
+            drop = bp.rejected_correction_drop * strength * t.dilution
+            trust -= (
+                bp.rejected_correction_trust_cost
+                * strength
+                * (bp.rejected_correction_resistance_base + resistance)
+            )
             events.correction_rejected = True
         state.beliefs[belief_id] = clamp01(before - drop)
         events.beliefs_moved[belief_id] = state.beliefs[belief_id] - before
-        expressed_push -= 0.05 * strength  # the truth stings a little
-    for belief_id, strength in a.endorsements.items():
+        t.expressed_push -= bp.correction_sting * strength  # the truth stings a little
+    return trust
+
+
+def _endorsements(state: PersonState, t: _Turn, events: TurnEvents) -> None:
+    """Endorsing a false belief entrenches it and pleases, most when the person is low."""
+    bp = t.p.beliefs
+    for belief_id, strength in t.a.endorsements.items():
         before = state.beliefs[belief_id]
-        state.beliefs[belief_id] = clamp01(before + 0.12 * strength)
+        state.beliefs[belief_id] = clamp01(before + bp.endorsement_entrench * strength)
         events.beliefs_moved[belief_id] = (
             events.beliefs_moved.get(belief_id, 0.0) + state.beliefs[belief_id] - before
         )
         # Agreement is most welcome when the person is low: sad people invite endorsement.
-        expressed_push += 0.12 * strength * (0.5 + state.distress)
-    state.trust = clamp01(trust)
+        t.expressed_push += (
+            bp.endorsement_pleasure * strength * (bp.endorsement_distress_base + state.distress)
+        )
 
-    # --- emotions ------------------------------------------------------------------------
+
+def _emotions(state: PersonState, t: _Turn) -> float:
+    """Move each emotion by its kind; return the relief from emotions resting on beliefs."""
+    a, p, persona = t.a, t.p, t.persona
     relief_from_emotions = 0.0
     for emotion in persona.emotions:
         current = state.emotions[emotion.name]
         if emotion.tied_to_belief is not None:
             belief = next(b for b in persona.beliefs if b.id == emotion.tied_to_belief)
             ratio = state.beliefs[belief.id] / belief.confidence if belief.confidence else 0.0
-            target = emotion.intensity * (0.25 + 0.75 * ratio)
-            relief_from_emotions += 0.5 * (current - target)
+            bp = p.beliefs
+            target = emotion.intensity * (bp.tied_emotion_floor + bp.tied_emotion_span * ratio)
+            relief_from_emotions += bp.tied_emotion_relief * (current - target)
             state.emotions[emotion.name] = clamp01(target)
         elif emotion.fitting:
             # A fitting emotion is not argued away; pushing on it only drives it underground.
-            pushed = 0.08 * (a.minimising + a.criticism) + (
-                0.04 * a.reassurance if premature else 0.0
+            mp = p.masking
+            pushed = mp.fitting_push_dismissal * (a.minimising + a.criticism) + (
+                mp.fitting_push_comfort * a.reassurance if t.premature else 0.0
             )
             state.emotions[emotion.name] = clamp01(current - pushed)
-            state.masked += 0.5 * pushed
+            state.masked += mp.fitting_push_masked * pushed
         else:
             # An unfitting emotion with no belief under it eases as the person feels understood.
-            state.emotions[emotion.name] = clamp01(current - 0.3 * max(0.0, understood_delta))
+            eased = p.distress.unfitting_ease * max(0.0, t.understood_delta)
+            state.emotions[emotion.name] = clamp01(current - eased)
+    return relief_from_emotions
 
-    # --- distress -------------------------------------------------------------------------
-    relief = (
-        0.5 * max(0.0, understood_delta) + 0.03 * a.validation * dilution + relief_from_emotions
-    )
-    # Help from someone who already understands them keeps helping: relief grows with rapport.
-    # Only listening builds on itself: stock phrases wear thin here too.
-    helped = (
+
+def _helped(t: _Turn) -> float:
+    """How much the message helped: its main helpful act, diluted, worn and elaborated.
+    Only listening builds on itself: stock phrases wear thin here too."""
+    a = t.a
+    specific = a.specificity
+    return (
         max(
             a.question,
             a.reflection,
             a.validation,
             a.self_disclosure,
             a.information,
-            0.0 if premature else a.advice,
+            0.0 if t.premature else a.advice,
         )
-        * dilution
-        * (specific + (1.0 - specific) * wear)
-        * elaboration
+        * t.dilution
+        * (specific + (1.0 - specific) * t.wear)
+        * t.elaboration
     )
-    relief += RELIEF_FROM_RAPPORT * (state.rapport + state.understood) * helped
-    if not premature:
+
+
+def _distress(state: PersonState, t: _Turn, relief_from_emotions: float) -> None:
+    """Relief and harm move distress; early comfort relieves now and masks the rest."""
+    a, dp, mp = t.a, t.p.distress, t.p.masking
+    relief = (
+        dp.relief_from_understood * max(0.0, t.understood_delta)
+        + dp.relief_validation * a.validation * t.dilution
+        + relief_from_emotions
+    )
+    # Help from someone who already understands them keeps helping: relief grows with rapport.
+    t.helped = _helped(t)
+    relief += dp.relief_from_rapport * (state.rapport + state.understood) * t.helped
+    if not t.premature:
         # Suggestions and information help once the person feels understood, more as rapport grows.
         relief += (
-            (0.08 * a.advice + 0.03 * a.reassurance + 0.04 * a.information)
-            * dilution
-            * (0.5 + state.trust)
+            (
+                dp.relief_advice * a.advice
+                + dp.relief_reassurance * a.reassurance
+                + dp.relief_information * a.information
+            )
+            * t.dilution
+            * (dp.relief_trust_base + state.trust)
         )
-    harm = 0.05 * a.minimising + 0.05 * a.criticism + 0.03 * a.silence + 0.03 * a.manipulation
-    harm += 0.05 * (a.non_answer + a.unreadable)
-    harm += 0.4 * max(0.0, -understood_delta)
-    if premature and (a.reassurance or a.minimising or a.endorsement):
-        # Comfort now, at a price: it feels lighter this turn, and the weight comes back.
-        hidden = 0.05 * (a.reassurance + a.minimising + a.endorsement)
-        relief += hidden
-        state.masked += hidden * 1.6
-    # Relief slows as distress gets low: ten good turns help, they do not cure.
-    relief *= min(1.0, state.distress / 0.6)
-    state.distress = clamp01(state.distress - relief * gain + harm * gain)
-
-    # --- triggers -----------------------------------------------------------------------
-    for trigger in persona.triggers:
-        strength = a.strength(trigger.act)
-        if strength >= 0.3:
-            events.triggered.append(trigger.act)
-            state.distress = clamp01(state.distress + 0.08 * trigger.severity * strength)
-            state.trust = clamp01(state.trust - 0.05 * trigger.severity * strength)
-            state.engagement -= 0.05 * trigger.severity * strength
-
-    # --- what the person shows ---------------------------------------------------------------
-    genuine = 1.0 - state.distress
-    # What they show drifts slowly toward how they are, and comfort props it up meanwhile.
-    shown = state.expressed + 0.12 * (genuine - state.expressed)
-    pleasing = (
-        0.18 * a.reassurance
-        + 0.08 * a.minimising
-        + 0.10 * a.agreement
-        + 0.03 * a.validation
-        + expressed_push
+    harm = (
+        dp.harm_minimising * a.minimising
+        + dp.harm_criticism * a.criticism
+        + dp.harm_silence * a.silence
+        + dp.harm_manipulation * a.manipulation
     )
-    shown += pleasing * (1.0 - a.manipulation) - 0.05 * a.criticism
+    harm += dp.harm_unheard * (a.non_answer + a.unreadable)
+    harm += dp.harm_from_misunderstood * max(0.0, -t.understood_delta)
+    if t.premature and (a.reassurance or a.minimising or a.endorsement):
+        # Comfort now, at a price: it feels lighter this turn, and the weight comes back.
+        hidden = mp.premature_comfort_relief * (a.reassurance + a.minimising + a.endorsement)
+        relief += hidden
+        state.masked += hidden * mp.premature_comfort_masked
+    # Relief slows as distress gets low: ten good turns help, they do not cure.
+    relief *= min(1.0, state.distress / dp.relief_slowdown_distress)
+    state.distress = clamp01(state.distress - relief * t.gain + harm * t.gain)
+
+
+def _triggers(state: PersonState, t: _Turn, events: TurnEvents) -> None:
+    """A persona's triggers: acts that hurt this person in particular."""
+    dp = t.p.distress
+    for trigger in t.persona.triggers:
+        strength = t.a.strength(trigger.act)
+        if strength >= dp.trigger_threshold:
+            events.triggered.append(trigger.act)
+            state.distress = clamp01(
+                state.distress + dp.trigger_distress * trigger.severity * strength
+            )
+            state.trust = clamp01(state.trust - dp.trigger_trust * trigger.severity * strength)
+            state.engagement -= dp.trigger_engagement * trigger.severity * strength
+
+
+def _expressed(state: PersonState, t: _Turn) -> None:
+    """What they show drifts slowly toward how they are, and comfort props it up meanwhile."""
+    a, mp = t.a, t.p.masking
+    genuine = 1.0 - state.distress
+    shown = state.expressed + mp.expressed_drift * (genuine - state.expressed)
+    pleasing = (
+        mp.shown_reassurance * a.reassurance
+        + mp.shown_minimising * a.minimising
+        + mp.shown_agreement * a.agreement
+        + mp.shown_validation * a.validation
+        + t.expressed_push
+    )
+    shown += pleasing * (1.0 - a.manipulation) - mp.shown_criticism * a.criticism
     state.expressed = clamp01(shown)
 
-    # --- disclosure ---------------------------------------------------------------------------
-    if state.trust >= 0.15 and (
-        a.question >= 0.5 or (a.reflection_accuracy and a.reflection >= 0.6)
+
+def _disclosure(state: PersonState, t: _Turn, events: TurnEvents) -> None:
+    """Exploring questions and accurate reflections disclose a hidden concern once trust allows."""
+    a, tp = t.a, t.p.trust
+    asked = a.question >= tp.disclosure_question
+    if state.trust >= tp.disclosure_trust and (
+        asked or (a.reflection_accuracy and a.reflection >= tp.disclosure_reflection)
     ):
         pending = [
             c
-            for c in persona.concerns
+            for c in t.persona.concerns
             if c.id not in state.disclosed and state.trust >= c.trust_needed
         ]
         invited = [c for c in pending if c.id in a.concerns_invited]
-        chosen = invited[0] if invited else (pending[0] if pending and a.question >= 0.5 else None)
-        if chosen is not None and dilution > 0.3:
+        chosen = invited[0] if invited else (pending[0] if pending and asked else None)
+        if chosen is not None and t.dilution > tp.disclosure_dilution:
             state.disclosed.append(chosen.id)
             events.disclosed.append(chosen.id)
 
-    # --- engagement ---------------------------------------------------------------------------
+
+def _engagement(state: PersonState, t: _Turn) -> None:
+    """The will to go on: feeling understood renews it, everything else wears it down."""
+    a, ep = t.a, t.p.engagement
     state.engagement = clamp01(
         state.engagement
-        + 0.3 * max(0.0, understood_delta)
-        - 0.15 * a.manipulation
-        - 0.10 * a.off_topic
-        - 0.08 * a.silence
-        - 0.07 * (a.non_answer + a.unreadable)
-        - 0.06 * a.criticism
-        - 0.04 * a.minimising
-        - 0.04 * a.repetition
-        - 0.04 * a.length
-        - 0.02  # every conversation tires
+        + ep.engagement_from_understood * max(0.0, t.understood_delta)
+        - ep.engagement_loss_manipulation * a.manipulation
+        - ep.engagement_loss_off_topic * a.off_topic
+        - ep.engagement_loss_silence * a.silence
+        - ep.engagement_loss_unheard * (a.non_answer + a.unreadable)
+        - ep.engagement_loss_criticism * a.criticism
+        - ep.engagement_loss_minimising * a.minimising
+        - ep.engagement_loss_repetition * a.repetition
+        - ep.engagement_loss_length * a.length
+        - ep.engagement_fatigue  # every conversation tires
     )
-    events.left = state.engagement <= 0.0
 
-    # --- rapport --------------------------------------------------------------------------------
+
+def _rapport(state: PersonState, t: _Turn) -> None:
+    """Rapport grows with help that lands; stock phrases are counted, and listening renews them."""
+    a, lp = t.a, t.p.listening
     hurt = (
         a.criticism
         + a.minimising
         + a.manipulation
-        + 0.5 * (a.non_answer + a.unreadable + a.off_topic + a.silence)
+        + lp.hurt_neglect_share * (a.non_answer + a.unreadable + a.off_topic + a.silence)
     )
     state.rapport = clamp01(
-        state.rapport + RAPPORT_RATE * helped * (1.0 - state.rapport) - 0.15 * hurt
+        state.rapport + lp.rapport_rate * t.helped * (1.0 - state.rapport) - lp.rapport_loss * hurt
     )
+    specific = a.specificity
     supportive = max(a.question, a.reflection, a.validation, a.reassurance)
-    if supportive >= 0.5 and specific < STOCK_SPECIFICITY:
+    if supportive >= lp.stock_supportive and specific < lp.stock_specificity:
         state.stock_uses += 1
-    elif specific >= 2 * STOCK_SPECIFICITY:
-        state.stock_uses = max(
-            0, state.stock_uses - 2
-        )  # listening renews what a kind stock phrase can do
-    return events
+    elif specific >= lp.stock_renew_ratio * lp.stock_specificity:
+        # listening renews what a kind stock phrase can do
+        state.stock_uses = max(0, state.stock_uses - lp.stock_renew_uses)
 
 
-def score_step(before: StateSnapshot, state: PersonState) -> float:
+def score_step(
+    before: StateSnapshot, state: PersonState, params: DynamicsParams = DEFAULT_DYNAMICS
+) -> float:
     """Move the SAGE-compatible score: what the person would report, at most +-10 a turn."""
-    change = 100.0 * (
-        0.45 * (before.distress - state.distress)
-        + 0.30 * (state.understood - before.understood)
-        + 0.15 * (state.trust - before.trust)
-        + 0.10 * (state.expressed - before.expressed)
+    sp = params.score
+    change = SCORE_SCALE * (
+        sp.score_weight_distress * (before.distress - state.distress)
+        + sp.score_weight_understood * (state.understood - before.understood)
+        + sp.score_weight_trust * (state.trust - before.trust)
+        + sp.score_weight_expressed * (state.expressed - before.expressed)
     )
     # What a person reports weighs the same change more with someone they have come to trust.
-    change *= 0.1 + state.rapport
-    return apply_score_change(state, change)
+    change *= sp.score_rapport_base + state.rapport
+    return apply_score_change(state, change, params)
 
 
-def apply_score_change(state: PersonState, change: float) -> float:
-    """Clamp a score change to +-10 (SAGE's rule) and the score to [0, 100]; return the change applied."""
-    change = max(-MAX_SCORE_STEP, min(MAX_SCORE_STEP, float(change)))
-    new = max(0.0, min(100.0, state.score + change))
+def apply_score_change(
+    state: PersonState, change: float, params: DynamicsParams = DEFAULT_DYNAMICS
+) -> float:
+    """Clamp a score change to +-max_score_step (SAGE's 10) and the score to [0, 100];
+    return the change applied."""
+    step = params.score.max_score_step
+    change = max(-step, min(step, float(change)))
+    new = max(0.0, min(SCORE_SCALE, state.score + change))
     applied, state.score = new - state.score, new
     return applied

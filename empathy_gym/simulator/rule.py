@@ -1,6 +1,6 @@
 """The simulated person: read -> update -> speak. The reader is pluggable; the dynamics are code.
 
-`Simulator(persona, rng, reader=...)` is one person. `take_turns(...)` is the one batched
+`Simulator(persona, rng, reader=..., dynamics=...)` is one person. `take_turns(...)` is the one batched
 turn interface every env uses: it groups the turns of many people by reader, reads all
 their messages in one call per reader, and routes each reading back by position in the
 request list that it built itself (LLM readers route by tag), so dialogues that end at
@@ -10,7 +10,7 @@ different times never receive each other's replies.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from empathy_gym.simulator import lexicon as lx
 from empathy_gym.simulator import voice
 from empathy_gym.simulator.appraisal import Appraisal
 from empathy_gym.simulator.dynamics import TurnEvents, apply_score_change, score_step, update
+from empathy_gym.simulator.params import DynamicsParams
 from empathy_gym.simulator.readers import Reader, Reading, ReadRequest, get_reader
 from empathy_gym.simulator.readers.rule import read_text
 from empathy_gym.simulator.state import PersonState, StateSnapshot
@@ -45,12 +46,18 @@ class Simulator:
     """
 
     def __init__(
-        self, persona: Persona, rng: np.random.Generator, reader: str | Reader | None = None
+        self,
+        persona: Persona,
+        rng: np.random.Generator,
+        reader: str | Reader | None = None,
+        dynamics: DynamicsParams | Mapping[str, object] | None = None,
     ):
         self.persona = persona
         self.rng = rng
         self.reader = get_reader(reader)
-        self.state = PersonState.initial(persona)
+        # The dynamics' coefficients: the defaults, a DynamicsParams, or flat overrides (validated).
+        self.dynamics = DynamicsParams.coerce(dynamics)
+        self.state = PersonState.initial(persona, self.dynamics)
         self.state.heard_stems = lx.text_stems(persona.card.situation)
         # Seeds for an LLM reader's sampling: a child of the episode's seed, so the voice's stream
         # is untouched and the same seed gives the same LLM turns.
@@ -68,6 +75,7 @@ class Simulator:
         """Remember what the person (simulated or real, in a replay) just said."""
         stems = lx.text_stems(message)
         self.state.last_person_stems = stems
+        self.state.last_person_message = message
         self.state.heard_stems = self.state.heard_stems | stems
 
     def request(
@@ -104,12 +112,12 @@ class Simulator:
         appraisal = appraisal if appraisal is not None else self.appraise(text)
         before = state.snapshot()
         state.turn += 1
-        events = update(state, appraisal, self.persona)
+        events = update(state, appraisal, self.persona, self.dynamics)
         if proposed_score_change is None:
-            change = score_step(before, state)
+            change = score_step(before, state, self.dynamics)
         else:
             change = apply_score_change(
-                state, proposed_score_change * (1.0 - appraisal.manipulation)
+                state, proposed_score_change * (1.0 - appraisal.manipulation), self.dynamics
             )
         stems = read_text(text).stems
         if stems:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from empathy_gym.personas.schema import Persona
+from empathy_gym.simulator.params import DEFAULT_DYNAMICS, DynamicsParams
 
-SCORE_START = 40.0  # SAGE starts every simulated user at 40 of 100.
-ENGAGEMENT_START = 0.7
+# The default starting values (documented in simulator/params.py; SAGE starts every user at 40).
+SCORE_START = DEFAULT_DYNAMICS.score.score_start
+ENGAGEMENT_START = DEFAULT_DYNAMICS.engagement.engagement_start
 
 
 def clamp01(value: float) -> float:
@@ -37,6 +39,9 @@ class PersonState:
     # Conversation memory the appraiser uses; not affect.
     belief_voiced_turn: dict[str, int] = field(default_factory=dict)
     last_person_stems: frozenset[str] = frozenset()
+    last_person_message: str = (
+        ""  # what the person said last (a pair reader reads the reply against it)
+    )
     heard_stems: frozenset[str] = (
         frozenset()
     )  # content words of everything the person said, and their card
@@ -47,15 +52,18 @@ class PersonState:
     unanswered: int = 0
 
     @classmethod
-    def initial(cls, persona: Persona) -> "PersonState":
+    def initial(cls, persona: Persona, params: DynamicsParams = DEFAULT_DYNAMICS) -> "PersonState":
+        """The state a conversation with `persona` starts from (starting values from `params`)."""
         distress = persona.initial_distress
         return cls(
             emotions={e.name: e.intensity for e in persona.emotions},
             distress=distress,
-            understood=0.1,
+            understood=params.listening.understood_start,
             trust=persona.traits.initial_trust,
             expressed=clamp01(1.0 - distress),
             beliefs={b.id: b.confidence for b in persona.beliefs},
+            engagement=params.engagement.engagement_start,
+            score=params.score.score_start,
         )
 
     def hidden_state(self) -> dict[str, object]:

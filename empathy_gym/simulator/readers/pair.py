@@ -176,9 +176,9 @@ class PairReader:
 
     @classmethod
     def load(cls, directory: str | Path = PAIR_DIR) -> "PairReader":
-        from empathy_gym.simulator.readers import get_reader
+        from empathy_gym.simulator.readers.semantic import SemanticReader
 
-        return cls(get_reader("semantic"), PairModel(directory))
+        return cls(SemanticReader.load(), PairModel(directory))
 
     def read(self, requests: Sequence[ReadRequest]) -> list[Reading]:
         readings = self.base.read(requests)
