@@ -63,7 +63,10 @@ def _agents(cfg: DictConfig) -> list:
             spec[key] = OmegaConf.select(cfg, f"policy.{key}", throw_on_missing=True)
         except OmegaConfBaseException:
             raise ValueError(f"policy={kind} needs policy.{key}") from None
-    return [spec, *[a for a in agents if a != spec]]
+    from empathy_gym.agents.policies import with_absolute_paths
+
+    # A relative checkpoint means this directory, also for a Ray worker started elsewhere.
+    return [with_absolute_paths(a) for a in [spec, *[a for a in agents if a != spec]]]
 
 
 def _int(cfg: DictConfig, key: str, minimum: int) -> int:
@@ -152,102 +155,130 @@ def _output_dir(cfg: DictConfig, command: str, targets: dict | None = None) -> P
 
 
 def evaluate_command(cfg: DictConfig) -> int:
-    personas, targets, seeds, agents = _personas(cfg), _targets(cfg), _seeds(cfg), _agents(cfg)
-    env_kwargs = build_env_kwargs(cfg)
-    _build_agents_once(agents)
-    out = _output_dir(cfg, "evaluate", targets)
-    print(
-        f"evaluating {len(agents)} agents x {len(personas)} personas x {len(seeds)} seeds "
-        f"({len(agents) * len(personas) * len(seeds)} episodes, max {cfg.env.max_turns} turns)",
-        file=sys.stderr,
-    )
-    with RecordWriter(out / "episodes.jsonl") as writer:
-        records = evaluate(
-            agents,
-            personas,
-            seeds,
-            targets=targets,
-            on_record=writer.write,
-            progress=cfg.progress,
-            env_kwargs=env_kwargs,
+    from empathy_gym.rollout.pool import existing_episode_ids
+    from empathy_gym.rollout.records import read_unique_records
+    from empathy_gym.rollout.resume import RECORD_KEYS, check_same_setup, interrupted
+
+    out = path = None
+    try:
+        personas, targets, seeds, agents = _personas(cfg), _targets(cfg), _seeds(cfg), _agents(cfg)
+        env_kwargs = build_env_kwargs(cfg)
+        _build_agents_once(agents)
+        if cfg.output_dir and (Path(cfg.output_dir) / "episodes.jsonl").is_file():
+            setup = OmegaConf.to_container(cfg, resolve=True)
+            check_same_setup(Path(cfg.output_dir), setup, RECORD_KEYS)
+        out = _output_dir(cfg, "evaluate", targets)
+        path = out / "episodes.jsonl"
+        jobs = plan_jobs(agents, personas, seeds)
+        done = existing_episode_ids(path)  # a rerun resumes: whole records are kept, not redone
+        todo = [job for job in jobs if job.episode_id not in done]
+        print(
+            f"evaluating {len(agents)} agents x {len(personas)} personas x {len(seeds)} seeds "
+            f"({len(jobs)} episodes, max {cfg.env.max_turns} turns)"
+            + (f"; {len(jobs) - len(todo)} already in {path}, resuming" if done else ""),
+            file=sys.stderr,
         )
+        with RecordWriter(path) as writer:
+            new = evaluate(
+                [],
+                [],
+                [],
+                targets=targets,
+                on_record=writer.write,
+                progress=cfg.progress,
+                env_kwargs=env_kwargs,
+                jobs=todo,
+            )
+    except KeyboardInterrupt:
+        kept = f"{len(existing_episode_ids(path))} episode records in {path}" if path else None
+        return interrupted("evaluate", kept, out)
+    records = read_unique_records(path)  # the leaderboard covers every record in the file
     boards = [leaderboard(records, name) for name in targets]
     (out / "leaderboard.txt").write_text(
         "\n\n".join(format_leaderboard(b, n) for b, n in zip(boards, targets)) + "\n"
     )
     color = sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR"))
     print("\n\n".join(format_leaderboard(b, n, color=color) for b, n in zip(boards, targets)))
-    print(f"\nwrote {len(records)} episode records to {out / 'episodes.jsonl'}", file=sys.stderr)
+    print(
+        f"\nwrote {len(new)} new episode records, kept {len(records) - len(new)} from an "
+        f"earlier run, in {path}",
+        file=sys.stderr,
+    )
     return 0
 
 
 def rollout_command(cfg: DictConfig) -> int:
-    personas, targets, seeds, agents = _personas(cfg), _targets(cfg), _seeds(cfg), _agents(cfg)
-    _build_agents_once(agents)
-    spec = env_spec(cfg)
-    use_ray = cfg.rollout.workers == "auto" or _int(cfg, "rollout.workers", 0) > 0
-    if use_ray:
-        _require_extra("ray", "rllib", "rollout=ray")
-        if (
-            spec.get("backend", {}).get("kind") == "openai"
-        ):  # a server is cheap to check here; engines load in workers
-            from empathy_gym.llm import make_backend
+    from empathy_gym.rollout.pool import existing_episode_ids
+    from empathy_gym.rollout.resume import RECORD_KEYS, check_same_setup, interrupted
 
-            probe = dict(spec["backend"])
-            checked = make_backend(probe.pop("kind"), **probe)
-            checked.check()
-            checked.close()
-    else:
-        from empathy_gym.envs.build import env_kwargs_from_spec
+    out = path = None
+    try:
+        personas, targets, seeds, agents = _personas(cfg), _targets(cfg), _seeds(cfg), _agents(cfg)
+        _build_agents_once(agents)
+        spec = env_spec(cfg)
+        use_ray = cfg.rollout.workers == "auto" or _int(cfg, "rollout.workers", 0) > 0
+        if use_ray:
+            _require_extra("ray", "rllib", "rollout=ray")
+            if spec.get("backend", {}).get("kind") == "openai":
+                # a server is cheap to check here; engines load in workers
+                from empathy_gym.llm import make_backend
 
-        local_env_kwargs = env_kwargs_from_spec(
-            spec
-        )  # builds and checks the backend before a run dir exists
-    out = _output_dir(cfg, "rollout", targets)
-    path = out / "episodes.jsonl"
-    jobs = plan_jobs(agents, personas, seeds)
-    if not use_ray:
-        from empathy_gym.rollout.pool import existing_episode_ids
+                probe = dict(spec["backend"])
+                checked = make_backend(probe.pop("kind"), **probe)
+                checked.check()
+                checked.close()
+        else:
+            from empathy_gym.envs.build import env_kwargs_from_spec
 
-        done = existing_episode_ids(path)
-        todo = [j for j in jobs if j.episode_id not in done]
-        with RecordWriter(path) as writer:
-            evaluate(
-                [],
-                [],
-                [],
+            # builds and checks the backend before a run dir exists
+            local_env_kwargs = env_kwargs_from_spec(spec)
+        if cfg.output_dir and (Path(cfg.output_dir) / "episodes.jsonl").is_file():
+            setup = OmegaConf.to_container(cfg, resolve=True)
+            check_same_setup(Path(cfg.output_dir), setup, RECORD_KEYS)
+        out = _output_dir(cfg, "rollout", targets)
+        path = out / "episodes.jsonl"
+        jobs = plan_jobs(agents, personas, seeds)
+        if not use_ray:
+            done = existing_episode_ids(path)
+            todo = [j for j in jobs if j.episode_id not in done]
+            with RecordWriter(path) as writer:
+                evaluate(
+                    [],
+                    [],
+                    [],
+                    targets=targets,
+                    env_kwargs=local_env_kwargs,
+                    jobs=todo,
+                    on_record=writer.write,
+                    progress=cfg.progress,
+                )
+            summary = {
+                "written": len(todo),
+                "skipped": len(jobs) - len(todo),
+                "existing_before": len(done),
+            }
+            if cfg.rollout.parquet:
+                from empathy_gym.rollout.pool import write_parquet
+
+                summary["parquet"] = str(write_parquet(path, path.with_suffix(".parquet")))
+        else:
+            from empathy_gym.rollout.pool import RolloutPool
+
+            pool = RolloutPool(
+                workers=cfg.rollout.workers,
+                env_spec=spec,
                 targets=targets,
-                env_kwargs=local_env_kwargs,
-                jobs=todo,
-                on_record=writer.write,
-                progress=cfg.progress,
+                address=cfg.rollout.address,
+                chunk_size=cfg.rollout.chunk_size,
+                gpus_per_worker=cfg.rollout.gpus_per_worker,
             )
-        summary = {
-            "written": len(todo),
-            "skipped": len(jobs) - len(todo),
-            "existing_before": len(done),
-        }
-        if cfg.rollout.parquet:
-            from empathy_gym.rollout.pool import write_parquet
-
-            summary["parquet"] = str(write_parquet(path, path.with_suffix(".parquet")))
-    else:
-        from empathy_gym.rollout.pool import RolloutPool
-
-        pool = RolloutPool(
-            workers=cfg.rollout.workers,
-            env_spec=spec,
-            targets=targets,
-            address=cfg.rollout.address,
-            chunk_size=cfg.rollout.chunk_size,
-            gpus_per_worker=cfg.rollout.gpus_per_worker,
-        )
-        result = pool.run(jobs, path, parquet=cfg.rollout.parquet)
-        pool.shutdown()
-        summary = {
-            k: getattr(result, k)
-            for k in ("written", "skipped", "reruns", "seconds", "episodes_per_second", "parquet")
-        }
+            result = pool.run(jobs, path, parquet=cfg.rollout.parquet)
+            pool.shutdown()
+            keys = ("written", "skipped", "reruns", "seconds", "episodes_per_second", "parquet")
+            summary = {k: getattr(result, k) for k in keys}
+    except KeyboardInterrupt:
+        kept = f"{len(existing_episode_ids(path))} episode records in {path}" if path else None
+        return interrupted("rollout", kept, out)
     (out / "rollout_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary))
     return 0
@@ -256,7 +287,8 @@ def rollout_command(cfg: DictConfig) -> int:
 def train_command(cfg: DictConfig) -> int:
     for module in ("ray", "torch"):
         _require_extra(module, "rllib", "train")
-    from empathy_gym.train import train_ppo
+    from empathy_gym.rollout.resume import TRAIN_FREE, TRAIN_KEYS, check_same_setup, interrupted
+    from empathy_gym.train import has_checkpoint, latest_checkpoint, train_ppo
 
     targets = _targets(cfg)
     if len(targets) != 1:
@@ -264,17 +296,30 @@ def train_command(cfg: DictConfig) -> int:
             f"train needs one reward target (e.g. target=genuine), got {sorted(targets)}"
         )
     ((name, target),) = targets.items()
+    if cfg.output_dir and has_checkpoint(cfg.output_dir):
+        setup = OmegaConf.to_container(cfg, resolve=True)
+        check_same_setup(Path(cfg.output_dir), setup, TRAIN_KEYS, ignore=TRAIN_FREE)
     out = _output_dir(cfg, "train")
-    summary = train_ppo(
-        target=dict(target.weights),
-        target_name=name,
-        persona=OmegaConf.to_container(cfg.personas)
-        if OmegaConf.is_config(cfg.personas)
-        else cfg.personas,
-        max_turns=cfg.env.max_turns,
-        output_dir=out,
-        **OmegaConf.to_container(cfg.train),
-    )
+    try:
+        summary = train_ppo(
+            target=dict(target.weights),
+            target_name=name,
+            persona=OmegaConf.to_container(cfg.personas)
+            if OmegaConf.is_config(cfg.personas)
+            else cfg.personas,
+            max_turns=cfg.env.max_turns,
+            output_dir=out,
+            **OmegaConf.to_container(cfg.train),
+        )
+    except KeyboardInterrupt:
+        found = latest_checkpoint(out)
+        kept = (
+            f"the checkpoint of iteration {found[1]['iteration']} in {found[0]}"
+            if found
+            else f"no checkpoint yet (one every train.checkpoint_every={cfg.train.checkpoint_every} "
+            "iterations)"
+        )
+        return interrupted("train", kept, out)
     (out / "train_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps({k: v for k, v in summary.items() if k != "history"}, indent=2))
     return 0
@@ -351,6 +396,42 @@ def _report_or_compare(args: list[str]) -> int:
         print(f"empathy-gym {args[0]}: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def _dynamics(argv: list[str]) -> int:
+    """`empathy-gym dynamics [--set NAME=VALUE ...]`: the dynamics' parameter table."""
+    parser = argparse.ArgumentParser(
+        prog="empathy-gym dynamics",
+        description="Every coefficient of how the person's state moves: name, value, meaning, "
+        "source. Override one in a run with simulator.dynamics.NAME=VALUE or "
+        "gym.make(..., dynamics={NAME: VALUE}).",
+    )
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="show with overrides"
+    )
+    ns = parser.parse_args(argv)
+    from empathy_gym.simulator.params import DynamicsParams
+
+    try:
+        overrides = {}
+        for item in ns.set:
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise ValueError(f"--set {item!r}: expected NAME=VALUE")
+            overrides[name] = yaml_value(value)
+        params = DynamicsParams.from_overrides(overrides)
+    except (KeyError, TypeError, ValueError) as error:
+        print(f"empathy-gym dynamics: {error.args[0]}", file=sys.stderr)
+        return 2
+    print(params.format_table())
+    return 0
+
+
+def yaml_value(text: str) -> Any:
+    """A command-line value as YAML reads it (0.1 -> float, 3 -> int), as Hydra does."""
+    import yaml
+
+    return yaml.safe_load(text)
 
 
 def _judge_eval(argv: list[str]) -> int:
@@ -442,6 +523,11 @@ TOOL_COMMANDS: dict[str, tuple[str, str, str]] = {
         "empathy_gym.cli",
         "_judge_eval",
         "CASES.jsonl: does the env pay the better of two first replies more (turn judgements)",
+    ),
+    "dynamics": (
+        "empathy_gym.cli",
+        "_dynamics",
+        "the person's dynamics: every parameter, its value, meaning and source",
     ),
     "redteam": (
         "empathy_gym.eval.redteam",

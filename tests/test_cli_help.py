@@ -41,3 +41,22 @@ def test_top_level_help_lists_every_command(capsys):
     out = capsys.readouterr().out
     for command in ALL_COMMANDS:
         assert command in out
+
+
+def test_dynamics_prints_every_parameter_with_meaning_and_source(capsys):
+    from empathy_gym.simulator.params import DynamicsParams
+
+    assert main(["dynamics"]) == 0
+    out = capsys.readouterr().out
+    for name in DynamicsParams.names():
+        assert f"  {name} " in out
+    assert main(["dynamics", "--set", "trust_gain=0.25"]) == 0
+    assert any(
+        line.split()[:2] == ["trust_gain", "0.25"] for line in capsys.readouterr().out.splitlines()
+    )
+
+
+def test_dynamics_names_an_unknown_parameter_and_suggests_the_close_one(capsys):
+    assert main(["dynamics", "--set", "trust_gian=0.1"]) == 2
+    err = capsys.readouterr().err
+    assert "trust_gian" in err and "did you mean trust_gain" in err
