@@ -9,7 +9,7 @@ A spec is one of:
   turn samples with a seed drawn from the episode seed and `seed`, so a rerun is the same;
 - `{"kind": "rllib", "checkpoint": PATH}`: a policy trained on `EmpathyDialogueStrategy-v0`
   (`empathy-gym train`), acting greedily on the observable features; the realiser writes
-  the words for its strategy.
+  the words for its strategy. A relative PATH is resolved against the current directory.
 Every spec may carry `"name"`, the agent's name in records and leaderboards.
 """
 
@@ -59,6 +59,17 @@ def _check(spec: Mapping[str, Any]) -> None:
             }[needed]
             + ")"
         )
+
+
+def with_absolute_paths(spec: str | Mapping[str, Any]) -> str | Mapping[str, Any]:
+    """The spec with a relative `checkpoint` resolved against the current directory.
+
+    A relative path means the user's directory; a Ray worker (possibly on another
+    machine, in another directory) must get the path the user meant.
+    """
+    if isinstance(spec, str) or spec.get("kind") != "rllib" or not spec.get("checkpoint"):
+        return spec
+    return {**spec, "checkpoint": str(Path(str(spec["checkpoint"])).expanduser().resolve())}
 
 
 def make_agent(spec: str | Mapping[str, Any], seed: int | None = None) -> Agent:
@@ -152,11 +163,12 @@ class RLlibStrategyAgent(Agent):
             raise ValueError(
                 f"policy=rllib needs the rllib extra: pip install -e '.[rllib]' ({error})"
             ) from None
-        path = Path(checkpoint)
+        # Relative paths mean the current directory; RLlib reads a relative one as a URI.
+        path = Path(checkpoint).expanduser().resolve()
         module_dir = path / "learner_group" / "learner" / "rl_module" / "default_policy"
         if not module_dir.is_dir():
             raise ValueError(
-                f"policy.checkpoint={str(path)!r}: no RLModule at {module_dir} "
+                f"policy.checkpoint={str(checkpoint)!r}: no RLModule at {module_dir} "
                 "(expected a checkpoint written by `empathy-gym train`)"
             )
         self.module = RLModule.from_checkpoint(str(module_dir))

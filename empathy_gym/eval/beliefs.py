@@ -90,6 +90,8 @@ def read_as(appraisal: Appraisal, belief_id: str) -> BeliefLabel | Literal["both
 def state_after_voicing(persona: Persona, belief_id: str) -> PersonState:
     state = PersonState.initial(persona)
     state.belief_voiced_turn[belief_id] = state.turn
+    belief = next(b for b in persona.beliefs if b.id == belief_id)
+    state.last_person_message = belief.voiced_as[0]  # what a pair reader reads the reply against
     return state
 
 

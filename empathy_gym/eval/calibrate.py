@@ -12,10 +12,12 @@ Two paths, both fitted on one split and measured on another:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from tqdm import tqdm
 
 from empathy_gym.eval.esconv import STRATEGIES, Dialogue
 from empathy_gym.eval.stats import macro_f1
@@ -35,6 +37,10 @@ OFFSET_GRID = np.round(np.arange(-3.0, 3.01, 0.25), 2)
 # the two very differently. Their thresholds stay where the project's phrasings put them.
 FIXED_LABELS = frozenset({"validation", "reassurance"})
 _I = {label: i for i, label in enumerate(HEAD_LABELS)}
+FIT_EPOCHS = 400  # head.fit's default: full-batch Adam epochs
+CALIBRATION_PASSES = 3  # coordinate-ascent passes over the labels (it stops early when none helps)
+# Supporter turns read between two progress updates (~0.1 s with the static encoder).
+READ_CHUNK = 500
 # ESConv strategy -> head labels it stands for (a Question is open or closed by its form).
 STRATEGY_TO_LABELS: dict[str, tuple[str, ...]] = {
     "Restatement or Paraphrasing": ("restatement",),
@@ -74,6 +80,26 @@ def strategies_from_logits(logits: np.ndarray, named: np.ndarray) -> list[str]:
     )
 
 
+def _bar(progress: bool, total: int, desc: str, unit: str) -> tqdm:
+    """A progress bar on stderr (as `evaluate` shows); a silent one when `progress` is False."""
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=not progress)
+
+
+def read_units(
+    encoder, texts: Sequence[str], progress: bool = False, desc: str = "reading turns"
+) -> tuple[np.ndarray, list[int]]:
+    """`unit_matrix` read in chunks of `READ_CHUNK` texts, with a progress bar; the same result."""
+    blocks, owner = [], []
+    with _bar(progress, len(texts), desc, "turn") as bar:
+        for start in range(0, len(texts), READ_CHUNK):
+            chunk = texts[start : start + READ_CHUNK]
+            features, chunk_owner = unit_matrix(encoder, chunk)
+            blocks.append(features)
+            owner.extend(start + i for i in chunk_owner)
+            bar.update(len(chunk))
+    return np.vstack(blocks), owner
+
+
 @dataclass(frozen=True)
 class ScoredTurns:
     """A reader's uncalibrated head logits for labelled supporter turns: read once, scored at any thresholds."""
@@ -83,11 +109,18 @@ class ScoredTurns:
     truth: list[str]
 
     @classmethod
-    def read(cls, reader: SemanticReader, dialogues: Sequence[Dialogue]) -> "ScoredTurns":
+    def read(
+        cls,
+        reader: SemanticReader,
+        dialogues: Sequence[Dialogue],
+        progress: bool = False,
+        desc: str = "reading turns",
+    ) -> "ScoredTurns":
+        """Read every labelled supporter turn once (a progress bar on stderr with `progress`)."""
         texts, truth = supporter_turns(dialogues)
         if not texts:
             raise ValueError("no supporter turns with a strategy label in the data")
-        features, owner = unit_matrix(reader.encoder, texts)
+        features, owner = read_units(reader.encoder, texts, progress, desc)
         unit_logits = reader.head.logits(features, calibrated=False)
         best = np.full((len(texts), unit_logits.shape[1]), -np.inf)
         np.maximum.at(best, np.asarray(owner), unit_logits)
@@ -101,20 +134,31 @@ class ScoredTurns:
         )
 
 
-def calibrate_offsets(turns: ScoredTurns, passes: int = 3) -> np.ndarray:
-    """Per-label logit offsets maximising strategy macro-F1 on `turns` (coordinate ascent)."""
+FREE_LABELS = [i for i, label in enumerate(HEAD_LABELS) if label not in FIXED_LABELS]
+
+
+def calibrate_offsets(
+    turns: ScoredTurns,
+    passes: int = CALIBRATION_PASSES,
+    on_label: Callable[[], None] | None = None,
+) -> np.ndarray:
+    """Per-label logit offsets maximising strategy macro-F1 on `turns` (coordinate ascent).
+
+    `on_label` is called after each label of each pass (a progress bar's update).
+    """
     offsets = np.zeros(len(HEAD_LABELS))
     best = turns.f1(offsets)
-    free = [i for i, label in enumerate(HEAD_LABELS) if label not in FIXED_LABELS]
     for _ in range(passes):
         improved = False
-        for i in free:
+        for i in FREE_LABELS:
             for value in OFFSET_GRID:
                 trial = offsets.copy()
                 trial[i] = value
                 score = turns.f1(trial)
                 if score > best + 1e-6:
                     best, offsets, improved = score, trial, True
+            if on_label is not None:
+                on_label()
         if not improved:
             break
     return offsets
@@ -138,32 +182,48 @@ def strategy_targets(texts: Sequence[str], strategies: Sequence[str]) -> np.ndar
 
 
 def fit_head(
-    reader: SemanticReader, dialogues: Sequence[Dialogue], *, hidden: int = 64, seed: int = 0
+    reader: SemanticReader,
+    dialogues: Sequence[Dialogue],
+    *,
+    hidden: int = 64,
+    seed: int = 0,
+    progress: bool = False,
 ) -> ActHead:
-    """A new act head trained on the data's strategy labels (message level), offsets calibrated on the same data."""
+    """A new act head trained on the data's strategy labels (message level), offsets calibrated on the same data.
+
+    With `progress`, each slow phase (reading, fitting, reading again with the new head,
+    calibrating thresholds) shows a progress bar on stderr.
+    """
     texts, strategies = supporter_turns(dialogues)
     if not texts:
         raise ValueError("fit: no supporter turns with a strategy label in the data")
-    features, owner = unit_matrix(reader.encoder, texts)
+    features, owner = read_units(reader.encoder, texts, progress, "reading turns")
     first = np.unique(np.asarray(owner), return_index=True)[1]
-    head = fit(
-        features[first],
-        strategy_targets(texts, strategies),
-        hidden=hidden,
-        lr=0.01,
-        seed=seed,
-        encoder=reader.encoder.name,
-    )
-    head.offsets = calibrate_offsets(
-        ScoredTurns.read(SemanticReader(reader.encoder, head, reader.beliefs), dialogues)
-    )
+    with _bar(progress, FIT_EPOCHS, "fitting the act head", "epoch") as bar:
+        head = fit(
+            features[first],
+            strategy_targets(texts, strategies),
+            hidden=hidden,
+            lr=0.01,
+            seed=seed,
+            encoder=reader.encoder.name,
+            epochs=FIT_EPOCHS,
+            on_epoch=bar.update,
+        )
+    fitted = SemanticReader(reader.encoder, head, reader.beliefs)
+    scored = ScoredTurns.read(fitted, dialogues, progress, "reading with the new head")
+    total = CALIBRATION_PASSES * len(FREE_LABELS)
+    with _bar(progress, total, "calibrating thresholds", "label") as bar:
+        head.offsets = calibrate_offsets(scored, on_label=bar.update)
     return head
 
 
 def fit_cli(argv: list[str]) -> int:
-    """`empathy-gym fit-reader --data PATH --output HEAD.npz [--fit-split train] [--measure-split valid]`."""
+    """`empathy-gym fit-reader --data PATH --output HEAD.npz [--fit-split train] [--measure-split valid]`.
+
+    Progress bars go to stderr unless `--no-progress`.
+    """
     import argparse
-    import sys
 
     from empathy_gym.eval.esconv import load_dialogues
 
@@ -174,29 +234,34 @@ def fit_cli(argv: list[str]) -> int:
     )
     parser.add_argument("--data", required=True)
     parser.add_argument("--output", required=True, help="where to write the head (.npz)")
-    parser.add_argument("--fit-split", default="train")
+    parser.add_argument("--fit-split", default="train", help="any split name the file holds")
     parser.add_argument("--measure-split", default="valid", help="'' to skip the measurement")
     parser.add_argument("--encoder", default="static", choices=["static", "minilm"])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="progress bars on stderr (default: on)",
+    )
     ns = parser.parse_args(argv)
     try:
-        reader = SemanticReader.load(ns.encoder)
+        # Both splits are checked before the minute of fitting, so a typo fails at once.
         fit_on = load_dialogues(ns.data, split=ns.fit_split)
-        if not fit_on:
-            raise ValueError(f"{ns.data}: no dialogues in split {ns.fit_split!r}")
-        head = fit_head(reader, fit_on, seed=ns.seed)
+        measure_on = load_dialogues(ns.data, split=ns.measure_split) if ns.measure_split else []
+        reader = SemanticReader.load(ns.encoder)
+        head = fit_head(reader, fit_on, seed=ns.seed, progress=ns.progress)
         head.save(ns.output)
         print(f"wrote {ns.output} (fitted on {len(fit_on)} dialogues, split {ns.fit_split!r})")
-        if ns.measure_split:
-            measure_on = load_dialogues(ns.data, split=ns.measure_split)
-            if measure_on:
-                before = ScoredTurns.read(reader, measure_on).f1(reader.head.offsets)
-                after = ScoredTurns.read(
-                    SemanticReader(reader.encoder, head, reader.beliefs), measure_on
-                ).f1(head.offsets)
-                print(
-                    f"strategy macro-F1 on {ns.measure_split!r}: shipped reader {before:.3f}, fitted {after:.3f}"
-                )
+        if measure_on:
+            split = ns.measure_split
+            before = ScoredTurns.read(reader, measure_on, ns.progress, f"reading {split!r}")
+            fitted = SemanticReader(reader.encoder, head, reader.beliefs)
+            after = ScoredTurns.read(fitted, measure_on, ns.progress, f"reading {split!r} again")
+            print(
+                f"strategy macro-F1 on {split!r}: shipped reader "
+                f"{before.f1(reader.head.offsets):.3f}, fitted {after.f1(head.offsets):.3f}"
+            )
     except (FileNotFoundError, ValueError, OSError) as error:
         print(f"empathy-gym fit-reader: {error}", file=sys.stderr)
         return 2

@@ -36,7 +36,6 @@ STRATEGIES = (
     "Others",
 )
 Strategy = Literal[STRATEGIES]  # type: ignore[valid-type]
-SPLITS = ("train", "valid")
 OneToFive = Field(default=None, ge=1, le=5)
 
 
@@ -72,7 +71,7 @@ class Turn(_Strict):
 
 class Dialogue(_Strict):
     id: str = Field(min_length=1)
-    split: Literal["train", "valid"]
+    split: str = Field(min_length=1)  # ESConv has "train" and "valid"; data may name any split
     emotion_type: str
     problem_type: str
     situation: str
@@ -127,15 +126,14 @@ def parse_dialogue(obj: object, *, where: str = "<dialogue>") -> Dialogue:
 def load_dialogues(
     path: str | Path, split: str | None = None, limit: int | None = None
 ) -> list[Dialogue]:
-    """Read an ESConv JSONL file: every dialogue, or those of `split` ('train', 'valid'; 'all' or None: all).
+    """Read an ESConv JSONL file: every dialogue, or those of `split` (a split the file holds; 'all'/None: all).
 
     `limit` keeps the first N dialogues of the split (and stops reading there). Blank lines
-    are skipped; a missing file is FileNotFoundError; anything else wrong is ESConvError.
+    are skipped; a missing file is FileNotFoundError; a split the file does not hold is a
+    ValueError listing the splits it has; anything else wrong is ESConvError.
     """
     if split in (None, "all"):
         split = None
-    elif split not in SPLITS:
-        raise ValueError(f"split: expected 'train', 'valid' or 'all', got {split!r}")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise ValueError(f"limit: expected a non-negative integer, got {limit!r}")
     path = Path(path)
@@ -143,6 +141,7 @@ def load_dialogues(
         raise FileNotFoundError(f"no such file: {path}")
     dialogues: list[Dialogue] = []
     seen: dict[str, int] = {}
+    splits: set[str] = set()
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
             if limit is not None and len(dialogues) >= limit:
@@ -162,6 +161,10 @@ def load_dialogues(
                     f"{where}: id: {dialogue.id!r} already used on line {seen[dialogue.id]}"
                 )
             seen[dialogue.id] = number
+            splits.add(dialogue.split)
             if split is None or dialogue.split == split:
                 dialogues.append(dialogue)
+    if split is not None and not dialogues and limit != 0:
+        held = ", ".join(repr(name) for name in sorted(splits)) or "none (no dialogues)"
+        raise ValueError(f"split {split!r}: not in {path}; the splits it holds: {held}")
     return dialogues

@@ -7,7 +7,10 @@ Everything is compiled once at import; appraisal is then a handful of regex scan
 
 from __future__ import annotations
 
+import json
 import re
+from functools import lru_cache
+from pathlib import Path
 
 # --- tokens -----------------------------------------------------------------
 
@@ -534,3 +537,107 @@ GENERIC_SUPPORT_STEMS = frozenset(
     want wanted matter matters world whole right fair allowed reason sure worth good better best course
     everything something anything nothing much many deserve strong brave fine going think things""".split()
 )
+
+
+# --- unreadable text: no word a person could read ------------------------------------
+
+# The word list: whole-word entries of the WordPiece vocabulary the static encoder ships
+# (BERT's uncased vocabulary, built from Wikipedia and books), read once on first use.
+_WORDPIECE_VOCAB = Path(__file__).resolve().parent / "data" / "static_minilm" / "tokenizer.json"
+_VOWELS = frozenset("aeiouy")
+# Chat shorthand a person reads but BERT's vocabulary (Wikipedia and books) lacks.
+CHAT_WORDS = frozenset(
+    "a i u k kk lol idk omg tbh btw imo pls plz thx ppl nvm brb smh irl ikr hbu wbu ty np rn ur".split()
+)
+# Longer than any word in ordinary use ("antidisestablishmentarianism" has 28 letters).
+MAX_WORD_CHARS = 30
+# A number longer than an international phone number (at most 15 digits, ITU-T E.164).
+MAX_NUMBER_DIGITS = 15
+# One letter or digit repeated this often, spaced or not ("a a a a a a a a"), is a wall.
+REPEATED_CHAR_WALL = 8
+# A word outside the list still reads as one when it can be pronounced ("oops", "amen",
+# "kool"): a vowel share English words reach ("asdf" has 0.25) and short consonant runs
+# ("asdfghjkl" runs 8). Set so that the ESConv dev set's seeker and supporter turns read.
+MIN_VOWEL_SHARE = 0.3
+MAX_CONSONANT_RUN = 3
+# Text reads when at least this share of its tokens are words: ordinary replies are nearly
+# all words, names, initialisms ("GP? what's a GP?") and typos among them; mash with a
+# stray "np" is not. Set so that every ESConv dev turn of two letters or more reads.
+MIN_READABLE_SHARE = 1 / 3
+_RUN = re.compile(r"(.)\1{2,}")  # a character three or more times in a row
+_REPEAT = re.compile(r"(.)\1+")  # a character twice or more in a row
+# "mmh", "hmmm", "mmmmh": a hum, however the acknowledgement list spells it.
+_HUM = re.compile(r"h*m+h*")
+_CONSONANT_RUN = re.compile(r"[^aeiouy']+")
+
+
+@lru_cache(maxsize=1)
+def dictionary_words() -> frozenset[str]:
+    """Words a person can read: the shipped vocabulary's whole words that have a vowel,
+    `CHAT_WORDS`, and contractions written without the apostrophe ("dont", "whats").
+
+    Entries without a vowel are initialisms ("tv", "nfl", "bbc"); a string of random
+    consonants would hit one by chance, so they do not count as words here.
+    """
+    try:
+        vocab = json.loads(_WORDPIECE_VOCAB.read_text(encoding="utf-8"))["model"]["vocab"]
+    except (OSError, ValueError, KeyError) as error:
+        raise FileNotFoundError(
+            f"{_WORDPIECE_VOCAB}: cannot read the word list from the WordPiece vocabulary "
+            f"(expected a tokenizer.json with model.vocab; {error})"
+        ) from None
+    words = {w for w in vocab if w.isalpha() and w.isascii() and len(w) >= 2 and _VOWELS & set(w)}
+    unmarked = {w.replace("'", "") for w in STOPWORDS | NEGATIONS if "'" in w}
+    return frozenset(words | CHAT_WORDS | unmarked)
+
+
+def _pronounceable(word: str) -> bool:
+    vowels = sum(1 for ch in word if ch in _VOWELS)
+    longest_run = max((len(run) for run in _CONSONANT_RUN.findall(word)), default=0)
+    return (
+        len(set(word)) >= 2
+        and vowels >= MIN_VOWEL_SHARE * len(word)
+        and longest_run <= MAX_CONSONANT_RUN
+    )
+
+
+def _readable_token(token: str) -> bool:
+    if len(token) > MAX_WORD_CHARS:
+        return False
+    if token.isdigit():
+        return len(token) <= MAX_NUMBER_DIGITS
+    words = dictionary_words()
+    base = token.split("'")[0]
+    if base in words:
+        return True
+    squeezed = _RUN.sub(r"\1\1", base)  # "soooo" -> "soo" ("good" keeps its "oo")
+    single = _REPEAT.sub(r"\1", base)  # "yeahhh" -> "yeah", "hii" -> "hi"
+    stretched = len(set(base)) >= 2 and (squeezed in words or single in words)  # "aaaa" is not "a"
+    return (
+        stretched
+        or BACKCHANNEL.fullmatch(token) is not None
+        or _HUM.fullmatch(token) is not None
+        or (squeezed.isalpha() and _pronounceable(squeezed))
+    )
+
+
+def has_no_readable_words(tokens: list[str], norm: str) -> bool:
+    """Text a person cannot read although it has letters: too few words, or a wall of one character.
+
+    `tokens` are `TOKEN_RE` tokens of the normalised text `norm`. Keyboard mash
+    ("asdfghjkl"), consonant strings, a run of one character ("xxxx...", "a a a a a a a a")
+    and a single token of hundreds of letters are unreadable; ordinary text, chat
+    shorthand, acknowledgements ("hmm") and numbers are words.
+    """
+    distinct = [ch for ch in set(norm) if ch.isalnum()]
+    if len(distinct) == 1 and norm.count(distinct[0]) >= REPEATED_CHAR_WALL:
+        return True
+    # Single letters ("D-I-S-G-U-S-T-E-D", "u") weigh only when the text has nothing longer.
+    counted = [t for t in tokens if len(t) >= 2] or tokens
+    needed = MIN_READABLE_SHARE * len(counted)
+    readable = 0
+    for token in counted:
+        readable += _readable_token(token)
+        if readable >= needed:
+            return False
+    return bool(counted)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -107,11 +108,13 @@ def fit(
     encoder: str = "static",
     labels: tuple[str, ...] = HEAD_LABELS,
     seed: int = 0,
+    on_epoch: Callable[[], None] | None = None,
 ) -> ActHead:
     """Full-batch Adam on the mean binary cross-entropy with L2; deterministic for a seed.
 
     `balance` in [0, 1] reweights each label's positives against its negatives (1: equal
     weight, 0: none), so rare acts are not ignored without flooding common ones.
+    `on_epoch` is called after every epoch (a progress bar's update).
     """
     n, d = features.shape
     k = len(labels)
@@ -154,6 +157,8 @@ def fit(
             v = beta2 * v + (1 - beta2) * grad * grad
             moments[i] = (m, v)
             param -= lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + 1e-8)
+        if on_epoch is not None:
+            on_epoch()
     if hidden:
         w1, b1, w2, b2 = params
     else:

@@ -20,6 +20,18 @@ from empathy_gym.simulator.state import PersonState
 
 LONG_REPLY_WORDS = 120  # beyond this a reply starts to drown the person
 VERY_LONG_REPLY_WORDS = 400
+# Characters that count as one word of length: above English's ~6 characters a word
+# (with its space), so ordinary prose is measured by its words and only text of
+# over-long tokens ("x" * 4000 is one token) by its characters.
+CHARS_PER_WORD_OF_LENGTH = 8
+
+
+def reply_length(words: int, chars: int) -> float:
+    """0 for a normal reply, rising to 1 for a wall of text: by words, or by characters for over-long tokens."""
+    size = max(words, chars / CHARS_PER_WORD_OF_LENGTH)
+    return min(
+        1.0, max(0.0, (size - LONG_REPLY_WORDS) / (VERY_LONG_REPLY_WORDS - LONG_REPLY_WORDS))
+    )
 
 
 # --- persona vocabulary, compiled once per persona -------------------------------
@@ -224,7 +236,7 @@ def _readable(norm: str) -> bool:
 def _read(text: str) -> TextReading:
     norm = lx.normalize(text)
     tokens = lx.TOKEN_RE.findall(norm)
-    if not tokens or not _readable(norm):
+    if not tokens or not _readable(norm) or lx.has_no_readable_words(tokens, norm):
         unreadable = any(not ch.isspace() and not _is_punct(ch) for ch in norm)
         return TextReading(
             len(tokens),
@@ -343,6 +355,7 @@ def rule_appraise(text: str, persona: Persona, state: PersonState) -> Appraisal:
     if r.silent:
         appraisal.silence = 1.0
         return appraisal
+    appraisal.length = reply_length(r.words, len(text))
     if r.unreadable:
         appraisal.unreadable = 1.0
         return appraisal
@@ -368,9 +381,6 @@ def rule_appraise(text: str, persona: Persona, state: PersonState) -> Appraisal:
         if copied >= 0.7 and own <= 3:
             appraisal.parroting = min(1.0, (copied - 0.5) * 2.0)
 
-    appraisal.length = min(
-        1.0, max(0.0, (r.words - LONG_REPLY_WORDS) / (VERY_LONG_REPLY_WORDS - LONG_REPLY_WORDS))
-    )
     appraisal.question = r.question
     if r.question:
         appraisal.concerns_invited = [cid for cid, cues in vocab.concern_cues if cues & stems]
