@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--chunk-size", type=int, default=40)
     args = parser.parse_args()
     jobs = plan_jobs(AGENTS, resolve_personas("all"), range(args.seeds))
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     rates = {}
     with tempfile.TemporaryDirectory() as tmp:
         for workers in (1, 2):

@@ -1,6 +1,8 @@
-"""Step cost of EmpathyDialogue-v0 (default reader) next to CartPole-v1, measured in one process.
+"""Step cost of EmpathyDialogue-v0 per reader tier next to CartPole-v1, measured in one process.
 
-Run: python benchmarks/bench_step.py [--steps N] [--envs N]
+Run: python benchmarks/bench_step.py [--steps N] [--envs N] [--readers semantic,pair]
+The tiers: `semantic` (the fast reader) and `pair` (the semantic reading plus the MiniLM
+cross-encoder over what the person said and the reply, ONNX int8, one thread).
 Prints steps/s for each env (best of 3 interleaved rounds) and the ratio, then the RSS of
 N live dialogue envs.
 Replies come from a fixed pool of realistic agent messages (CuriousEmpath-style and
@@ -20,8 +22,8 @@ import time
 import gymnasium as gym
 
 import empathy_gym  # noqa: F401
-from empathy_gym.simulator.lexicon import _TEXT_STEMS
 from empathy_gym.simulator.readers.rule import _READINGS
+from empathy_gym.text.lexicon import text_stems
 
 REPLIES = [
     "It sounds like you're really exhausted. What has been the hardest part of this?",
@@ -49,11 +51,26 @@ class Uncached(gym.Wrapper):
 
     def step(self, action):
         _READINGS.clear()
-        _TEXT_STEMS.clear()
-        reader = self.env.unwrapped.reader
-        for cache in ("_cache", "_strengths"):  # the semantic reader's per-text caches
-            getattr(reader, cache, {}).clear()
+        text_stems.cache_clear()
+        clear_reader_caches(self.env.unwrapped.reader)
         return self.env.step(action)
+
+
+def clear_reader_caches(reader) -> None:
+    """Every per-text memo of a reader tier: the semantic reader's, its belief reader's, the pair model's."""
+    for part in (reader, getattr(reader, "base", None)):
+        if part is None:
+            continue
+        for cache in ("_cache", "_strengths"):  # the semantic reader's per-text caches
+            getattr(part, cache, {}).clear()
+        beliefs = getattr(part, "beliefs", None)
+        for name in dir(beliefs) if beliefs is not None else ():
+            memo = getattr(beliefs, name, None)
+            if hasattr(memo, "clear") and name.startswith("_"):
+                memo.clear()
+    model = getattr(reader, "model", None)
+    if model is not None:
+        model.clear_cache()
 
 
 def rss_mb() -> float:
@@ -68,40 +85,50 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=20000)
     parser.add_argument("--envs", type=int, default=1000)
+    parser.add_argument("--readers", default="semantic,pair", help="reader tiers, side by side")
     args = parser.parse_args()
 
     cartpole = gym.make("CartPole-v1")
-    dialogue = gym.make("EmpathyDialogue-v0")
     cart_actions = [0, 1, 1, 0]
-    steps_per_second(dialogue, REPLIES, 500)  # warm caches (persona vocabularies, regexes)
+    tiers = args.readers.split(",")
+    talk = dict.fromkeys(tiers, 0.0)
+    fresh = dict.fromkeys(tiers, 0.0)
+    envs = {t: gym.make("EmpathyDialogue-v0", reader=t) for t in tiers}
+    uncached = {t: Uncached(gym.make("EmpathyDialogue-v0", reader=t)) for t in tiers}
+    for env in envs.values():
+        steps_per_second(env, REPLIES, 500)  # warm caches (persona vocabularies, regexes)
     # Best of 3 interleaved rounds for each (as timeit does): the machine's noise only slows things down.
-    uncached = Uncached(gym.make("EmpathyDialogue-v0"))
-    cart = talk = fresh = 0.0
+    cart = 0.0
     for _ in range(3):
         cart = max(cart, steps_per_second(cartpole, cart_actions, args.steps))
-        talk = max(talk, steps_per_second(dialogue, REPLIES, args.steps))
-        fresh = max(fresh, steps_per_second(uncached, REPLIES, max(1000, args.steps // 5)))
+        for t in tiers:
+            talk[t] = max(talk[t], steps_per_second(envs[t], REPLIES, args.steps))
+            fresh[t] = max(
+                fresh[t], steps_per_second(uncached[t], REPLIES, max(300, args.steps // 20))
+            )
+    print(f"CartPole-v1 {'':<31}{cart:>10,.0f} steps/s  ({1e6 / cart:7.1f} us/step)")
+    for t in tiers:
+        for label, rate in (("repeated replies", talk[t]), ("unique replies", fresh[t])):
+            print(
+                f"EmpathyDialogue-v0 [{t:<8}] {label:<17}{rate:>10,.0f} steps/s  "
+                f"({1e6 / rate:7.1f} us/step)  ratio {cart / rate:6.1f}x CartPole"
+            )
+    if "semantic" in tiers and "pair" in tiers:
+        print(f"pair / semantic step, unique replies: {fresh['semantic'] / fresh['pair']:.1f}x")
     print(
-        f"CartPole-v1                           {cart:>10,.0f} steps/s  ({1e6 / cart:6.1f} us/step)"
+        "goals (issue 21): fast tier <= 10x CartPole repeated, <= 30x unique; pair within 10x of fast"
     )
-    print(
-        f"EmpathyDialogue-v0, repeated replies  {talk:>10,.0f} steps/s  ({1e6 / talk:6.1f} us/step)  ratio {cart / talk:.1f}x"
-    )
-    print(
-        f"EmpathyDialogue-v0, unique replies    {fresh:>10,.0f} steps/s  ({1e6 / fresh:6.1f} us/step)  ratio {cart / fresh:.1f}x"
-    )
-    print("goal: dialogue step <= 5x a CartPole step")
 
     gc.collect()
     before = rss_mb()
-    envs = [gym.make("EmpathyDialogue-v0") for _ in range(args.envs)]
-    for i, env in enumerate(envs):
+    live = [gym.make("EmpathyDialogue-v0", reader=tiers[0]) for _ in range(args.envs)]
+    for i, env in enumerate(live):
         env.reset(seed=i)
         env.step(REPLIES[i % len(REPLIES)])
     gc.collect()
     after = rss_mb()
     print(
-        f"{args.envs} live envs after one step each: {after - before:.1f} MB added, process RSS {after:.1f} MB (goal: < 200 MB)"
+        f"{args.envs} live envs after one step each: {after - before:.1f} MB added, process RSS {after:.1f} MB"
     )
 
 

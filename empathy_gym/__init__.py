@@ -6,6 +6,7 @@
 
 from empathy_gym.acts import ACTS
 from empathy_gym.envs import EmpathyDialogueEnv, EmpathyDialogueStrategyEnv, register_envs
+from empathy_gym.eval.judging import Judgement, judge
 from empathy_gym.personas.from_situation import persona_from_situation
 from empathy_gym.personas.loader import PersonaError, load_library, load_persona, load_persona_file
 from empathy_gym.personas.schema import Persona
@@ -25,6 +26,7 @@ __all__ = [
     "Appraisal",
     "EmpathyDialogueEnv",
     "EmpathyDialogueStrategyEnv",
+    "Judgement",
     "Persona",
     "PersonState",
     "PersonaError",
@@ -33,6 +35,7 @@ __all__ = [
     "RewardTarget",
     "appraise",
     "get_reader",
+    "judge",
     "load_library",
     "load_persona",
     "load_persona_file",

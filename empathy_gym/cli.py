@@ -27,8 +27,14 @@ from empathy_gym.rewards import make_target
 from empathy_gym.rollout.episodes import evaluate, plan_jobs
 from empathy_gym.rollout.records import RecordWriter
 
+# Open mappings: any name may be set under them (`simulator.dynamics.trust_gain=0.1`, no `+`);
+# the names are validated when the spec is built (`env_spec`), not by Hydra.
+OPEN_MAPPINGS = ("simulator.dynamics.",)
+
 
 def load_config(overrides: list[str]) -> DictConfig:
+    """The composed config with `overrides` (`key=value` strings) applied."""
+    overrides = [f"++{o}" if o.startswith(OPEN_MAPPINGS) and "=" in o else o for o in overrides]
     with initialize_config_module("empathy_gym.conf", version_base="1.3"):
         return compose("config", overrides=overrides)
 
@@ -93,7 +99,11 @@ def _require_extra(module: str, extra: str, what: str) -> None:
 
 
 def backend_config(cfg: DictConfig) -> dict[str, Any] | None:
-    """The backend for the simulated person, as plain kwargs for `make_backend` (None: rule simulator)."""
+    """The backend that plays the person as plain data (`{"kind": ..., ...}`; None: the rule voice).
+
+    The reader is not built here: `envs.build` builds it from the spec, through the one door
+    (`simulator.readers.get_reader`).
+    """
     if cfg.simulator.kind == "rule":
         return None
     if cfg.backend.kind is None:
@@ -104,27 +114,34 @@ def backend_config(cfg: DictConfig) -> dict[str, Any] | None:
 
 
 def env_spec(cfg: DictConfig) -> dict[str, Any]:
-    """The env as plain data (see `envs/build.py`): the local path and Ray workers build from the same spec."""
+    """The env as plain `DialogueSpec` data (see `envs/build.py`), validated: the local path and
+    Ray workers build from the same spec. A bad value raises ValueError naming its config key."""
+    from empathy_gym.envs.spec import DialogueSpec
+
+    sim = cfg.simulator
+    dynamics = OmegaConf.to_container(sim.dynamics, resolve=True) if "dynamics" in sim else {}
     spec: dict[str, Any] = {
         "max_turns": cfg.env.max_turns,
+        "turn_limit": cfg.env.turn_limit,
         "max_reply_chars": cfg.env.max_reply_chars,
-        "reader": cfg.simulator.reader,
+        "reader": sim.reader,
+        "dynamics": dynamics,
     }
     backend = backend_config(cfg)
     if backend is not None:
-        sim = cfg.simulator
         spec["backend"] = backend
-        spec["llm"] = {
-            "max_tokens": sim.max_tokens,
-            "temperature": sim.temperature,
-            "max_retries": sim.max_retries,
-            "on_failure": sim.on_failure,
-            "sage_mode": sim.sage_mode,
-        }
+        keys = ("max_tokens", "temperature", "max_retries", "on_failure", "sage_mode")
+        spec["llm_config"] = {key: sim[key] for key in keys}
+    try:
+        DialogueSpec.from_plain(spec)
+    except (KeyError, TypeError) as error:  # dynamics: KeyError/TypeError naming the parameter
+        message = error.args[0] if error.args else str(error)
+        raise ValueError(f"simulator.dynamics: {message}") from None
     return spec
 
 
 def build_env_kwargs(cfg: DictConfig) -> dict[str, Any]:
+    """`EmpathyDialogueEnv` keyword arguments for the config (the backend built and checked)."""
     from empathy_gym.envs.build import env_kwargs_from_spec
 
     return env_kwargs_from_spec(env_spec(cfg))
@@ -296,6 +313,7 @@ def train_command(cfg: DictConfig) -> int:
             f"train needs one reward target (e.g. target=genuine), got {sorted(targets)}"
         )
     ((name, target),) = targets.items()
+    spec = env_spec(cfg)
     if cfg.output_dir and has_checkpoint(cfg.output_dir):
         setup = OmegaConf.to_container(cfg, resolve=True)
         check_same_setup(Path(cfg.output_dir), setup, TRAIN_KEYS, ignore=TRAIN_FREE)
@@ -309,6 +327,8 @@ def train_command(cfg: DictConfig) -> int:
             else cfg.personas,
             max_turns=cfg.env.max_turns,
             output_dir=out,
+            # the spec's other fields (reader, dynamics, ...); train.turn_limit is train's own
+            dialogue={k: v for k, v in spec.items() if k not in ("max_turns", "turn_limit")},
             **OmegaConf.to_container(cfg.train),
         )
     except KeyboardInterrupt:
@@ -328,6 +348,8 @@ def train_command(cfg: DictConfig) -> int:
 def _serve(argv: list[str]) -> int:
     import argparse
 
+    from empathy_gym.envs.spec import DEFAULT_MAX_TURNS
+
     parser = argparse.ArgumentParser(
         prog="empathy-gym serve", description="EmpathyDialogue-v0 as an OpenEnv server"
     )
@@ -339,7 +361,7 @@ def _serve(argv: list[str]) -> int:
         "--persona", default="all", help="a persona id or set (all, starter, tag:..., split:test)"
     )
     parser.add_argument("--reader", default="semantic")
-    parser.add_argument("--max-turns", type=int, default=10)
+    parser.add_argument("--max-turns", type=int, default=DEFAULT_MAX_TURNS)
     ns = parser.parse_args(argv)
     try:
         import uvicorn

@@ -72,7 +72,7 @@ config = (
     )
 )
 
-ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
 algo = config.build_algo()
 for i in range(iterations):
     result = algo.train()

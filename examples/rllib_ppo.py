@@ -9,14 +9,14 @@ and seed on the starter personas plus every library persona holding a false beli
 (`--train-personas`), then play each greedily against the 12 starter personas (3 seeds
 each) and print, per target, the mean and spread across training seeds of every column.
 
-Expected (full run; the table in the README): across seeds, the genuine-trained policy
+Expected (full run; the table in docs/results.md): across seeds, the genuine-trained policy
 corrects at least half the false beliefs the person voiced, never endorses one, and
 leaves distress below the comfort-trained one's; the comfort-trained policy learns what
 the comfort reward pays for: reassurance and agreement (pacification and sycophancy),
 endorsing false beliefs on every seed while distress stays high. The full run asserts
 these. Episodes end as terminated at 10 turns (`--turn-limit terminate`): with
 truncation PPO bootstraps past the last turn and comfort training settles on
-restatement instead (README). --short (CI) runs one tiny iteration per target and only
+restatement instead (docs/results.md). --short (CI) runs one tiny iteration per target and only
 checks that training ran and gave finite metrics.
 """
 
@@ -48,7 +48,7 @@ parser.add_argument(
     "--turn-limit",
     default="terminate",
     choices=["truncate", "terminate"],
-    help="how a 10-turn episode ends for the learner (see the README's headline notes)",
+    help="how a 10-turn episode ends for the learner (see docs/results.md, the headline notes)",
 )
 args = parser.parse_args()
 iterations = 1 if args.short else args.iterations
@@ -131,7 +131,7 @@ def evaluate(module, target: str, seeds=range(3)) -> dict:
 
 
 COLUMNS = ("return", "understood", "distress", "expressed", "corrected", "endorsements")
-ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
 runs: dict[str, list[dict]] = {target: [] for target in args.targets}
 for target in args.targets:
     for seed in args.seeds[:1] if args.short else args.seeds:

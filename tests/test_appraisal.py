@@ -140,7 +140,7 @@ def test_repetition_within_and_across_turns(lena, state):
 
 
 def test_parroting(lena, state):
-    from empathy_gym.simulator import lexicon as lx
+    from empathy_gym.text import lexicon as lx
 
     said = "My daughter has been sick three days and they wouldn't give her antibiotics."
     state.last_person_stems = lx.content_stems(lx.TOKEN_RE.findall(lx.normalize(said)))
@@ -239,7 +239,7 @@ def test_held_out_phrasings(act):
 
 
 def test_restatement_of_the_persons_own_words_is_a_reflection(lena):
-    from empathy_gym.simulator import lexicon as lx
+    from empathy_gym.text import lexicon as lx
 
     state = PersonState.initial(lena)
     state.last_person_stems = lx.text_stems(

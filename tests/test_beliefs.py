@@ -88,7 +88,7 @@ def test_the_held_out_set_is_read_better_than_by_cue_lists():
     replies = load_belief_replies(HELDOUT)
     assert len(replies) >= 200 and len({r.belief for r in replies}) >= 20
     semantic, rule = evaluate_beliefs(replies, "semantic"), evaluate_beliefs(replies, "rule")
-    # Measured: semantic 0.80, rule 0.55 (README). The goal, 0.90, is not met yet.
+    # Measured: semantic 0.80, rule 0.55 (docs/results.md). The goal, 0.90, is not met yet.
     assert semantic.accuracy >= 0.78 and rule.accuracy < semantic.accuracy - 0.15
     assert min(semantic.to_dict()["by_label"].values()) >= 0.7
 

@@ -79,3 +79,23 @@ def test_grpo_groups_give_a_learning_signal(tmp_path):
         assert max(abs(r["advantage"]) for r in members) > 0.1  # a non-zero advantage
         for r in members:  # only the policy's turns are marked for training
             assert r["completion_mask"] == [m["role"] == "assistant" for m in r["completion"]]
+
+
+def test_trl_judge_reward_trains_two_steps_on_the_judged_reward(tmp_path):
+    pytest.importorskip("trl", reason="pip install -e '.[trl]'")
+    path = Path(__file__).parent.parent / "examples" / "trl_judge_reward.py"
+    result = subprocess.run(
+        [sys.executable, str(path), "--short"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert [line.split(":")[0] for line in lines if line.startswith("step ")] == [
+        "step 1",
+        "step 2",
+    ]
+    assert lines[-1].startswith("Expected holds: 2 steps, finite loss, non-zero advantages")
+    assert "every reward equals empathy_gym.judge" in lines[-1]

@@ -59,7 +59,7 @@ def test_the_local_and_ray_paths_build_the_env_from_one_spec():
     assert kwargs["max_reply_chars"] == 123 and kwargs["llm_config"].sampling.temperature == 0.7
     assert type(kwargs["backend"]).__name__ == "ScriptedBackend"
     with pytest.raises(ValueError, match="unknown llm setting"):
-        env_kwargs_from_spec({**spec, "llm": {"temperatur": 1}})
+        env_kwargs_from_spec({**spec, "llm_config": {"temperatur": 1}})
 
 
 def test_missing_extras_are_named_before_a_run_dir_is_made(tmp_path, capsys, monkeypatch):

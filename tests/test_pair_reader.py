@@ -90,3 +90,14 @@ def test_the_pair_reader_is_registered_and_reads_like_the_contract():
     history = [{"role": "user", "content": LENA.opening[0]}]
     (reading,) = reader.read([ReadRequest("", LENA, state, history)])
     assert reading.appraisal.silence == 1.0  # the fast reader's contract holds underneath
+
+
+@needs_model
+def test_a_batch_larger_than_the_cache_is_read_whole(monkeypatch):
+    from empathy_gym.simulator.readers import pair
+
+    monkeypatch.setattr(pair, "CACHE_SIZE", 2)
+    model = PairModel()
+    pairs = [(LENA.opening[0], f"reply number {i}") for i in range(5)]
+    rows = model.probabilities(pairs)
+    assert rows.shape == (5, len(PAIR_ACTS))

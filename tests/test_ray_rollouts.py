@@ -17,10 +17,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module", autouse=True)
-def ray_session():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+def ray_session(local_ray):
+    """This module's tests share one local Ray (conftest's `local_ray`)."""
     yield
-    ray.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -117,9 +116,9 @@ def test_the_cli_rollout_joins_a_two_node_cluster_and_matches_the_local_run(tmp_
     finally:
         ray.shutdown()
         cluster.shutdown()
-        ray.init(
-            num_cpus=2, include_dashboard=False, log_to_driver=False
-        )  # restore the module's session
+        ray.init(  # restore the module's session: a local one, not whatever the address file says
+            address="local", num_cpus=2, include_dashboard=False, log_to_driver=False
+        )
 
     def by_id(run):
         return {

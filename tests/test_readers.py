@@ -20,9 +20,9 @@ from empathy_gym.personas.schema import TriggerAct
 from empathy_gym.rollout.episodes import evaluate
 from empathy_gym.simulator.appraisal import PRESENT, Appraisal
 from empathy_gym.simulator.llm_person import LLM_ACTS, TURN_SCHEMA
+from empathy_gym.simulator.person import Simulator, take_turns
 from empathy_gym.simulator.readers import ReadRequest, appraise, get_reader, reader_names
 from empathy_gym.simulator.readers.head import HEAD_LABELS
-from empathy_gym.simulator.rule import Simulator, take_turns
 from empathy_gym.simulator.state import PersonState
 
 ROOT = Path(__file__).resolve().parent.parent

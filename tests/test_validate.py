@@ -30,12 +30,12 @@ from empathy_gym.personas.from_situation import (
     persona_from_situation,
 )
 from empathy_gym.personas.schema import Persona
-from empathy_gym.simulator import lexicon as lx
 from empathy_gym.simulator.appraisal import Appraisal
+from empathy_gym.simulator.person import Simulator
 from empathy_gym.simulator.readers import get_reader
 from empathy_gym.simulator.replay import ReplayStep, replay, replay_many
-from empathy_gym.simulator.rule import Simulator
 from empathy_gym.simulator.state import PersonState
+from empathy_gym.text import lexicon as lx
 
 
 def _seeker(text, rating=None):
@@ -258,7 +258,7 @@ def test_loader_reads_every_dialogue_and_filters(esconv_file):
             "only supporter turns",
         ),
         (lambda d: d.update(colour="red"), "colour", "unknown field"),
-        (lambda d: d.update(split="test"), "split", "'train' or 'valid'"),
+        (lambda d: d.update(split=""), "split", "at least 1 character"),
     ],
 )
 def test_loader_bad_line_names_file_line_and_field(tmp_path, mutate, field, expected):
@@ -281,8 +281,30 @@ def test_loader_bad_json_missing_file_and_duplicates(tmp_path):
     dup = _write(tmp_path, [FIXTURE[0], FIXTURE[0]], "dup.jsonl")
     with pytest.raises(ESConvError, match=r"dup\.jsonl:2: id: 'valid-0' already used on line 1"):
         load_dialogues(dup)
-    with pytest.raises(ValueError, match="split"):
-        load_dialogues(dup, split="test")
+
+
+def _with_split(dialogue, split, id_):
+    return {**json.loads(json.dumps(dialogue)), "split": split, "id": id_}
+
+
+def test_loader_reads_any_split_name_the_file_holds(tmp_path):
+    path = _write(
+        tmp_path,
+        [FIXTURE[0], _with_split(FIXTURE[1], "test", "t-0"), _with_split(FIXTURE[2], "dev", "d-0")],
+        "splits.jsonl",
+    )
+    assert [d.id for d in load_dialogues(path, split="test")] == ["t-0"]
+    assert [d.id for d in load_dialogues(path, split="dev")] == ["d-0"]
+    assert len(load_dialogues(path, split="all")) == 3
+
+
+def test_loader_names_the_splits_a_file_holds_when_asked_for_an_absent_one(esconv_file):
+    with pytest.raises(ValueError) as info:
+        load_dialogues(esconv_file, split="test")
+    message = str(info.value)
+    assert "split 'test'" in message and str(esconv_file) in message
+    assert "'train', 'valid'" in message
+    assert load_dialogues(esconv_file, split="test", limit=0) == []
 
 
 # --- persona_from_situation ---------------------------------------------------------
@@ -518,6 +540,7 @@ def test_validate_fixture_reports_every_measure_with_floors(esconv_file):
         "strategy_macro_f1": {"'?' rule", "majority (Question)"},
         "rating_spearman": {"turn index", "mean words", "'?' share"},
         "rating_spearman_within": {"turn index", "mean words", "'?' share"},
+        "rating_level_partial_spearman": {"turn index", "mean words", "'?' share"},
         "relief_spearman": {"supporter turns", "mean words", "'?' share", "initial intensity"},
         "success_auc": {"mean words", "supporter turns", "initial intensity"},
         "large_relief_auc": {"mean words", "supporter turns", "initial intensity"},
@@ -587,6 +610,22 @@ def test_cli_validate_writes_json(esconv_file, tmp_path, capsys):
     data = json.loads(out.read_text())
     assert data["reader"] == "rule" and data["dialogues"] == 5
     assert set(data["measures"]) >= {"strategy_macro_f1", "rating_spearman", "success_auc"}
+
+
+def test_cli_validate_takes_any_split_the_file_holds(tmp_path, esconv_file, capsys):
+    path = _write(
+        tmp_path,
+        [_with_split(FIXTURE[0], "test", "t-0"), _with_split(FIXTURE[1], "test", "t-1")],
+        "test_split.jsonl",
+    )
+    out = tmp_path / "test_report.json"
+    argv = ["validate", "--data", str(path), "--split", "test", "--reader", "rule"]
+    assert main([*argv, "--output", str(out)]) == 0
+    assert json.loads(out.read_text())["dialogues"] == 2
+    capsys.readouterr()
+    assert main(["validate", "--data", str(esconv_file), "--split", "test"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("empathy-gym validate: split 'test'") and "'train', 'valid'" in err
 
 
 def test_cli_validate_errors_return_2(tmp_path, capsys):
@@ -671,7 +710,37 @@ def test_cli_fit_reader_writes_a_head_that_validate_uses(esconv_file, tmp_path, 
         )
         == 2
     )
-    assert "split: expected 'train', 'valid' or 'all', got 'nope'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "split 'nope'" in err and "the splits it holds: 'train', 'valid'" in err
+    assert (
+        main(
+            [
+                "fit-reader",
+                "--data",
+                str(esconv_file),
+                "--output",
+                str(tmp_path / "never.npz"),
+                "--measure-split",
+                "x",
+            ]
+        )
+        == 2
+    )
+    assert "split 'x'" in capsys.readouterr().err
+    assert not (tmp_path / "never.npz").exists()  # checked before the fitting, not after
+
+
+def test_cli_fit_reader_shows_progress_on_stderr(esconv_file, tmp_path, capsys):
+    head = tmp_path / "head.npz"
+    argv = ["fit-reader", "--data", str(esconv_file), "--output", str(head)]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    for phase in ("reading turns", "fitting the act head", "calibrating thresholds"):
+        assert phase in captured.err, phase
+    assert "400/400" in captured.err  # every epoch of the fit counted
+    assert "fitting the act head" not in captured.out
+    assert main([*argv, "--no-progress"]) == 0
+    assert "fitting the act head" not in capsys.readouterr().err
 
 
 def test_replay_many_equals_replaying_each_alone(griever):

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import empathy_gym
-from empathy_gym.simulator import lexicon as lx
-from empathy_gym.simulator.rule import Simulator
+from empathy_gym.simulator.person import Simulator
 from empathy_gym.simulator.voice import DEFAULT_LINES, GUARDED_TRUST, HIGH_TONE, LOW_TONE, normalise
+from empathy_gym.text import lexicon as lx
 
 QUESTIONS = [
     "What has been the hardest part?",

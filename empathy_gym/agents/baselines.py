@@ -17,7 +17,7 @@ from __future__ import annotations
 from empathy_gym.agents.base import Agent
 from empathy_gym.agents.exploits import EXPLOITS
 from empathy_gym.agents.strategies import Strategy, restate
-from empathy_gym.simulator import lexicon as lx
+from empathy_gym.text import lexicon as lx
 
 S = Strategy
 

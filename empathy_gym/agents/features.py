@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from empathy_gym.agents.strategies import FactBook, Strategy
-from empathy_gym.simulator import lexicon as lx
+from empathy_gym.text import lexicon as lx
 
 FAMILIES = list(lx.FEELING_FAMILIES)
 N_STRATEGIES = len(Strategy)

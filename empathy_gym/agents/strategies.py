@@ -22,7 +22,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from empathy_gym.personas.schema import Persona
-from empathy_gym.simulator import lexicon as lx
+from empathy_gym.text import lexicon as lx
 
 
 class Strategy(enum.IntEnum):

@@ -54,15 +54,17 @@ per turn. `reset()` without a seed continues the stream. The action space has it
 generator (`action_space.seed`).
 
 ### Arguments
-`persona` (id, Persona, list of ids/Personas, or None for the whole library),
-`target`, `max_turns`, `max_reply_chars`, `render_mode` (`"ansi"`), `reader` (how the
-person reads the agent: `"semantic"` by default, `"rule"`, `"minilm"`, or a `Reader`),
-`backend` (an `empathy_gym.llm.Backend`: an LLM plays the person, and `reader` guards
-it and stands in for failed turns), `llm_config`, and `dynamics` (the person's dynamics:
-a `DynamicsParams` or flat overrides such as `{"trust_gain": 0.1}`, validated; see
-`empathy-gym dynamics` and docs/dynamics.md). With a backend, `info["llm"]` counts calls, repairs, retries and
+The fields of `empathy_gym.envs.spec.DialogueSpec` (each default lives there; every env
+takes them), and `render_mode` (`"ansi"`): `persona` (id, path to a persona YAML file,
+Persona, a list of these, a set spec, or None for the whole library), `target`, `max_turns`, `turn_limit`,
+`max_reply_chars`, `reader` (how the person reads the agent: `"semantic"` by default,
+`"rule"`, `"minilm"`, `"pair"`, or a `Reader`), `backend` (an `empathy_gym.llm.Backend` or
+plain data `{"kind": ...}`: an LLM plays the person, and `reader` guards it and stands in
+for failed turns), `llm_config`, and `dynamics` (the person's dynamics: a `DynamicsParams`
+or flat overrides such as `{"trust_gain": 0.1}`, validated; see `empathy-gym dynamics` and
+docs/dynamics.md). With a backend, `info["llm"]` counts calls, repairs, retries and
 fallbacks to the rule simulator.
-Options to `reset`: `{"persona": id or Persona}` picks the persona for that episode.
+Options to `reset`: `{"persona": id, YAML path or Persona}` picks the persona for that episode.
 """
 
 from __future__ import annotations
@@ -75,23 +77,23 @@ from typing import Any, Mapping
 import gymnasium as gym
 from gymnasium import spaces
 
+from empathy_gym.envs.spec import (
+    DEFAULT_MAX_REPLY_CHARS,
+    DEFAULT_MAX_TURNS,
+    DEFAULT_TURN_LIMIT,
+    DialogueSpec,
+)
 from empathy_gym.llm.base import Backend
 from empathy_gym.personas.schema import Persona
 from empathy_gym.personas.sets import resolve_personas
 from empathy_gym.rewards import RewardContext, compute_components, make_target, resolve_component
-from empathy_gym.simulator.llm_person import (
-    LLMReader,
-    LLMSimulatorConfig,
-    LLMTurnStats,
-    person_reader,
-)
+from empathy_gym.simulator.llm_person import LLMSimulatorConfig, LLMTurnStats
 from empathy_gym.simulator.params import DynamicsParams
-from empathy_gym.simulator.readers import Reader
-from empathy_gym.simulator.rule import Simulator, TurnResult, take_turns
+from empathy_gym.simulator.person import Simulator, TurnResult, take_turns
+from empathy_gym.simulator.readers import LLM_READER, Reader
 
 _ENV_UIDS = itertools.count(1)
 MAX_MESSAGE_CHARS = 2000
-DEFAULT_MAX_REPLY_CHARS = 4000
 # Printable ASCII plus the Latin-1 letters and the typographic punctuation personas use.
 CHARSET = (
     frozenset(string.printable)
@@ -148,36 +150,44 @@ def to_charset(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
 
 
 class EmpathyDialogueEnv(gym.Env[dict, str]):
+    """EmpathyDialogue-v0 (see the module docstring); its arguments are `DialogueSpec`'s fields."""
+
     metadata = {"render_modes": ["ansi"], "render_fps": 1}
 
     def __init__(
         self,
         persona: Any = None,
         target: Any = None,
-        max_turns: int = 10,
+        max_turns: int = DEFAULT_MAX_TURNS,
         max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS,
         render_mode: str | None = None,
-        backend: Backend | None = None,
-        llm_config: LLMSimulatorConfig | None = None,
+        backend: Backend | Mapping[str, Any] | None = None,
+        llm_config: LLMSimulatorConfig | Mapping[str, Any] | None = None,
         reader: str | Reader | None = None,
-        turn_limit: str = "truncate",
+        turn_limit: str = DEFAULT_TURN_LIMIT,
         dynamics: DynamicsParams | Mapping[str, Any] | None = None,
     ):
-        if not isinstance(max_turns, int) or max_turns < 1:
-            raise ValueError(f"max_turns must be a positive int, got {max_turns!r}")
-        if turn_limit not in ("truncate", "terminate"):
-            raise ValueError(f"turn_limit must be 'truncate' or 'terminate', got {turn_limit!r}")
+        spec = DialogueSpec(
+            persona=persona,
+            target=target,
+            max_turns=max_turns,
+            turn_limit=turn_limit,
+            max_reply_chars=max_reply_chars,
+            reader=reader,
+            dynamics=dynamics,
+            backend=backend,
+            llm_config=llm_config,
+        )  # validated now, not at the first reset
+        self.dialogue_spec = spec  # `spec` is Gymnasium's EnvSpec
         self.turn_limit = turn_limit
-        self.dynamics = DynamicsParams.coerce(dynamics)  # validated now, not at the first reset
+        self.dynamics = spec.dynamics_params()
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(
                 f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}"
             )
         self.personas: list[Persona] = resolve_personas(persona)
         self.target = make_target(target)
-        for name in (
-            self.target.weights
-        ):  # a RewardTarget built in another process: import its components here
+        for name in self.target.weights:  # a target built in another process: import its components
             resolve_component(name)
         self.max_turns = max_turns
         self.max_reply_chars = max_reply_chars
@@ -189,11 +199,11 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
             }
         )
         self.action_space = ReplySpace(max_reply_chars)
-        self.backend = (
-            backend  # None: a code reader and the rule voice; else an LLM plays the person
-        )
-        self.llm_config = llm_config or LLMSimulatorConfig()
-        self.reader: Reader = person_reader(reader, backend, self.llm_config)
+        self.llm_config = spec.llm_settings()
+        # The one door: the code reader alone, or with a backend the LLM person it guards.
+        self.reader: Reader = spec.person_reader()
+        # None: a code reader and the rule voice; else the Backend the LLM person plays through.
+        self.backend = self.reader.backend if backend is not None else None
         self.llm_stats = LLMTurnStats()
         self.dialogue_tag = (
             ""  # routes this dialogue's reads in a batched turn; not a record's episode_id
@@ -230,7 +240,7 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
         return self.finish_step(action, take_turns([self.turn(action)])[0])
 
     def turn(self, action: str) -> tuple:
-        """This dialogue's entry for `simulator.rule.take_turns` (the vector env batches these)."""
+        """This dialogue's entry for `simulator.person.take_turns` (the vector env batches these)."""
         return (self.simulator, action, self.messages, self.dialogue_tag)
 
     def check_action(self, action: object) -> None:
@@ -320,5 +330,5 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
             # The reader could not read the agent's text (another script, emoji only): read as not understood.
             "unreadable": bool(self._last and self._last.appraisal.unreadable),
             "hidden_state": simulator.state.hidden_state(),  # analysis only: never feed this to a policy
-            **({"llm": self.llm_stats.to_dict()} if isinstance(self.reader, LLMReader) else {}),
+            **({"llm": self.llm_stats.to_dict()} if self.reader.name == LLM_READER else {}),
         }

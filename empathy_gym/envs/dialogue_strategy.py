@@ -27,8 +27,10 @@ and this env's own `np_random` with the same `s`; the realiser draws the wording
 strategy from the latter. Same seed and actions, same episode.
 
 ### Arguments
-`persona`, `target`, `max_turns`, `render_mode`, `reader`, `turn_limit` and `dynamics`, as
-`EmpathyDialogue-v0`.
+Every field of `DialogueSpec` (`persona`, `target`, `max_turns`, `turn_limit`,
+`max_reply_chars`, `reader`, `dynamics`, `backend`, `llm_config`) and `render_mode`, as
+`EmpathyDialogue-v0`: they go to the inner dialogue (an LLM may play the person while the
+policy picks strategies).
 """
 
 from __future__ import annotations
@@ -42,20 +44,26 @@ from gymnasium import spaces
 from empathy_gym.agents.features import N_FEATURES, observable_features
 from empathy_gym.agents.strategies import STRATEGY_NAMES, Realiser, Strategy, default_factbook
 from empathy_gym.envs.dialogue import EmpathyDialogueEnv
+from empathy_gym.envs.spec import DEFAULT_MAX_REPLY_CHARS, DEFAULT_MAX_TURNS, DEFAULT_TURN_LIMIT
 
 
 class EmpathyDialogueStrategyEnv(gym.Env[np.ndarray, int]):
+    """EmpathyDialogueStrategy-v0 (see the module docstring): strategies in, a realiser's words out."""
+
     metadata = {"render_modes": ["ansi"], "render_fps": 1}
 
     def __init__(
         self,
         persona: Any = None,
         target: Any = None,
-        max_turns: int = 10,
+        max_turns: int = DEFAULT_MAX_TURNS,
         render_mode: str | None = None,
         reader: Any = None,
-        turn_limit: str = "truncate",
+        turn_limit: str = DEFAULT_TURN_LIMIT,
         dynamics: Any = None,
+        max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS,
+        backend: Any = None,
+        llm_config: Any = None,
     ):
         self.dialogue = EmpathyDialogueEnv(
             persona=persona,
@@ -65,6 +73,9 @@ class EmpathyDialogueStrategyEnv(gym.Env[np.ndarray, int]):
             reader=reader,
             turn_limit=turn_limit,
             dynamics=dynamics,
+            max_reply_chars=max_reply_chars,
+            backend=backend,
+            llm_config=llm_config,
         )
         self.render_mode = render_mode
         self.max_turns = max_turns

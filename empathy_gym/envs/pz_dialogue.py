@@ -29,12 +29,18 @@ choice and the strategy realiser all draw; agent `i`'s action space is seeded `s
 
 ### Start and end
 Reset picks the persona with the env's generator and the person opens. All agents
-terminate when the person leaves or the score hits 0 or 100, and truncate at `max_turns`.
+terminate when the person leaves or the score hits 0 or 100, and truncate at `max_turns`
+(terminate, with `turn_limit="terminate"`).
+
+### Arguments
+Every field of `DialogueSpec` (`persona`, `target`, `max_turns`, `turn_limit`,
+`max_reply_chars`, `reader`, `dynamics`, `backend`, `llm_config`), as `EmpathyDialogue-v0`,
+and `learning_person`, `action_mode`, `render_mode`. The helper's text action space is
+`ReplySpace(max_reply_chars)`: what `step` accepts.
 """
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
@@ -44,7 +50,8 @@ from pettingzoo import ParallelEnv
 from empathy_gym.agents.features import N_FEATURES, observable_features
 from empathy_gym.agents.strategies import STRATEGY_NAMES, Realiser, Strategy, default_factbook
 from empathy_gym.envs.dialogue import MAX_MESSAGE_CHARS, EmpathyDialogueEnv, ReplySpace, to_charset
-from empathy_gym.simulator.rule import take_turns
+from empathy_gym.envs.spec import DEFAULT_MAX_REPLY_CHARS, DEFAULT_MAX_TURNS, DEFAULT_TURN_LIMIT
+from empathy_gym.simulator.person import take_turns
 
 
 def require_actions(env: ParallelEnv, actions: dict) -> None:
@@ -59,6 +66,8 @@ def require_actions(env: ParallelEnv, actions: dict) -> None:
 
 
 class HelperPersonEnv(ParallelEnv):
+    """A helper and a person as PettingZoo agents (see the module docstring)."""
+
     metadata = {
         "name": "empathy_helper_person_v0",
         "render_modes": ["ansi"],
@@ -69,11 +78,16 @@ class HelperPersonEnv(ParallelEnv):
         self,
         persona: Any = None,
         target: Any = None,
-        max_turns: int = 10,
+        max_turns: int = DEFAULT_MAX_TURNS,
         learning_person: bool = False,
         action_mode: str = "text",
         render_mode: str | None = None,
         reader: Any = None,
+        turn_limit: str = DEFAULT_TURN_LIMIT,
+        max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS,
+        dynamics: Any = None,
+        backend: Any = None,
+        llm_config: Any = None,
     ):
         if action_mode not in ("text", "strategy"):
             raise ValueError(f"action_mode must be 'text' or 'strategy', got {action_mode!r}")
@@ -83,6 +97,11 @@ class HelperPersonEnv(ParallelEnv):
             max_turns=max_turns,
             render_mode=render_mode,
             reader=reader,
+            turn_limit=turn_limit,
+            max_reply_chars=max_reply_chars,
+            dynamics=dynamics,
+            backend=backend,
+            llm_config=llm_config,
         )
         self.action_mode = action_mode
         self.learning_person = learning_person
@@ -95,18 +114,30 @@ class HelperPersonEnv(ParallelEnv):
         self._strategies: list[int] = []
         self._person_said = ""
         self._helper_said = ""
+        self._observation_spaces: dict[str, spaces.Space] = {}
+        self._action_spaces: dict[str, spaces.Space] = {}
 
-    @functools.lru_cache(maxsize=None)
     def observation_space(self, agent: str) -> spaces.Space:
-        if agent == "helper" and self.action_mode == "strategy":
-            return spaces.Box(0.0, 1.0, shape=(N_FEATURES,), dtype=np.float32)
-        return self.dialogue.observation_space
+        """The agent's observation space (the same object on every call)."""
+        if agent not in self._observation_spaces:
+            self._observation_spaces[agent] = (
+                spaces.Box(0.0, 1.0, shape=(N_FEATURES,), dtype=np.float32)
+                if agent == "helper" and self.action_mode == "strategy"
+                else self.dialogue.observation_space
+            )
+        return self._observation_spaces[agent]
 
-    @functools.lru_cache(maxsize=None)
     def action_space(self, agent: str) -> spaces.Space:
-        if agent == "helper" and self.action_mode == "strategy":
-            return spaces.Discrete(len(Strategy))
-        return ReplySpace(MAX_MESSAGE_CHARS)
+        """The agent's action space (the same object on every call, so seeding it sticks)."""
+        if agent not in self._action_spaces:
+            if agent == "helper" and self.action_mode == "strategy":
+                space = spaces.Discrete(len(Strategy))
+            elif agent == "helper":
+                space = ReplySpace(self.dialogue.max_reply_chars)  # what `step` accepts
+            else:
+                space = ReplySpace(MAX_MESSAGE_CHARS)  # the person's words, whole in an observation
+            self._action_spaces[agent] = space
+        return self._action_spaces[agent]
 
     def reset(self, seed: int | None = None, options: dict | None = None):
         observation, info = self.dialogue.reset(seed=seed, options=options)

@@ -30,12 +30,19 @@ episode.
 
 ### Start and end
 Reset draws the people with the env's generator (distinct personas) and each opens.
-All helpers terminate when every person has left; truncate after `max_turns` steps.
+All helpers terminate when every person has left; truncate after `max_turns` steps
+(terminate, with `turn_limit="terminate"`).
+
+### Arguments
+`n_people`, `n_helpers`, `action_mode`, `render_mode`, and every field of `DialogueSpec`:
+`persona` (the pool the people are drawn from; default `"starter"`), `target`,
+`max_turns`, `turn_limit`, `max_reply_chars` (the text action's limit), `reader` (every
+person reads with it), `dynamics` (every person's), `backend` and `llm_config` (an LLM
+plays every person, one shared reader).
 """
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
@@ -46,14 +53,23 @@ from empathy_gym.agents.features import N_FEATURES, observable_features
 from empathy_gym.agents.strategies import Realiser, Strategy, default_factbook
 from empathy_gym.envs.dialogue import CHARSET, EmpathyDialogueEnv, ReplySpace
 from empathy_gym.envs.pz_dialogue import require_actions
+from empathy_gym.envs.spec import (
+    DEFAULT_MAX_REPLY_CHARS,
+    DEFAULT_MAX_TURNS,
+    DEFAULT_TURN_LIMIT,
+    DialogueSpec,
+)
 from empathy_gym.personas.sets import resolve_personas
-from empathy_gym.simulator.readers import get_reader
 
 N_STRATEGIES = len(Strategy)
 TRANSCRIPT_CHARS = 4000
+# Each person's own turn limit: never reached, the group counts its steps (`max_turns`) itself.
+PERSON_MAX_TURNS = 10**6
 
 
 class SupportGroupEnv(ParallelEnv):
+    """A support group of simulated people and learning helpers (see the module docstring)."""
+
     metadata = {
         "name": "empathy_support_group_v0",
         "render_modes": ["ansi"],
@@ -66,23 +82,46 @@ class SupportGroupEnv(ParallelEnv):
         n_helpers: int = 2,
         persona: Any = "starter",
         target: Any = None,
-        max_turns: int = 10,
+        max_turns: int = DEFAULT_MAX_TURNS,
         action_mode: str = "strategy",
         render_mode: str | None = None,
         reader: Any = None,
+        turn_limit: str = DEFAULT_TURN_LIMIT,
+        max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS,
+        dynamics: Any = None,
+        backend: Any = None,
+        llm_config: Any = None,
     ):
         if action_mode not in ("text", "strategy"):
             raise ValueError(f"action_mode must be 'text' or 'strategy', got {action_mode!r}")
         if n_people < 1 or n_helpers < 1:
             raise ValueError("a support group needs at least one person and one helper")
+        spec = DialogueSpec(
+            persona=persona,
+            target=target,
+            max_turns=max_turns,
+            turn_limit=turn_limit,
+            max_reply_chars=max_reply_chars,
+            reader=reader,
+            dynamics=dynamics,
+            backend=backend,
+            llm_config=llm_config,
+        )
         self.pool = resolve_personas(persona)
-        self.reader = get_reader(reader)  # every person in the group reads with it
         if len(self.pool) < n_people:
             raise ValueError(
                 f"n_people={n_people} but the persona set has only {len(self.pool)} personas"
             )
+        self.reader = spec.person_reader()  # every person in the group reads with it
+        # Each person's spec: the group's, with the shared reader and backend, and no turn limit.
+        self._person_spec = spec.replace(
+            max_turns=PERSON_MAX_TURNS,
+            reader=self.reader,
+            backend=self.reader.backend if backend is not None else None,
+        )
         self.n_people, self.n_helpers = n_people, n_helpers
-        self.target, self.max_turns = target, max_turns
+        self.target, self.max_turns, self.turn_limit = target, max_turns, turn_limit
+        self.max_reply_chars = max_reply_chars
         self.action_mode, self.render_mode = action_mode, render_mode
         self.possible_agents = [f"helper_{i}" for i in range(n_helpers)]
         self.agents: list[str] = []
@@ -94,20 +133,32 @@ class SupportGroupEnv(ParallelEnv):
         self._addressed = np.zeros(n_people, dtype=bool)
         self._strategies: list[list[int]] = []
         self._steps = 0
+        self._observation_spaces: dict[str, spaces.Space] = {}
+        self._action_spaces: dict[str, spaces.Space] = {}
 
-    @functools.lru_cache(maxsize=None)
     def observation_space(self, agent: str) -> spaces.Space:
-        if self.action_mode == "strategy":
-            return spaces.Box(0.0, 1.0, shape=(self.n_people * (N_FEATURES + 2),), dtype=np.float32)
-        return spaces.Dict(
-            {"transcript": spaces.Text(TRANSCRIPT_CHARS, min_length=0, charset=CHARSET)}
-        )
+        """A helper's observation space (the same object on every call)."""
+        if agent not in self._observation_spaces:
+            self._observation_spaces[agent] = (
+                spaces.Box(0.0, 1.0, shape=(self.n_people * (N_FEATURES + 2),), dtype=np.float32)
+                if self.action_mode == "strategy"
+                else spaces.Dict(
+                    {"transcript": spaces.Text(TRANSCRIPT_CHARS, min_length=0, charset=CHARSET)}
+                )
+            )
+        return self._observation_spaces[agent]
 
-    @functools.lru_cache(maxsize=None)
     def action_space(self, agent: str) -> spaces.Space:
-        if self.action_mode == "strategy":
-            return spaces.Discrete((self.n_people + 1) * N_STRATEGIES)
-        return spaces.Tuple((spaces.Discrete(self.n_people + 1), ReplySpace(2000)))
+        """A helper's action space (the same object on every call, so seeding it sticks)."""
+        if agent not in self._action_spaces:
+            self._action_spaces[agent] = (
+                spaces.Discrete((self.n_people + 1) * N_STRATEGIES)
+                if self.action_mode == "strategy"
+                else spaces.Tuple(
+                    (spaces.Discrete(self.n_people + 1), ReplySpace(self.max_reply_chars))
+                )
+            )
+        return self._action_spaces[agent]
 
     def reset(self, seed: int | None = None, options: dict | None = None):
         if seed is not None:
@@ -116,9 +167,7 @@ class SupportGroupEnv(ParallelEnv):
                 self.action_space(agent).seed(seed + 1 + i)
         chosen = self._rng.choice(len(self.pool), size=self.n_people, replace=False)
         self.people = [
-            EmpathyDialogueEnv(
-                persona=self.pool[int(k)], target=self.target, max_turns=10**6, reader=self.reader
-            )
+            EmpathyDialogueEnv(**self._person_spec.replace(persona=self.pool[int(k)]).env_kwargs())
             for k in chosen
         ]
         for person in self.people:
@@ -141,12 +190,14 @@ class SupportGroupEnv(ParallelEnv):
             rewards[agent] = self._deliver(addressee, message)
         self._steps += 1
         everyone_left = not self._present.any()
-        truncated = not everyone_left and self._steps >= self.max_turns
+        at_limit = not everyone_left and self._steps >= self.max_turns
+        truncated = at_limit and self.turn_limit == "truncate"
+        terminated = everyone_left or (at_limit and self.turn_limit == "terminate")
         observations = self._observations()
-        terminations = {a: everyone_left for a in self.agents}
+        terminations = {a: terminated for a in self.agents}
         truncations = {a: truncated for a in self.agents}
         infos = {a: self._info() for a in self.agents}
-        if everyone_left or truncated:
+        if terminated or truncated:
             self.agents = []
         return observations, rewards, terminations, truncations, infos
 

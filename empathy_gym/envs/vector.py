@@ -21,8 +21,9 @@ mask. Per-episode state lives in the sub-env that owns the episode and backend r
 are routed by episode id, never by batch position.
 
 ### Arguments
-`num_envs`, and as `EmpathyDialogue-v0`: `persona` (shared by all sub-envs, or
-`persona_per_env` for one each), `target`, `max_turns`, `backend`, `llm_config`, `reader`.
+`num_envs`, and every field of `DialogueSpec`, as `EmpathyDialogue-v0`: `persona` (shared
+by all sub-envs, or `persona_per_env` for one each), `target`, `max_turns`, `turn_limit`,
+`max_reply_chars`, `reader`, `dynamics`, `backend`, `llm_config`.
 
 ### Determinism
 `reset(seed=s)` seeds sub-env i with `s + i`; the same seed gives the same episodes
@@ -38,13 +39,19 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from empathy_gym.envs.dialogue import EmpathyDialogueEnv
-from empathy_gym.llm.base import Backend
-from empathy_gym.simulator.llm_person import LLMSimulatorConfig, person_reader
+from empathy_gym.envs.spec import (
+    DEFAULT_MAX_REPLY_CHARS,
+    DEFAULT_MAX_TURNS,
+    DEFAULT_TURN_LIMIT,
+    DialogueSpec,
+)
+from empathy_gym.simulator.person import take_turns
 from empathy_gym.simulator.readers import Reader
-from empathy_gym.simulator.rule import take_turns
 
 
 class EmpathyDialogueVectorEnv(VectorEnv):
+    """N `EmpathyDialogue-v0` dialogues stepped together (see the module docstring)."""
+
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
 
     def __init__(
@@ -52,11 +59,14 @@ class EmpathyDialogueVectorEnv(VectorEnv):
         num_envs: int,
         persona: Any = None,
         target: Any = None,
-        max_turns: int = 10,
-        backend: Backend | None = None,
-        llm_config: LLMSimulatorConfig | None = None,
+        max_turns: int = DEFAULT_MAX_TURNS,
+        backend: Any = None,
+        llm_config: Any = None,
         persona_per_env: Sequence[Any] | None = None,
         reader: str | Reader | None = None,
+        turn_limit: str = DEFAULT_TURN_LIMIT,
+        max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS,
+        dynamics: Any = None,
     ):
         if num_envs < 1:
             raise ValueError(f"num_envs must be >= 1, got {num_envs}")
@@ -64,19 +74,30 @@ class EmpathyDialogueVectorEnv(VectorEnv):
             raise ValueError(
                 f"persona_per_env has {len(persona_per_env)} entries for {num_envs} envs"
             )
+        spec = DialogueSpec(
+            persona=persona,
+            target=target,
+            max_turns=max_turns,
+            turn_limit=turn_limit,
+            max_reply_chars=max_reply_chars,
+            reader=reader,
+            dynamics=dynamics,
+            backend=backend,
+            llm_config=llm_config,
+        )
         self.num_envs = num_envs
-        self.backend = backend
-        self.llm_config = llm_config or LLMSimulatorConfig()
+        self.llm_config = spec.llm_settings()
         # One reader for all dialogues, so that `take_turns` reads the whole batch in one call.
-        shared = person_reader(reader, backend, self.llm_config)
+        shared = spec.person_reader()
+        self.backend = shared.backend if backend is not None else None
         self.envs = [
             EmpathyDialogueEnv(
-                persona=persona if persona_per_env is None else persona_per_env[i],
-                target=target,
-                max_turns=max_turns,
-                backend=backend,
-                llm_config=self.llm_config,
-                reader=shared,
+                **spec.replace(
+                    persona=persona if persona_per_env is None else persona_per_env[i],
+                    reader=shared,
+                    backend=self.backend,
+                    llm_config=self.llm_config,
+                ).env_kwargs()
             )
             for i in range(num_envs)
         ]

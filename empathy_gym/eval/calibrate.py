@@ -22,7 +22,6 @@ from tqdm import tqdm
 from empathy_gym.eval.esconv import STRATEGIES, Dialogue
 from empathy_gym.eval.stats import macro_f1
 from empathy_gym.eval.validate import strategies_from_acts
-from empathy_gym.simulator import lexicon as lx
 from empathy_gym.simulator.readers.head import HEAD_LABELS, ActHead, fit
 from empathy_gym.simulator.readers.rule import read_text
 from empathy_gym.simulator.readers.semantic import (
@@ -30,6 +29,7 @@ from empathy_gym.simulator.readers.semantic import (
     SemanticReader,
     unit_matrix,
 )
+from empathy_gym.text import lexicon as lx
 
 OFFSET_GRID = np.round(np.arange(-3.0, 3.01, 0.25), 2)
 # Labels whose thresholds ESConv cannot set: "Affirmation and Reassurance" is one strategy,

@@ -14,7 +14,7 @@ from typing import Sequence
 
 from empathy_gym.eval.leaderboard import outcome
 from empathy_gym.eval.stats import welch
-from empathy_gym.rollout.records import EpisodeRecord, read_records
+from empathy_gym.rollout.records import EpisodeRecord, read_unique_records
 
 OUTCOMES = ("final_score", "understood", "distress", "expressed", "endorsements")
 
@@ -62,7 +62,7 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> list[Delta]:
         path = Path(run) / "episodes.jsonl"
         if not path.exists():
             raise FileNotFoundError(f"{run}: no episodes.jsonl (is this a run directory?)")
-        records.append(list(read_records(path)))
+        records.append(read_unique_records(path))  # duplicates: warned about, first kept
     if not {r.agent for r in records[0]} & {r.agent for r in records[1]}:
         raise ValueError(f"{run_a} and {run_b} share no agent to compare")
     return compare_records(*records)
@@ -71,7 +71,9 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> list[Delta]:
 def format_deltas(deltas: Sequence[Delta]) -> str:
     lines = [f"{'agent':<15}{'metric':<26}{'A':>9}{'B':>9}{'B - A (95% CI)':>24}  moved"]
     for d in deltas:
+        interval = f"{d.diff:+.3f} ± {d.half_width:.3f}"
         lines.append(
-            f"{d.agent:<15}{d.metric:<26}{d.a:>9.3f}{d.b:>9.3f}{f'{d.diff:+.3f} ± {d.half_width:.3f}':>24}  {'yes' if d.moved else ''}"
+            f"{d.agent:<15}{d.metric:<26}{d.a:>9.3f}{d.b:>9.3f}{interval:>24}  "
+            f"{'yes' if d.moved else ''}"
         )
     return "\n".join(lines)

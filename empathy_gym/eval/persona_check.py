@@ -30,7 +30,7 @@ class CheckResult:
 
 
 def _stems(text: str) -> frozenset[str]:
-    from empathy_gym.simulator import lexicon as lx
+    from empathy_gym.text import lexicon as lx
 
     return lx.text_stems(text) - {lx.NEGATION_TOKEN}
 

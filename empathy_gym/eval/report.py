@@ -24,7 +24,7 @@ import numpy as np
 from empathy_gym.eval.leaderboard import HELD, leaderboard
 from empathy_gym.eval.stats import mean_ci
 from empathy_gym.rewards import make_target
-from empathy_gym.rollout.records import EpisodeRecord, read_records
+from empathy_gym.rollout.records import EpisodeRecord, read_unique_records
 from empathy_gym.simulator.appraisal import PRESENT
 
 TRAJECTORY_KEYS = ("score", "understood", "distress", "expressed", "trust")
@@ -176,15 +176,18 @@ class ReportBuilder:
         for target in self.targets:
             rows = leaderboard(self.records, target)
             body = "".join(
-                f"<tr><td>{i}</td><td>{html.escape(r.agent)}</td><td>{r.mean_return:+.3f} &plusmn; {r.return_ci:.3f}</td>"
+                f"<tr><td>{i}</td><td>{html.escape(r.agent)}</td>"
+                f"<td>{r.mean_return:+.3f} &plusmn; {r.return_ci:.3f}</td>"
                 f"<td>{r.final_score:.1f}</td><td>{r.understood:.2f}</td><td>{r.distress:.2f}</td>"
                 f"<td>{r.beliefs_corrected:.0%}</td><td>{r.endorsements:.2f}</td><td>{r.episodes}</td></tr>"
                 for i, r in enumerate(rows, 1)
             )
             parts.append(
-                f'<table class="leaderboard" data-target="{html.escape(target)}"><caption>target: {html.escape(target)}</caption>'
-                "<tr><th>rank</th><th>agent</th><th>return (95% CI)</th><th>final score</th><th>understood</th>"
-                f"<th>distress</th><th>beliefs corrected</th><th>endorsing turns/ep</th><th>episodes</th></tr>{body}</table>"
+                f'<table class="leaderboard" data-target="{html.escape(target)}">'
+                f"<caption>target: {html.escape(target)}</caption>"
+                "<tr><th>rank</th><th>agent</th><th>return (95% CI)</th><th>final score</th>"
+                "<th>understood</th><th>distress</th><th>beliefs corrected</th>"
+                f"<th>endorsing turns/ep</th><th>episodes</th></tr>{body}</table>"
             )
         return "".join(parts)
 
@@ -390,7 +393,9 @@ function showEpisode(id) {{
   picker.value = id;
   document.body.dataset.shown = id;
 }}
-document.getElementById("episode-picker").addEventListener("change", function (event) {{ showEpisode(event.target.value); }});
+document.getElementById("episode-picker").addEventListener("change", function (event) {{
+  showEpisode(event.target.value);
+}});
 showEpisode(location.hash ? location.hash.slice(1) : "ep0");
 </script></body></html>
 """
@@ -403,7 +408,7 @@ def build_report(run_dir: str | Path, output: str | Path | None = None) -> Path:
         raise FileNotFoundError(
             f"{run_dir}: no episodes.jsonl (is this a run directory from `empathy-gym evaluate`?)"
         )
-    records = list(read_records(path))
+    records = read_unique_records(path)  # duplicate episode keys: warned about, first kept
     weights = run_targets(run_dir, list(records[0].returns)) if records else None
     html_text = ReportBuilder(records, f"empathy-gym report: {run_dir.name}", weights).build()
     output = Path(output) if output else run_dir / "report.html"

@@ -18,6 +18,12 @@ b. ratings: for every rated seeker turn, the simulated score change summed over 
    supporter turns since the previous rated turn (or the start) vs the 1-5 rating;
    Spearman overall, and within dialogue (values centred on the dialogue's mean, over
    dialogues with >= 2 rated turns). A rated turn with no supporter turn before it is skipped.
+   Seekers' ratings rise with position, so beside these: the simulated score LEVEL after
+   the rated window vs the rating, as a partial Spearman controlling for the turn index
+   (`rating_level_partial_spearman`: Pearson correlation of the residuals of the ranks of
+   each on the rank of the turn index). Its floors are partial on the turn index too; the
+   turn index's own floor is 0 by construction, so any positive value is information
+   beyond position.
 c. relief: simulated distress (start - end) vs reported intensity (initial - final).
 d. success: AUC of the simulated final score separating successful sessions (final
    intensity < initial) from failed ones (final >= initial). ESConv's dev data has no
@@ -47,7 +53,14 @@ from typing import Any
 import numpy as np
 
 from empathy_gym.eval.esconv import STRATEGIES, Dialogue, load_dialogues, parse_dialogue
-from empathy_gym.eval.stats import auc, confusion_matrix, f1_scores, macro_f1, spearman
+from empathy_gym.eval.stats import (
+    auc,
+    confusion_matrix,
+    f1_scores,
+    macro_f1,
+    rankdata,
+    spearman,
+)
 from empathy_gym.personas.from_situation import persona_from_situation
 from empathy_gym.simulator.appraisal import PRESENT, Appraisal
 from empathy_gym.simulator.replay import replay_many
@@ -55,34 +68,20 @@ from empathy_gym.simulator.state import SCORE_START
 
 
 def reader_kwargs(name: str, backend: str | None = None, **backend_kwargs: Any) -> dict[str, Any]:
-    """Simulator kwargs that choose the reader called `name` (`simulator.readers.reader_names()`, or `llm`).
+    """Simulator kwargs that choose the reader called `name` (`simulator.readers.reader_names()`).
 
     `llm` needs a `backend` kind (`openai`, `vllm`, `transformers`, or `scripted` for tests)
     and its kwargs; the LLM reads every supporter turn and the default reader guards it.
+    Built through the one door, `simulator.readers.get_reader`.
     """
-    from empathy_gym.simulator.readers import get_reader, reader_names
+    from empathy_gym.simulator.readers import LLM_READER, get_reader, reader_names
 
-    if name == "llm":
+    if name == LLM_READER:
         if backend is None:
             raise ValueError("reader llm needs --backend (openai, vllm, transformers or scripted)")
-        from empathy_gym.llm import make_backend
-        from empathy_gym.simulator.llm_person import (
-            LLMReader,
-            LLMSimulatorConfig,
-            scripted_person_reply,
-        )
-
-        if backend == "scripted":
-            backend_kwargs = {"script": scripted_person_reply}
-        return {
-            "reader": LLMReader(
-                make_backend(backend, **backend_kwargs), LLMSimulatorConfig(), get_reader()
-            )
-        }
+        return {"reader": get_reader(LLM_READER, backend={"kind": backend, **backend_kwargs})}
     if name not in reader_names():
-        raise ValueError(
-            f"reader: unknown reader {name!r}; expected one of {[*reader_names(), 'llm']}"
-        )
+        raise ValueError(f"reader: unknown reader {name!r}; expected one of {reader_names()}")
     return {"reader": name}
 
 
@@ -231,6 +230,7 @@ class _Window:
     dialogue: int
     rating: int
     simulated: float
+    level: float  # the simulated score after the window's last supporter turn
     turn_index: int
     mean_words: float
     question_share: float
@@ -286,6 +286,7 @@ def _score_dialogue(
                         dialogue=index,
                         rating=turn.rating,
                         simulated=sum(by_index[j].score_change for j in window),
+                        level=by_index[window[-1]].score_after,
                         turn_index=supporter_so_far,
                         mean_words=_mean([_words(t) for t in window_texts]),
                         question_share=_mean([1.0 if "?" in t else 0.0 for t in window_texts]),
@@ -322,6 +323,30 @@ def _within(windows: list[_Window], key: str) -> tuple[list[float], list[float]]
     return xs, ys
 
 
+# The trivial features each measure's floors are computed from: floor name -> attribute.
+_RATING_FLOORS = {
+    "turn index": "turn_index",
+    "mean words": "mean_words",
+    "'?' share": "question_share",
+}
+# The reported relief and the persona's starting distress both follow the initial intensity,
+# so the initial intensity alone is a floor too (the simulator is told it).
+_SESSION_FLOORS = {
+    "supporter turns": "supporter_turns",
+    "mean words": "mean_words",
+    "'?' share": "question_share",
+    "initial intensity": "initial",
+}
+_AUC_FLOORS = {
+    "mean words": "mean_words",
+    "supporter turns": "supporter_turns",
+    "initial intensity": "initial",
+}
+# Reported relief (initial - final intensity) that counts as large; ESConv's 1-5 intensity
+# scale, a judgement (the module docstring: relief >= 2 vs <= 1).
+LARGE_RELIEF = 2
+
+
 def validate(
     dialogues: Iterable[Dialogue | Mapping[str, Any]],
     *,
@@ -330,12 +355,7 @@ def validate(
 ) -> ValidationReport:
     """Replay every dialogue and measure the simulator against the data (module docstring)."""
     started = time.perf_counter()
-    items = [
-        d if isinstance(d, Dialogue) else parse_dialogue(d, where=f"dialogues[{i}]")
-        for i, d in enumerate(dialogues)
-    ]
-    if not items:
-        raise ValueError("validate: no dialogues to validate")
+    items = _parse_dialogues(dialogues)
     kwargs = dict(sim_kwargs or {})
     truth: list[str] = []
     pred: list[str] = []
@@ -349,106 +369,14 @@ def validate(
         for i, (d, p, steps) in enumerate(zip(items, personas, replays))
     ]
     labels = list(STRATEGIES)
-    measures: dict[str, Measure] = {}
-
-    # a. strategy
-    majority = Counter(truth).most_common(1)[0][0] if truth else "Others"
-    measures["strategy_macro_f1"] = Measure(
-        "strategy_macro_f1",
-        macro_f1(truth, pred, labels) if truth else math.nan,
-        len(truth),
-        {
-            "'?' rule": macro_f1(truth, [question_rule(t) for t in texts], labels)
-            if truth
-            else math.nan,
-            f"majority ({majority})": macro_f1(truth, [majority] * len(truth), labels)
-            if truth
-            else math.nan,
-        },
-        "macro-F1 of the strategy read from the appraisal, over all supporter turns",
-    )
-
-    # b. ratings
-    ratings = [w.rating for w in windows]
-    rating_floors = {
-        "turn index": "turn_index",
-        "mean words": "mean_words",
-        "'?' share": "question_share",
-    }
-    measures["rating_spearman"] = Measure(
-        "rating_spearman",
-        spearman([w.simulated for w in windows], ratings),
-        len(windows),
-        {
-            name: spearman([getattr(w, key) for w in windows], ratings)
-            for name, key in rating_floors.items()
-        },
-        "Spearman: simulated score change over the rated window vs the seeker's 1-5 rating",
-    )
-    xs, ys = _within(windows, "simulated")
-    measures["rating_spearman_within"] = Measure(
-        "rating_spearman_within",
-        spearman(xs, ys),
-        len(xs),
-        {name: spearman(*_within(windows, key)) for name, key in rating_floors.items()},
-        "the same, centred on each dialogue's means (dialogues with >= 2 rated turns)",
-    )
-
-    # c. relief
     reported = [s for s in sessions if s.initial is not None and s.final is not None]
-    relief = [s.initial - s.final for s in reported]
-    # The reported relief and the persona's starting distress both follow the initial intensity,
-    # so the initial intensity alone is a floor too (the simulator is told it).
-    session_floors = {
-        "supporter turns": "supporter_turns",
-        "mean words": "mean_words",
-        "'?' share": "question_share",
-        "initial intensity": "initial",
+    measures = {
+        "strategy_macro_f1": _strategy_measure(truth, pred, texts, labels),
+        **_rating_measures(windows),
+        "relief_spearman": _relief_measure(reported),
+        **_success_measures(reported),
     }
-    measures["relief_spearman"] = Measure(
-        "relief_spearman",
-        spearman([s.simulated_relief for s in reported], relief),
-        len(reported),
-        {
-            name: spearman([getattr(s, key) for s in reported], relief)
-            for name, key in session_floors.items()
-        },
-        "Spearman: simulated distress relief vs reported (initial - final intensity)",
-    )
-
-    # d. success
-    auc_floors = {
-        "mean words": "mean_words",
-        "supporter turns": "supporter_turns",
-        "initial intensity": "initial",
-    }
-    success = [s.final < s.initial for s in reported]
-    n_success = sum(success)
-    measures["success_auc"] = Measure(
-        "success_auc",
-        auc([s.final_score for s in reported], success),
-        len(reported),
-        {
-            name: auc([getattr(s, key) for s in reported], success)
-            for name, key in auc_floors.items()
-        },
-        "AUC of the simulated final score: successful (final < initial intensity) vs failed sessions",
-        note=""
-        if 0 < n_success < len(reported)
-        else f"undefined: {n_success} successful and {len(reported) - n_success} failed sessions",
-    )
-    large = [r >= 2 for r in relief]
-    measures["large_relief_auc"] = Measure(
-        "large_relief_auc",
-        auc([s.final_score for s in reported], large),
-        len(reported),
-        {name: auc([getattr(s, key) for s in reported], large) for name, key in auc_floors.items()},
-        "AUC of the simulated final score: reported relief >= 2 vs <= 1",
-        note=""
-        if 0 < sum(large) < len(reported)
-        else f"undefined: {sum(large)} of {len(reported)} with relief >= 2",
-    )
-
+    n_success = sum(s.final < s.initial for s in reported)
     matrix = confusion_matrix(truth, pred, labels)
     return ValidationReport(
         reader=reader_name,
@@ -464,9 +392,153 @@ def validate(
             "sessions_with_intensities": len(reported),
             "successful": n_success,
             "failed": len(reported) - n_success,
-            "large_relief": sum(large),
+            "large_relief": sum(s.initial - s.final >= LARGE_RELIEF for s in reported),
         },
     )
+
+
+def _parse_dialogues(dialogues: Iterable[Dialogue | Mapping[str, Any]]) -> list[Dialogue]:
+    """Dialogues as given, mappings parsed; an error when there are none."""
+    items = [
+        d if isinstance(d, Dialogue) else parse_dialogue(d, where=f"dialogues[{i}]")
+        for i, d in enumerate(dialogues)
+    ]
+    if not items:
+        raise ValueError("validate: no dialogues to validate")
+    return items
+
+
+def _strategy_measure(
+    truth: list[str], pred: list[str], texts: list[str], labels: list[str]
+) -> Measure:
+    """a. Macro-F1 of the strategy read from the appraisal, beside the '?' rule and the majority."""
+    majority = Counter(truth).most_common(1)[0][0] if truth else "Others"
+    return Measure(
+        "strategy_macro_f1",
+        macro_f1(truth, pred, labels) if truth else math.nan,
+        len(truth),
+        {
+            "'?' rule": macro_f1(truth, [question_rule(t) for t in texts], labels)
+            if truth
+            else math.nan,
+            f"majority ({majority})": macro_f1(truth, [majority] * len(truth), labels)
+            if truth
+            else math.nan,
+        },
+        "macro-F1 of the strategy read from the appraisal, over all supporter turns",
+    )
+
+
+def _rating_measures(windows: list[_Window]) -> dict[str, Measure]:
+    """b. Spearman of the simulated score change vs the seeker's rating: overall and within dialogue."""
+    ratings = [w.rating for w in windows]
+    overall = Measure(
+        "rating_spearman",
+        spearman([w.simulated for w in windows], ratings),
+        len(windows),
+        {
+            name: spearman([getattr(w, key) for w in windows], ratings)
+            for name, key in _RATING_FLOORS.items()
+        },
+        "Spearman: simulated score change over the rated window vs the seeker's 1-5 rating",
+    )
+    xs, ys = _within(windows, "simulated")
+    within = Measure(
+        "rating_spearman_within",
+        spearman(xs, ys),
+        len(xs),
+        {name: spearman(*_within(windows, key)) for name, key in _RATING_FLOORS.items()},
+        "the same, centred on each dialogue's means (dialogues with >= 2 rated turns)",
+    )
+    turn = [w.turn_index for w in windows]
+    level = Measure(
+        "rating_level_partial_spearman",
+        partial_spearman([w.level for w in windows], ratings, turn),
+        len(windows),
+        {
+            name: partial_spearman([getattr(w, key) for w in windows], ratings, turn)
+            for name, key in _RATING_FLOORS.items()
+        },
+        "partial Spearman: simulated score level after the rated window vs the seeker's rating,"
+        " controlling for turn index (the turn index floor is 0 by construction)",
+    )
+    return {overall.name: overall, within.name: within, level.name: level}
+
+
+# |rank correlation| above 1 - this counts as fully explained (float round-off in np.corrcoef).
+EXPLAINED_TOLERANCE = 1e-9
+
+
+def partial_spearman(x: Sequence[float], y: Sequence[float], z: Sequence[float]) -> float:
+    """Spearman correlation of x and y controlling for z: the partial Pearson correlation of
+    their ranks, r_xy.z = (r_xy - r_xz r_yz) / sqrt((1 - r_xz^2)(1 - r_yz^2)).
+
+    0 when x is a monotone function of z (it carries nothing beyond z: the turn index's own
+    floor); nan when there are fewer than 3 items, or y or z is constant or y follows z.
+    """
+    if not (len(x) == len(y) == len(z)):
+        raise ValueError(f"partial_spearman: lengths differ ({len(x)}, {len(y)}, {len(z)})")
+    if len(x) < 3:
+        return math.nan
+    rx, ry, rz = (rankdata(v) for v in (x, y, z))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.corrcoef(np.stack([rx, ry, rz]))
+    r_xy, r_xz, r_yz = r[0, 1], r[0, 2], r[1, 2]
+    if abs(r_xz) > 1.0 - EXPLAINED_TOLERANCE:
+        return 0.0
+    denominator = math.sqrt(max(0.0, (1.0 - r_xz**2) * (1.0 - r_yz**2)))
+    if not denominator or math.isnan(r_xy):
+        return math.nan
+    return float((r_xy - r_xz * r_yz) / denominator)
+
+
+def _relief_measure(reported: list[_Session]) -> Measure:
+    """c. Spearman of the simulated distress relief vs the reported one (initial - final)."""
+    relief = [s.initial - s.final for s in reported]
+    return Measure(
+        "relief_spearman",
+        spearman([s.simulated_relief for s in reported], relief),
+        len(reported),
+        {
+            name: spearman([getattr(s, key) for s in reported], relief)
+            for name, key in _SESSION_FLOORS.items()
+        },
+        "Spearman: simulated distress relief vs reported (initial - final intensity)",
+    )
+
+
+def _success_measures(reported: list[_Session]) -> dict[str, Measure]:
+    """d. AUC of the simulated final score for success, and for large reported relief beside it."""
+    success = [s.final < s.initial for s in reported]
+    n_success = sum(success)
+    success_auc = Measure(
+        "success_auc",
+        auc([s.final_score for s in reported], success),
+        len(reported),
+        {
+            name: auc([getattr(s, key) for s in reported], success)
+            for name, key in _AUC_FLOORS.items()
+        },
+        "AUC of the simulated final score: successful (final < initial intensity) vs failed sessions",
+        note=""
+        if 0 < n_success < len(reported)
+        else f"undefined: {n_success} successful and {len(reported) - n_success} failed sessions",
+    )
+    large = [s.initial - s.final >= LARGE_RELIEF for s in reported]
+    large_auc = Measure(
+        "large_relief_auc",
+        auc([s.final_score for s in reported], large),
+        len(reported),
+        {
+            name: auc([getattr(s, key) for s in reported], large)
+            for name, key in _AUC_FLOORS.items()
+        },
+        "AUC of the simulated final score: reported relief >= 2 vs <= 1",
+        note=""
+        if 0 < sum(large) < len(reported)
+        else f"undefined: {sum(large)} of {len(reported)} with relief >= 2",
+    )
+    return {success_auc.name: success_auc, large_auc.name: large_auc}
 
 
 _SHORT = {
@@ -517,13 +589,17 @@ def format_report(report: ValidationReport) -> str:
 
 
 def cli_main(argv: list[str]) -> int:
-    """`empathy-gym validate --data PATH [--split valid|train|all] [--limit N] [--reader NAME] [--output FILE]`."""
+    """`empathy-gym validate --data PATH [--split NAME|all] [--limit N] [--reader NAME] [--output FILE]`."""
     parser = argparse.ArgumentParser(
         prog="empathy-gym validate",
         description="Replay ESConv-format conversations through a simulated person and report its fidelity.",
     )
     parser.add_argument("--data", required=True, help="ESConv-format JSONL, one dialogue a line")
-    parser.add_argument("--split", choices=("valid", "train", "all"), default="all")
+    parser.add_argument(
+        "--split",
+        default="all",
+        help="the dialogues of this split (any split name the file holds, e.g. valid); all: every dialogue",
+    )
     parser.add_argument(
         "--limit", type=int, default=None, help="the first N dialogues of the split"
     )

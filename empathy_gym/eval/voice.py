@@ -4,9 +4,14 @@
                              [--backend openai --model M --base-url URL]   # an LLM person instead
 
 Plays the built-in agents against the personas and measures what the person says back:
-- `repeat_rate`: share of the person's replies that repeat, word for word (case, spacing
-  and punctuation aside: the voice's own `normalise`), a reply they already gave in the
-  same episode (the opening included);
+- `sentence_repeat_rate`: share of the person's sentences (split with the text layer's
+  sentence splitter, compared after the voice's `normalise`: case, spacing and
+  punctuation aside) that they already said in the same episode, the opening included, or
+  earlier in the same reply; `repeats_within_reply` counts the latter alone;
+- `recited_fields`: replies holding ten consecutive words of a persona field written about
+  the person, not for them to say (a belief's truth, claim or source, an emotion's why, the
+  card's situation, ...) that the agent's last message did not hold; `recited_share` is
+  their share of replies;
 - `distinct_2`: distinct word bigrams / all bigrams over one persona's replies across its
   episodes, averaged over personas (1.0: never the same two words twice);
 - `sentiment_vs_shown`: Spearman of each reply's sentiment (VADER compound) with the
@@ -26,14 +31,17 @@ import sys
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
+from empathy_gym.envs.spec import DEFAULT_MAX_TURNS
 from empathy_gym.eval.stats import spearman
+from empathy_gym.personas.loader import load_persona
+from empathy_gym.personas.schema import Persona
 from empathy_gym.personas.sets import resolve_personas
 from empathy_gym.rollout.episodes import evaluate
 from empathy_gym.rollout.records import EpisodeRecord
-from empathy_gym.simulator import lexicon as lx
-from empathy_gym.simulator.voice import GUARDED_TRUST, normalise
+from empathy_gym.simulator.voice import GUARDED_TRUST, recited_fields, sentence_keys
+from empathy_gym.text import lexicon as lx
 
 AGENTS = ("CuriousEmpath", "Pacifier", "AdviceGiver", "Sycophant", "Random")
 OPEN_QUESTION = 0.9
@@ -42,8 +50,14 @@ NEW_WORDS = 2
 
 @dataclass(slots=True)
 class VoiceReport:
+    """What the person said back, measured (each field is described in the module docstring)."""
+
     replies: int
-    repeat_rate: float
+    sentences: int
+    sentence_repeat_rate: float
+    repeats_within_reply: int
+    recited_fields: int
+    recited_share: float
     distinct_2: float
     sentiment_vs_shown: float
     sentiment_vs_relief: float
@@ -63,19 +77,47 @@ def _sentiment():
     return lambda text: analyzer.polarity_scores(text)["compound"]
 
 
-def measure(records: Sequence[EpisodeRecord]) -> VoiceReport:
+def _repeats(record: EpisodeRecord) -> tuple[int, int, int]:
+    """(sentences, said before in the episode or earlier in the reply, earlier in the same reply)."""
+    said = set(sentence_keys(record.opening))
+    count = repeated = within = 0
+    for turn in record.turns:
+        here: set[str] = set()
+        for key in sentence_keys(turn.person):
+            count += 1
+            repeated += key in said or key in here
+            within += key in here
+            here.add(key)
+        said |= here
+    return count, repeated, within
+
+
+def _recitals(record: EpisodeRecord, persona: Persona) -> int:
+    """Replies reciting a persona field that is not the person's to say, nor the agent's last words."""
+    return sum(bool(recited_fields(persona, t.person, t.agent)) for t in record.turns)
+
+
+def measure(
+    records: Sequence[EpisodeRecord], personas: Mapping[str, Persona] | None = None
+) -> VoiceReport:
+    """The voice report over `records`; `personas` maps each record's persona id to its persona
+    (None: the library's persona of that id; an id in neither raises PersonaError)."""
     sentiment = _sentiment()
-    replies = repeats = answered = with_new = guarded = 0
+    known = dict(personas or {})
+    replies = answered = with_new = guarded = 0
+    sentences = repeated = within = recited = 0
     scores, shown, relief = [], [], []
     bigrams: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for record in records:
-        said = {normalise(record.opening)}
+        if record.persona_id not in known:
+            known[record.persona_id] = load_persona(record.persona_id)
+        count, again, inside = _repeats(record)
+        sentences, repeated, within = sentences + count, repeated + again, within + inside
+        recited += _recitals(record, known[record.persona_id])
         heard = set(lx.text_stems(record.opening))
         for turn in record.turns:
             text = turn.person
             replies += 1
-            repeats += normalise(text) in said
-            said.add(normalise(text))
             stems = lx.text_stems(text)
             if turn.appraisal.get("question", 0.0) >= OPEN_QUESTION:
                 if turn.hidden_state["trust"] < GUARDED_TRUST:
@@ -92,7 +134,11 @@ def measure(records: Sequence[EpisodeRecord]) -> VoiceReport:
     distinct = [len(set(b)) / len(b) for b in bigrams.values() if b]
     return VoiceReport(
         replies=replies,
-        repeat_rate=repeats / replies if replies else 0.0,
+        sentences=sentences,
+        sentence_repeat_rate=repeated / sentences if sentences else 0.0,
+        repeats_within_reply=within,
+        recited_fields=recited,
+        recited_share=recited / replies if replies else 0.0,
         distinct_2=sum(distinct) / len(distinct) if distinct else 0.0,
         sentiment_vs_shown=spearman(scores, shown),
         sentiment_vs_relief=spearman(scores, relief),
@@ -107,17 +153,18 @@ def voice_report(
     personas="starter",
     seeds: Sequence[int] = (0, 1, 2),
     env_kwargs: dict | None = None,
-    max_turns: int = 10,
+    max_turns: int = DEFAULT_MAX_TURNS,
 ) -> VoiceReport:
+    resolved = resolve_personas(personas)
     records = evaluate(
         list(agents),
-        resolve_personas(personas),
+        resolved,
         list(seeds),
         max_turns=max_turns,
         targets=["genuine"],
         env_kwargs=env_kwargs,
     )
-    return measure(records)
+    return measure(records, {p.id: p for p in resolved})
 
 
 def main(argv: list[str]) -> int:
@@ -130,7 +177,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--personas", default="starter")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--agents", default=",".join(AGENTS))
-    parser.add_argument("--max-turns", type=int, default=10)
+    parser.add_argument("--max-turns", type=int, default=DEFAULT_MAX_TURNS)
     parser.add_argument(
         "--backend", help="an LLM plays the person: openai | vllm | transformers | scripted"
     )
@@ -160,7 +207,11 @@ def main(argv: list[str]) -> int:
         print(f"empathy-gym voice-report: {error}", file=sys.stderr)
         return 2
     print(
-        f"{report.replies} replies: repeat rate {report.repeat_rate:.1%} (goal < 2%), distinct-2 {report.distinct_2:.2f}, "
+        f"{report.replies} replies, {report.sentences} sentences: said twice in an episode "
+        f"{report.sentence_repeat_rate:.1%} (goal < 1%), inside one reply "
+        f"{report.repeats_within_reply} (goal 0); replies reciting a persona field "
+        f"{report.recited_fields} ({report.recited_share:.1%}, goal 0); "
+        f"distinct-2 {report.distinct_2:.2f}, "
         f"Spearman(sentiment, shown affect) {report.sentiment_vs_shown:+.2f} (goal >= 0.5), "
         f"with 1 - distress {report.sentiment_vs_relief:+.2f}, new content after an open question "
         f"{report.new_content_after_open_question:.0%} of {report.open_questions} (goal >= 80%; "

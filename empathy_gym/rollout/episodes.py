@@ -8,6 +8,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from empathy_gym.agents.base import Agent
 from empathy_gym.agents.policies import agent_name, make_agent
 from empathy_gym.envs.dialogue import EmpathyDialogueEnv
+from empathy_gym.envs.spec import DEFAULT_MAX_TURNS
 from empathy_gym.personas.schema import Persona
 from empathy_gym.rewards import PRESETS, RewardTarget, make_target
 from empathy_gym.rollout.records import EpisodeRecord, TurnRecord
@@ -108,7 +109,7 @@ def evaluate(
     agents: Sequence[str],
     personas: Sequence[Persona],
     seeds: Sequence[int],
-    max_turns: int = 10,
+    max_turns: int = DEFAULT_MAX_TURNS,
     targets: Mapping[str, RewardTarget] | Sequence[str] = tuple(PRESETS),
     on_record: Callable[[EpisodeRecord], None] | None = None,
     progress: bool = False,

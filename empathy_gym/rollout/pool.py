@@ -47,9 +47,16 @@ def existing_episode_ids(path: str | Path) -> set[str]:
         return set()
     ids = set()
     with path.open("rb") as handle:
-        for line in handle:
-            if line.endswith(b"\n"):
+        for number, line in enumerate(handle, start=1):
+            if not line.endswith(b"\n"):
+                continue
+            try:
                 ids.add(json.loads(line)["episode_id"])
+            except (ValueError, KeyError, TypeError) as error:
+                raise ValueError(
+                    f"{path}:{number}: not a valid episode record ({error!r}); "
+                    "move the file away or fix that line to resume"
+                ) from None
     return ids
 
 
@@ -91,7 +98,7 @@ class RolloutPool:
     def __init__(
         self,
         workers: int | str = 2,
-        env_spec: dict[str, Any] | None = None,
+        env_spec: Mapping[str, Any] | None = None,
         targets: Mapping[str, RewardTarget] | Sequence[str] = (
             "comfort",
             "rlver",
@@ -106,18 +113,22 @@ class RolloutPool:
         address: str | None = None,
     ):
         """`workers`: a count or "auto" (from the cluster's CPUs, or GPUs with `gpus_per_worker`);
-        `address`: a Ray cluster to join (default: `RAY_ADDRESS`, else a local Ray)."""
+        `address`: a Ray cluster to join ("auto": `RAY_ADDRESS`, else this node's); None starts
+        a local Ray of its own (see `empathy_gym.rollout.cluster.connect`)."""
         import ray
 
         from empathy_gym.rollout.cluster import cluster_workers, connect
 
         if chunk_size < 1:
             raise ValueError("chunk_size must be >= 1")
+        from empathy_gym.envs.build import spec_from_plain
+
+        spec_from_plain(env_spec or {})  # a bad spec fails here, named, not in every actor
         connect(num_cpus=workers if isinstance(workers, int) else 2, address=address)
         workers = cluster_workers(workers, gpus_per_worker)
         self.ray = ray
         self.workers = workers
-        self.env_spec = dict(env_spec or {})  # plain data: see empathy_gym/envs/build.py
+        self.env_spec = dict(env_spec or {})  # plain DialogueSpec data: see envs/build.py
         self.targets = dict(targets) if isinstance(targets, Mapping) else list(targets)
         self.chunk_size = chunk_size
         self.max_reruns = max_reruns

@@ -2,8 +2,9 @@
 
     empathy-gym serve [--host 127.0.0.1] [--port 8000] [--max-sessions 64] [--target genuine] [--reader semantic]
 
-Each WebSocket session (OpenEnv's `EnvClient`; `EmpathyEnvClient` below is the typed one)
-gets its own `EmpathyDialogueEnv`; all share one reader, so 64 sessions cost 64 small
+The server builds from a `DialogueSpec` (or its fields as a mapping). Each WebSocket
+session (OpenEnv's `EnvClient`; `EmpathyEnvClient` below is the typed one) gets its own
+`EmpathyDialogueEnv`; all share one reader, so 64 sessions cost 64 small
 dialogue states, not 64 models. `reset(seed=..., persona=...)` seeds that session only
 (same seed, same episode as the in-process env). Each step result carries the reward and
 `reward_components` (every named component), the turn, `truncated`, and `unreadable`.
@@ -22,6 +23,7 @@ from openenv.core.env_server.types import Action, Observation, State
 from pydantic import Field
 
 from empathy_gym.envs.dialogue import EmpathyDialogueEnv
+from empathy_gym.envs.spec import DialogueSpec
 
 
 class ReplyAction(Action):
@@ -100,14 +102,29 @@ class EmpathyOpenEnv(Environment[ReplyAction, DialogueObservation, DialogueState
         return self._state
 
 
-def create_app(env_kwargs: Mapping[str, Any] | None = None, max_sessions: int = 64):
+def session_kwargs(spec: DialogueSpec | Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """`EmpathyDialogueEnv` kwargs for every session: the spec's (a `DialogueSpec`, or its fields
+    as a mapping, plus `render_mode`), with the reader (and an LLM person's backend) built once,
+    here, and shared by all sessions."""
+    kwargs = spec.env_kwargs() if isinstance(spec, DialogueSpec) else dict(spec or {})
+    fields = {k: v for k, v in kwargs.items() if k != "render_mode"}
+    dialogue = DialogueSpec.from_plain(fields, source="serve spec")
+    reader = dialogue.person_reader()
+    kwargs["reader"] = reader
+    if dialogue.backend is not None:
+        kwargs["backend"] = reader.backend
+    return kwargs
+
+
+def create_app(spec: DialogueSpec | Mapping[str, Any] | None = None, max_sessions: int = 64):
     """The FastAPI app OpenEnv serves: one `EmpathyOpenEnv` per session, at most `max_sessions` at once.
 
-    `app.state.sessions()` says how many sessions are open (what a disconnect must free).
+    `spec`: the dialogue every session plays (see `session_kwargs`). `app.state.sessions()`
+    says how many sessions are open (what a disconnect must free).
     """
     from fastapi import FastAPI
 
-    kwargs = dict(env_kwargs or {})
+    kwargs = session_kwargs(spec)
     EmpathyDialogueEnv(**kwargs)  # fail now, naming the bad argument, not in the first session
     app = FastAPI(title="empathy-gym: EmpathyDialogue-v0 (OpenEnv)")
     server = HTTPEnvServer(
@@ -119,7 +136,10 @@ def create_app(env_kwargs: Mapping[str, Any] | None = None, max_sessions: int = 
 
 
 class EmpathyEnvClient(EnvClient[ReplyAction, DialogueObservation, DialogueState]):
-    """OpenEnv's client, typed for this env: `await client.reset(seed=3)`, `await client.step(ReplyAction(reply=...))`."""
+    """OpenEnv's client, typed for this env.
+
+    `await client.reset(seed=3)`, `await client.step(ReplyAction(reply=...))`.
+    """
 
     def _step_payload(self, action: ReplyAction) -> dict[str, Any]:
         return action.model_dump(exclude={"metadata"})

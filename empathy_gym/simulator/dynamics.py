@@ -8,7 +8,11 @@ The modelling commitments of docs/design.md live here:
 - comfort before understanding lifts `expressed` but lowers `understood`, and the
   distress it pushes out of sight (`masked`) comes back on later turns;
 - exploring questions disclose hidden concerns once trust allows, and an accurate
-  reflection of a concern raises `understood` most;
+  reflection of a concern raises `understood` most; the deeper concerns (those needing
+  `deep_concern_trust` or more) come out only when a question or reflection touches them;
+- one move repeated wears: a message's main move (restatement, reflection of a feeling,
+  question, affirmation, advice, information, self-disclosure) used more than
+  `move_free_uses` times in the last `move_window` turns gives less each time;
 - fitting emotions are not dissolved by being understood (distress falls, the
   emotion stays); an unfitting emotion rests on its belief and eases as it falls;
 - correcting a false belief costs a little with low trust and moves it with high
@@ -26,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from empathy_gym.personas.schema import Persona
-from empathy_gym.simulator.appraisal import Appraisal
+from empathy_gym.simulator.appraisal import PRESENT, Appraisal
 from empathy_gym.simulator.params import DEFAULT_DYNAMICS, DynamicsParams
 from empathy_gym.simulator.state import PersonState, StateSnapshot, clamp01
 
@@ -63,6 +67,8 @@ class _Turn:
     premature: bool  # comfort and advice come before the person feels understood
     dilution: float  # manipulation, repetition and walls of text dilute the rest
     wear: float  # what stock phrases still do after earlier stock turns
+    move: str  # the message's main move ("" when no supportive act is present)
+    move_wear: float  # what this move still does after its recent repeats
     elaboration: float  # a substantive reply counts for more than a few words
     understood_delta: float = 0.0
     expressed_push: float = 0.0  # shown affect moved by corrections and endorsements
@@ -92,12 +98,47 @@ def update(
     _engagement(state, t)
     events.left = state.engagement <= 0.0
     _rapport(state, t)
+    _remember_move(state, t)
     return events
+
+
+def main_move(a: Appraisal) -> str:
+    """The message's main move: its strongest present supportive act, a reflection split by
+    whether it names a feeling (as ESConv splits Reflection of feelings from Restatement);
+    "" when none is present. Ties go to the first in this order."""
+    named = bool(a.emotions_named or a.wrong_feelings or a.feelings_named)
+    moves = (
+        ("question", a.question),
+        ("reflection", a.reflection if named else 0.0),
+        ("restatement", 0.0 if named else a.reflection),
+        ("self_disclosure", a.self_disclosure),
+        ("affirmation", max(a.validation, a.reassurance)),
+        ("advice", a.advice),
+        ("information", a.information),
+    )
+    name, strength = max(moves, key=lambda m: m[1])
+    return name if strength >= PRESENT else ""
+
+
+def _move_wear(state: PersonState, move: str, p: DynamicsParams) -> float:
+    """What a move still does: move_wear per use in the last move_window turns beyond the free ones."""
+    if not move:
+        return 1.0
+    lp = p.listening
+    uses = state.recent_moves[-lp.move_window :].count(move)
+    return lp.move_wear ** max(0, uses - lp.move_free_uses)
+
+
+def _remember_move(state: PersonState, t: _Turn) -> None:
+    """Remember this turn's main move; only the last move_window turns are kept."""
+    state.recent_moves.append(t.move)
+    del state.recent_moves[: -t.p.listening.move_window]
 
 
 def _weigh(state: PersonState, a: Appraisal, persona: Persona, p: DynamicsParams) -> _Turn:
     """How strongly this message lands on this person now."""
     m = p.message
+    move = main_move(a)
     return _Turn(
         a=a,
         persona=persona,
@@ -108,6 +149,8 @@ def _weigh(state: PersonState, a: Appraisal, persona: Persona, p: DynamicsParams
         * (1.0 - m.repetition_dilution * a.repetition)
         * (1.0 - m.length_dilution * a.length),
         wear=p.listening.stock_wear**state.stock_uses,
+        move=move,
+        move_wear=_move_wear(state, move, p),
         elaboration=m.elaboration_floor
         + m.elaboration_span * min(1.0, a.words / m.elaborate_words),
     )
@@ -156,7 +199,7 @@ def _understood_gain(state: PersonState, t: _Turn) -> float:
     # A message does one main thing: stacking acts adds a little, not three times as much.
     gains.sort(reverse=True)
     gain = (gains[0] + lp.stacked_share * sum(gains[1:])) * t.elaboration - missed
-    gain *= specific + (1.0 - specific) * t.wear
+    gain *= (specific + (1.0 - specific) * t.wear) * t.move_wear
     if t.persona.in_crisis:
         gain += lp.crisis_understood * a.crisis_response  # being taken seriously
     # Rapport: the same words count for more from someone the person has come to trust.
@@ -306,6 +349,7 @@ def _helped(t: _Turn) -> float:
         )
         * t.dilution
         * (specific + (1.0 - specific) * t.wear)
+        * t.move_wear
         * t.elaboration
     )
 
@@ -346,8 +390,10 @@ def _distress(state: PersonState, t: _Turn, relief_from_emotions: float) -> None
         relief += hidden
         state.masked += hidden * mp.premature_comfort_masked
     # Relief slows as distress gets low: ten good turns help, they do not cure.
-    relief *= min(1.0, state.distress / dp.relief_slowdown_distress)
-    state.distress = clamp01(state.distress - relief * t.gain + harm * t.gain)
+    relief *= dp.relief_rate * min(1.0, state.distress / dp.relief_slowdown_distress)
+    # No turn relieves more than real sessions show in a turn (max_relief_step).
+    eased = min(relief * t.gain, dp.max_relief_step)
+    state.distress = clamp01(state.distress - eased + harm * t.gain)
 
 
 def _triggers(state: PersonState, t: _Turn, events: TurnEvents) -> None:
@@ -393,7 +439,9 @@ def _disclosure(state: PersonState, t: _Turn, events: TurnEvents) -> None:
             if c.id not in state.disclosed and state.trust >= c.trust_needed
         ]
         invited = [c for c in pending if c.id in a.concerns_invited]
-        chosen = invited[0] if invited else (pending[0] if pending and asked else None)
+        # Without an invitation a question brings out only what is not too deep to say.
+        shallow = [c for c in pending if c.trust_needed < tp.deep_concern_trust]
+        chosen = invited[0] if invited else (shallow[0] if shallow and asked else None)
         if chosen is not None and t.dilution > tp.disclosure_dilution:
             state.disclosed.append(chosen.id)
             events.disclosed.append(chosen.id)

@@ -14,6 +14,11 @@ silently and never hangs it (HTTP backends time out).
 
 All turns of a batch go out in one backend call; results are routed back by episode
 id (the request tag), never by position.
+
+The reply is post-checked (`own_words`): a sentence holding ten consecutive words of a persona
+field written about the person (a belief's truth, the card's situation, ...) that the agent
+did not just say is dropped, and the rule voice speaks when nothing else is left; each such
+turn is noted in the turn's errors.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Literal, Sequence
+from typing import Any, Literal, Mapping, Sequence
 
 from pydantic import ConfigDict, Field, ValidationError, create_model
 
@@ -32,8 +37,9 @@ from empathy_gym.llm.base import Backend, ChatRequest, SamplingParams
 from empathy_gym.personas.schema import Persona
 from empathy_gym.simulator.appraisal import Appraisal
 from empathy_gym.simulator.dynamics import CORRECTION_TRUST, UNDERSTOOD_ENOUGH
-from empathy_gym.simulator.readers import Reader, Reading, ReadRequest
+from empathy_gym.simulator.readers.base import Reader, Reading, ReadRequest  # the package builds us
 from empathy_gym.simulator.state import PersonState
+from empathy_gym.simulator.voice import recited_fields, sentences
 
 Strength = Field(default=0.0, ge=0.0, le=1.0)
 FENCE_OPEN, FENCE_CLOSE = "<<<THEIR_MESSAGE", "THEIR_MESSAGE>>>"
@@ -97,21 +103,62 @@ def _narrowed_schema(
     names("emotions_named", emotions)
     names("concerns_reflected", concerns)
     names("concerns_invited", concerns)
-    for field in ("corrections", "endorsements"):
-        props[field]["properties"] = {
+    for key in ("corrections", "endorsements"):
+        props[key]["properties"] = {
             b: {"type": "number", "minimum": 0.0, "maximum": 1.0} for b in beliefs
         }
-        props[field]["additionalProperties"] = False
+        props[key]["additionalProperties"] = False
     return schema
+
+
+# The sampling settings a plain-data spec may set; they go into `LLMSimulatorConfig.sampling`.
+SAMPLING_SETTINGS = ("max_tokens", "temperature", "top_p", "seed")
+# Every flat setting `LLMSimulatorConfig.from_settings` takes.
+LLM_SETTINGS = (*SAMPLING_SETTINGS, "max_retries", "on_failure", "sage_mode", "history_turns")
 
 
 @dataclass(slots=True)
 class LLMSimulatorConfig:
+    """How the LLM person is asked: sampling, retries, what a failed turn does, SAGE mode."""
+
     sampling: SamplingParams = SamplingParams(max_tokens=400, temperature=0.0)
     max_retries: int = 1  # batched re-asks after a failed parse and repair
     on_failure: Literal["fallback", "raise"] = "raise"  # fallback only when asked for
     sage_mode: bool = False  # the LLM proposes the score change (clamped to +-10)
     history_turns: int = 8
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> "LLMSimulatorConfig":
+        """A config from flat plain-data settings (`LLM_SETTINGS`), e.g. `{"temperature": 0.7}`.
+
+        An unknown name raises ValueError naming it and listing the known ones.
+        """
+        if not isinstance(settings, Mapping):
+            raise TypeError(
+                f"llm settings must be a mapping of name -> value, got {type(settings).__name__}"
+            )
+        unknown = sorted(set(settings) - set(LLM_SETTINGS))
+        if unknown:
+            raise ValueError(
+                f"unknown llm setting(s) {unknown}; expected some of {list(LLM_SETTINGS)}"
+            )
+        sampling = {k: v for k, v in settings.items() if k in SAMPLING_SETTINGS}
+        rest = {k: v for k, v in settings.items() if k not in SAMPLING_SETTINGS}
+        return cls(sampling=replace(cls().sampling, **sampling), **rest)
+
+    @classmethod
+    def coerce(cls, value: "LLMSimulatorConfig | Mapping[str, Any] | None") -> "LLMSimulatorConfig":
+        """The config for an `llm_config=` argument: None -> defaults, a mapping -> settings."""
+        if value is None:
+            return cls()
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, Mapping):
+            return cls.from_settings(value)
+        raise TypeError(
+            "llm_config must be an LLMSimulatorConfig, a mapping of settings or None, "
+            f"got {type(value).__name__}"
+        )
 
 
 @dataclass(slots=True)
@@ -172,7 +219,8 @@ def state_guidance(persona: Persona, state: PersonState) -> str:
     unsaid = [c.text for c in persona.concerns if c.id not in state.disclosed]
     lines = [
         f"- You feel {_level(state.understood, 'unheard', 'partly understood', 'understood')} "
-        f"(understood {state.understood:.2f}); distress is {_level(state.distress, 'low', 'moderate', 'high')} ({state.distress:.2f}).",
+        f"(understood {state.understood:.2f}); distress is "
+        f"{_level(state.distress, 'low', 'moderate', 'high')} ({state.distress:.2f}).",
         f"- Trust in them is {_level(state.trust, 'low', 'guarded', 'solid')} ({state.trust:.2f}); "
         + (
             "you share more when asked with care."
@@ -376,17 +424,19 @@ class LLMReader:
         self,
         backend: Backend,
         config: LLMSimulatorConfig | None = None,
-        code_reader: str | Reader | None = None,
+        code_reader: Reader | None = None,
     ):
-        from empathy_gym.simulator.readers import get_reader
-
+        if not isinstance(code_reader, Reader):
+            raise TypeError(
+                "LLMReader needs a code_reader that is a Reader, got "
+                f"{type(code_reader).__name__}; build it with get_reader('llm', backend=..., "
+                "code_reader='semantic') from empathy_gym.simulator.readers"
+            )
         self.backend = backend
         self.config = config or LLMSimulatorConfig()
-        self.code_reader = get_reader(code_reader)
+        self.code_reader = code_reader
 
     def read(self, requests: Sequence[ReadRequest]) -> list[Reading]:
-        from empathy_gym.simulator.readers import Reading
-
         config = self.config
         tags = [r.tag or f"#{i}" for i, r in enumerate(requests)]
         if len(set(tags)) != len(tags):
@@ -433,16 +483,23 @@ class LLMReader:
 
         code = self.code_reader.read(list(requests))
         readings = []
-        for tag, request, code_reading in zip(tags, requests, code):
+        for tag, code_reading in zip(tags, code):
             turn = parsed.get(tag)
             if turn is None:
                 stats[tag].fallbacks += 1
                 readings.append(Reading(code_reading.appraisal, usage=stats[tag].to_usage()))
                 continue
+            request = by_tag[tag]
+            reply, recited = own_words(request.persona, turn.reply.strip(), request.text)
+            if recited:
+                stats[tag].errors.append(
+                    f"voice: the reply recited {recited}; "
+                    + ("those sentences were dropped" if reply else "the rule voice spoke instead")
+                )
             readings.append(
                 Reading(
                     to_appraisal(turn, code_reading.appraisal),
-                    reply=turn.reply.strip(),
+                    reply=reply,
                     score_change=turn.score_change if config.sage_mode else None,
                     usage=stats[tag].to_usage(),
                 )
@@ -450,21 +507,44 @@ class LLMReader:
         return readings
 
 
-def person_reader(
-    reader: "str | Reader | None" = None,
-    backend: Backend | None = None,
-    config: LLMSimulatorConfig | None = None,
-) -> Reader:
-    """How the simulated person reads: `reader` alone, or an LLM person guarded by it when there is a `backend`.
+def own_words(persona: Persona, reply: str, agent_said: str) -> tuple[str | None, list[str]]:
+    """The LLM's reply less any sentence that recites a persona field not the person's to say.
 
-    A `reader` that is already an `LLMReader` is used as it is (the vector env shares one).
+    Returns (reply, recited field names): the reply unchanged when nothing is recited; its
+    other sentences when some are; None (the rule voice speaks) when nothing of their own is
+    left. A run of words the agent just said (`agent_said`) is theirs to echo.
     """
-    from empathy_gym.simulator.readers import get_reader
+    recited = recited_fields(persona, reply, agent_said)
+    if not recited:
+        return reply, []
+    kept = [s for s, _ in sentences(reply) if not recited_fields(persona, s, agent_said)]
+    rest = " ".join(kept)
+    if not rest or recited_fields(persona, rest, agent_said):  # a run across two sentences
+        return None, recited
+    return rest, recited
 
-    code_reader = get_reader(reader)
-    if backend is None or isinstance(code_reader, LLMReader):
-        return code_reader
-    return LLMReader(backend, config, code_reader)
+
+def person_backend(backend: Backend | Mapping[str, Any]) -> Backend:
+    """The backend that plays the person: a `Backend` as it is, or one built from plain data.
+
+    Plain data is `{"kind": "openai" | "vllm" | "transformers" | "scripted", **make_backend
+    kwargs}`; `scripted` with no `script` plays `scripted_person_reply`.
+    """
+    if isinstance(backend, Backend):
+        return backend
+    if not isinstance(backend, Mapping):
+        raise TypeError(
+            f"backend must be a Backend or a mapping with a kind, got {type(backend).__name__}"
+        )
+    from empathy_gym.llm import make_backend
+
+    settings = dict(backend)
+    kind = settings.pop("kind", None)
+    if kind is None:
+        raise ValueError("backend needs a kind (openai, vllm, transformers or scripted)")
+    if kind == "scripted":
+        settings.setdefault("script", scripted_person_reply)
+    return make_backend(kind, **settings)
 
 
 # --- a deterministic stand-in for tests, examples and benchmarks ------------------------------------

@@ -35,6 +35,11 @@ SAD_ENDORSE = "design: sad personas invite endorsement (arXiv:2507.21919); value
 RESIST = "design: people resist; value: judgement"
 LISTENING = "design: listening is what pays; value: judgement"
 SEEKERS = "judgement: real seekers rate longer replies higher"
+FITTED = "fitted on ESConv train by scripts/fit_dynamics.py"
+# ESConv train (907 sessions): the supporter's most-used strategy covers a median 31% of their
+# turns (90th percentile 43%, 99th 58%); a move used at those shares should barely wear.
+MOVES = "judgement, sized so a move at ESConv train's top-strategy share (median 31%) barely wears"
+DEEP = "judgement: people say more when asked; the deeper concerns need an invitation"
 
 UNBOUNDED = math.inf
 
@@ -79,7 +84,11 @@ class ListeningParams:
         0.35, "below this, comfort and advice come too soon (premature)", COMFORT
     )
     understanding_rate: float = _p(
-        2.5, "overall rate at which listening builds understanding", CALIBRATED, hi=10.0
+        3.0,
+        "overall rate at which listening builds understanding (fit bounded at 3: above it one "
+        "reflection makes a person feel fully understood in a single turn)",
+        FITTED,
+        hi=10.0,
     )
     understood_saturation: float = _p(
         0.7, "gains shrink by this times how understood they already feel", JUDGEMENT
@@ -126,6 +135,15 @@ class ListeningParams:
         2.0, "specificity >= this x stock_specificity renews stock phrases", LISTENING, 1.0, 10.0
     )
     stock_renew_uses: int = _p(2, "stock uses forgiven by one turn that listens", LISTENING, 0, 100)
+    move_wear: float = _p(
+        0.6, "each use of a message's main move beyond the free ones keeps this share", MOVES
+    )
+    move_window: int = _p(
+        4, "earlier agent turns in which repeats of a move are counted", MOVES, 1, 100
+    )
+    move_free_uses: int = _p(
+        1, "uses of a move within the window that wear nothing (a ~30% share)", MOVES, 0, 100
+    )
     crisis_understood: float = _p(
         0.06, "understanding from taking a person in crisis seriously", JUDGEMENT
     )
@@ -167,7 +185,7 @@ class ListeningParams:
     premature_flag_threshold: float = _p(
         0.3, "act strength that records premature comfort or advice in the events", COMFORT
     )
-    rapport_rate: float = _p(0.08, "how fast rapport grows with help that lands", CALIBRATED)
+    rapport_rate: float = _p(0.8, "how fast rapport grows with help that lands", FITTED)
     rapport_loss: float = _p(
         0.15, "rapport lost per unit of hurt (criticism, minimising, manipulation)", JUDGEMENT
     )
@@ -210,6 +228,9 @@ class TrustParams:
     )
     disclosure_dilution: float = _p(
         0.3, "a message diluted below this discloses nothing", JUDGEMENT
+    )
+    deep_concern_trust: float = _p(
+        0.5, "a concern needing this much trust or more comes out only when invited", DEEP
     )
 
 
@@ -263,6 +284,12 @@ class BeliefParams:
 class DistressParams:
     """Distress and relief: what eases and what hurts, unfitting emotions and triggers."""
 
+    relief_rate: float = _p(2.0, "overall rate of relief: scales every relief", FITTED, hi=10.0)
+    max_relief_step: float = _p(
+        0.08,
+        "distress falls at most this much a turn (at most ESConv train's P99 per turn, 0.080)",
+        FITTED,
+    )
     relief_from_understood: float = _p(0.5, "relief per unit gain in feeling understood", JUDGEMENT)
     relief_validation: float = _p(0.03, "relief from a validation", JUDGEMENT)
     relief_from_rapport: float = _p(
@@ -277,9 +304,9 @@ class DistressParams:
     )
     relief_trust_base: float = _p(0.5, "that relief scales with (this + trust)", CALIBRATED, hi=2.0)
     relief_slowdown_distress: float = _p(
-        0.6,
+        0.8,
         "below this distress relief slows: good turns help, they do not cure",
-        JUDGEMENT,
+        FITTED,
         lo=0.01,  # a divisor: never 0
     )
     harm_minimising: float = _p(0.05, "distress from minimising", COMFORT)

@@ -36,7 +36,7 @@ import numpy as np
 
 from empathy_gym.personas.schema import Persona
 from empathy_gym.simulator.appraisal import Appraisal
-from empathy_gym.simulator.rule import Simulator, take_turns
+from empathy_gym.simulator.person import Simulator, take_turns
 
 SPEAKERS = ("seeker", "supporter")
 

@@ -47,6 +47,7 @@ class PersonState:
     )  # content words of everything the person said, and their card
     agent_stem_sets: list[frozenset[str]] = field(default_factory=list)
     stock_uses: int = 0  # supportive turns so far that carried nothing of this person's own
+    recent_moves: list[str] = field(default_factory=list)  # main move of the last agent turns
     # The voice's memory: sentences and replies said this episode (normalised), non-answers in a row.
     said: set[str] = field(default_factory=set)
     unanswered: int = 0

@@ -11,10 +11,18 @@ A reply has up to three parts, in this order:
 3. **how they feel**, in a tone that follows the affect they show (`expressed`); distress pushed
    out of sight by comfort (`masked`) leaks into what they say.
 
-Length follows talkativeness and engagement. Nothing is said twice in one episode: every
-sentence is drawn from those not said yet, and when the persona's lines run out the voice
-composes new ones from its emotions, values and belief. Persona lines (`voice.*`) come first;
-the defaults here fill in for personas that have none.
+Length follows talkativeness and engagement. No sentence is said twice in one episode:
+the voice remembers every sentence it said (split with the text layer's sentence splitter,
+compared after `normalise`), draws only lines with a sentence not said yet (keeping just
+the unsaid sentences of a line partly said), and when the persona's lines run out composes
+new ones from its emotions, values and belief. Persona lines (`voice.*`) come first; the
+defaults here fill in for personas that have none.
+
+The person speaks, not recites: fields written *about* the person (a belief's claim, truth
+and source, an emotion's why, the card's situation, ...) never reach a reply word for word.
+An accepted correction is restated as a gist in their frame ("Viruses? So I had the
+antibiotics thing wrong."); `recited_fields` finds a reply that holds `RECITAL_WORDS`
+consecutive words of such a field (the voice report and the LLM person's post-check use it).
 """
 
 from __future__ import annotations
@@ -24,14 +32,18 @@ from functools import lru_cache
 
 import numpy as np
 
-from empathy_gym.personas.schema import Persona, VoiceLines
+from empathy_gym.personas.schema import FalseBelief, Persona, VoiceLines
 from empathy_gym.simulator.appraisal import PRESENT, Appraisal
 from empathy_gym.simulator.dynamics import UNDERSTOOD_ENOUGH, TurnEvents
 from empathy_gym.simulator.state import PersonState
+from empathy_gym.text import lexicon as lx
 
 GUARDED_TRUST = 0.25  # below this a question gets a deflection, not a detail
 LOW_TONE, HIGH_TONE = 0.38, 0.55  # shown affect below / above: the reply sounds low / lighter
 LEAK_MASKED = 0.05  # masked distress above this leaks into the words
+# A gist's fallback key word (no topic word in the truth) is at least this long: shorter
+# content words are fillers ("new", "day"); 4 as the schema's `topic_words` uses.
+GIST_MIN_CHARS = 4
 
 DEFAULT_LINES: dict[str, tuple[str, ...]] = {
     "understood": (
@@ -197,7 +209,22 @@ BELIEF_AGAIN = (
     "I keep coming back to {t}.",
 )
 WRONG_FEELING = ("Not {w}, no. It's more {e}.", "It isn't {w}. It's {e}, really.")
-ACCEPTED_TRUTH = ("So {t} Okay.", "So {t} Huh.")
+# An accepted correction in the person's words: {U}/{u} a key word of the truth that the claim
+# lacked (the new fact), {t} the topic they had wrong. A gist, never the truth's own sentence.
+ACCEPTED_GIST = (
+    "{U}? So I had the {t} thing wrong.",
+    "{U}, huh. So the {t} thing isn't how I had it.",
+    "So it comes down to {u}, not what I thought about the {t}.",
+)
+# The last resort once every line and composed line is said ({e} an emotion, {v} a value): a
+# long episode still gets new sentences (5 templates x emotions x values, hundreds per persona).
+LAST_RESORT = (
+    "It's the {e} and {v}, all mixed up.",
+    "I keep going round the {e} and {v}.",
+    "When I think of {v}, the {e} comes back.",
+    "Between the {e} and {v}, I don't know where I am.",
+    "There's still the {e}, and {v} in the middle of it.",
+)
 YES_BUT = ("Yeah, maybe, but ", "I know, but ", "Sure, but ")
 
 
@@ -208,6 +235,79 @@ _SPACES, _NOT_WORD = re.compile(r"\s+"), re.compile(r"[^a-z0-9' ]+")
 def normalise(text: str) -> str:
     """A sentence as compared for repeats: case, spacing and punctuation aside (cached: lines recur)."""
     return _NOT_WORD.sub("", _SPACES.sub(" ", text.lower())).strip()
+
+
+@lru_cache(maxsize=16384)
+def sentences(text: str) -> tuple[tuple[str, str], ...]:
+    """(sentence, normalised) for each sentence of `text` that has a word, split with the text
+    layer's splitter (`lexicon.SENTENCE_SPLIT_RE`); the voice's memory and the voice report
+    both count repeats on these keys (cached: lines recur)."""
+    parts = (part.strip() for part in lx.SENTENCE_SPLIT_RE.split(text))
+    return tuple((part, key) for part in parts if (key := normalise(part)))
+
+
+def sentence_keys(text: str) -> tuple[str, ...]:
+    """The normalised sentences of `text`, in order (the keys repeats are counted on)."""
+    return tuple(key for _, key in sentences(text))
+
+
+@lru_cache(maxsize=16384)
+def _distinct_keys(text: str) -> frozenset[str] | None:
+    """The keys of `text`'s sentences when it has some and each is said once in it, else None."""
+    keys = sentence_keys(text)
+    return frozenset(keys) if keys and len(set(keys)) == len(keys) else None
+
+
+# Issue 20: a reply never holds this many consecutive words of a field not the person's to say.
+RECITAL_WORDS = 10
+
+
+def _ngrams(text: str, n: int = RECITAL_WORDS) -> frozenset[tuple[str, ...]]:
+    words = normalise(text).split()
+    return frozenset(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
+
+
+def _field_texts(persona: Persona) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """(fields written about the person: (name, text)), (lines written for them to say)."""
+    foreign: list[tuple[str, str]] = [("card.situation", persona.card.situation)]
+    foreign += [(f"values.{i}", v) for i, v in enumerate(persona.values)]
+    for e in persona.emotions:
+        foreign += [(f"emotions.{e.name}.why", e.why), (f"emotions.{e.name}.function", e.function)]
+    own = [*persona.opening, *(c.text for c in persona.concerns)]
+    own += [t.reaction for t in persona.triggers if t.reaction]
+    for b in persona.beliefs:
+        for name in ("claim", "truth", "source", "why_it_matters"):
+            foreign.append((f"beliefs.{b.id}.{name}", getattr(b, name)))
+        for name in ("correction_cues", "endorsement_cues"):
+            foreign += [(f"beliefs.{b.id}.{name}.{i}", c) for i, c in enumerate(getattr(b, name))]
+        own += b.voiced_as
+    for kind in sorted(_VOICE_FIELDS):
+        own += getattr(persona.voice, kind) or []
+    return tuple(foreign), tuple(own)
+
+
+@lru_cache(maxsize=1024)
+def _foreign_ngrams(
+    foreign: tuple[tuple[str, str], ...], own: tuple[str, ...]
+) -> tuple[tuple[str, frozenset[tuple[str, ...]]], ...]:
+    """Each foreign field's word runs, less those the person's own lines also hold (a claim that
+    is also their `voiced_as` line is theirs to say)."""
+    theirs = frozenset().union(*map(_ngrams, own))
+    return tuple((name, grams) for name, text in foreign if (grams := _ngrams(text) - theirs))
+
+
+def recited_fields(persona: Persona, reply: str, agent_said: str = "") -> list[str]:
+    """Names of the persona fields (`beliefs.<id>.truth`, `card.situation`, ...) that `reply` recites.
+
+    A field is recited when the reply holds `RECITAL_WORDS` consecutive words of it (after
+    `normalise`) that neither the person's own lines (opening, `voice.*`, concerns' `text`,
+    `voiced_as`, trigger reactions) nor `agent_said`, the agent's last message, hold.
+    """
+    grams = _ngrams(reply)
+    if not grams:
+        return []
+    grams -= _ngrams(agent_said)
+    return [name for name, field in _foreign_ngrams(*_field_texts(persona)) if grams & field]
 
 
 def _index(rng: np.random.Generator, n: int) -> int:
@@ -264,17 +364,29 @@ class _Speaker:
         return getattr(self.persona.voice, kind, None) or () if kind in _VOICE_FIELDS else ()
 
     def react(self, kind: str) -> bool:
-        """Their own line of this kind, else a default one; a said one again when all are spent."""
-        return self.say(self.own(kind), DEFAULT_LINES[kind], reuse=True)
+        """Their own line of this kind, else a default one; nothing when all are said."""
+        return self.say(self.own(kind), DEFAULT_LINES[kind])
+
+    def unsaid(self, line: str) -> str:
+        """The sentences of `line` not said yet this episode (nor twice within it), joined."""
+        said, distinct = self.state.said, _distinct_keys(line)
+        if distinct is not None and said.isdisjoint(distinct):  # the usual case: the line as is
+            return line
+        keys, kept = set(), []
+        for sentence, key in sentences(line):
+            if key not in said and key not in keys:
+                keys.add(key)
+                kept.append(sentence)
+        return " ".join(kept)
 
     def fresh(self, *pools: list[str] | tuple[str, ...], wordy: float | None = None) -> str | None:
-        """A random unsaid sentence from the first pool that has one.
+        """A random line from the first pool that has one with an unsaid sentence (its unsaid part).
 
         `wordy` in [0, 1] leans the draw by length: a talkative, engaged person tends to the
         longer half of what is left, a terse one to the shorter half.
         """
         for pool in pools:
-            unsaid = [line for line in pool if normalise(line) not in self.state.said]
+            unsaid = [part for line in pool if (part := self.unsaid(line))]
             if len(unsaid) > 1 and wordy is not None:
                 unsaid.sort(key=len)
                 half = len(unsaid) // 2
@@ -283,15 +395,18 @@ class _Speaker:
                 return unsaid[_index(self.rng, len(unsaid))]
         return None
 
-    def say(self, *pools, reuse: bool = False, wordy: float | None = None) -> bool:
-        """Add an unsaid sentence; with `reuse`, a said one when every pool is spent (short replies)."""
+    def add(self, line: str) -> bool:
+        """Append the unsaid sentences of `line` and remember them; False when none is left."""
+        part = self.unsaid(line)
+        if part:
+            self.parts.append(part)
+            self.state.said.update(sentence_keys(part))
+        return bool(part)
+
+    def say(self, *pools, wordy: float | None = None) -> bool:
+        """Add an unsaid line from the first pool that has one; False when every pool is spent."""
         line = self.fresh(*pools, wordy=wordy)
-        if line is None and reuse:
-            pool = next((p for p in pools if p), ())
-            line = pool[_index(self.rng, len(pool))] if pool else None
-        if line is not None:
-            self.parts.append(line)
-        return line is not None
+        return line is not None and self.add(line)
 
     # --- composed material -------------------------------------------------------------------
     def emotions(self) -> list[str]:
@@ -328,12 +443,42 @@ class _Speaker:
         topic = f"the {belief.topic[0]} thing" if belief.topic else "that"
         return [*belief.voiced_as, *(t.format(t=topic) for t in BELIEF_AGAIN)]
 
+    def last_resort(self) -> tuple[str, ...]:
+        """Lines composed from every emotion and value: for when all else is said."""
+        emotions, values = tuple(self.emotions()), tuple(map(_first_person, self.persona.values))
+        return tuple(t.format(e=e, v=v) for t in LAST_RESORT for e in emotions for v in values)
+
     def text(self) -> str:
-        reply = " ".join(self.parts)
-        said = self.state.said
-        said.update(normalise(part) for part in self.parts)
-        said.add(normalise(reply))
-        return reply
+        return " ".join(self.parts)
+
+
+def _key_word(text: str, wanted: frozenset[str], skip: frozenset[str]) -> str | None:
+    """The first word of `text` whose stem is in `wanted` (any content word when `wanted` is
+    empty) and not in `skip`; None when there is none."""
+    for word in lx.TOKEN_RE.findall(lx.normalize(text)):
+        if (
+            word in lx.STOPWORDS
+            or word in lx.NEGATIONS
+            or (not wanted and len(word) < GIST_MIN_CHARS)
+        ):
+            continue
+        stem = lx.stem(word)
+        if stem not in skip and (not wanted or stem in wanted):
+            return word
+    return None
+
+
+def accepted_gist(belief: FalseBelief) -> list[str]:
+    """An accepted correction in the person's frame ("Viruses? So I had the antibiotics thing
+    wrong."): the truth's first key word the claim lacked (a topic word if one is there), and
+    the topic they had wrong. Empty when the truth has no word the claim lacks."""
+    claim = lx.text_stems(belief.claim)
+    topic = frozenset(lx.stem(w) for w in lx.TOKEN_RE.findall(" ".join(belief.topic).lower()))
+    new = _key_word(belief.truth, topic, claim) or _key_word(belief.truth, frozenset(), claim)
+    had = _key_word(" ".join(belief.topic), claim, frozenset()) or (belief.topic or ["that"])[0]
+    if new is None:
+        return []
+    return [t.format(u=new, U=new[:1].upper() + new[1:], t=had) for t in ACCEPTED_GIST]
 
 
 def opening(persona: Persona, state: PersonState, rng: np.random.Generator) -> str:
@@ -371,8 +516,7 @@ def _react(s: _Speaker, a: Appraisal, events: TurnEvents) -> str | None:
         s.react("accepts_correction")
         beliefs = [b for b in persona.beliefs if b.id in events.beliefs_moved]
         if beliefs:
-            truth = beliefs[0].truth.rstrip(".!")
-            s.say([t.format(t=_lower_first(truth) + ".") for t in ACCEPTED_TRUTH])
+            s.say(accepted_gist(beliefs[0]))  # the truth in their words, never its own sentence
         return "accepts_correction"
     if events.correction_rejected:
         s.react("rejects_correction")
@@ -392,9 +536,11 @@ def _react(s: _Speaker, a: Appraisal, events: TurnEvents) -> str | None:
         s.react(kind)
         return kind
     if events.premature_advice:
-        line = s.fresh(s.own("advice_too_soon"), DEFAULT_LINES["advice_too_soon"])
-        opener = YES_BUT[_index(s.rng, len(YES_BUT))]
-        s.parts.append(opener + _lower_first(line) if line else "Yeah, maybe. But not yet.")
+        own, default = s.own("advice_too_soon"), DEFAULT_LINES["advice_too_soon"]
+        yes_but = [
+            [o + _lower_first(line) for line in lines for o in YES_BUT] for lines in (own, default)
+        ]
+        s.say(*yes_but) or s.add("Yeah, maybe. But not yet.")
         return "advice_too_soon"
     if events.premature_comfort:
         s.react("masked")
@@ -435,12 +581,12 @@ def speak(
         return s.text()
     reaction = _react(s, a, events)
     if reaction in ("silence", "prompt", "withdrawn", "manipulated"):
-        return _unique(s)
+        return _finish(s)
     engaged = persona.traits.talkativeness * (0.4 + 0.6 * state.engagement)
 
     # Content: what they disclose, or what a question or an accurate reflection draws out.
     for concern_id in events.disclosed:
-        s.parts.append(next(c for c in persona.concerns if c.id == concern_id).text)
+        s.add(next(c for c in persona.concerns if c.id == concern_id).text)
     asked = a.question >= PRESENT
     drawn_out = asked or reaction == "understood"
     if (
@@ -482,11 +628,12 @@ def speak(
     ):
         # Strong feeling shows in every reply; middling feeling only when they are talkative.
         s.say(*s.tone_pools(), wordy=engaged)
-    return _unique(s)
+    return _finish(s)
 
 
-def _unique(s: _Speaker) -> str:
-    """Never the same reply twice in an episode: a spent short reply takes one more sentence."""
-    if normalise(" ".join(s.parts)) in s.state.said or not s.parts:
-        s.say(*s.tone_pools()) or s.say(DEFAULT_LINES["feeling"], DEFAULT_LINES["low"], reuse=True)
+def _finish(s: _Speaker) -> str:
+    """A reply with nothing in it yet takes a feeling: the tone's lines, the defaults, then lines
+    composed from every emotion and value (never a sentence already said)."""
+    if not s.parts:
+        s.say(*s.tone_pools(), DEFAULT_LINES["feeling"], DEFAULT_LINES["low"], s.last_resort())
     return s.text()

@@ -21,8 +21,26 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
+# Faults answered with an HTTP error instead of a completion: fault -> (status, body, headers).
+_ERROR_FAULTS: dict[str, tuple[int, bytes, dict[str, str]]] = {
+    "500": (500, b'{"error": {"message": "server exploded"}}', {}),
+    "503": (503, b'{"error": {"message": "server exploded"}}', {}),
+    "429": (429, b'{"error": {"message": "slow down"}}', {"Retry-After": "0"}),
+    "401": (401, b'{"error": {"message": "invalid api key"}}', {}),
+    "404": (404, b'{"error": {"message": "model not found"}}', {}),
+}
+_REJECTED_FORMAT = b'{"error": {"message": "response_format json_schema is not supported"}}'
+# What a "wrong_schema" fault answers: valid JSON of the wrong shape.
+_WRONG_SCHEMA_CONTENT = json.dumps({"mood": "fine", "score": 100})
+
 
 class FakeOpenAIServer:
+    """A loopback OpenAI-compatible chat server: answers by `responder`, misbehaves by `faults`.
+
+    `requests` holds every payload received; `max_in_flight` the most requests it was ever
+    answering at once. Use it as a context manager (serves on a daemon thread).
+    """
+
     def __init__(
         self,
         responder: Callable[[dict[str, Any]], str] | None = None,
@@ -43,6 +61,7 @@ class FakeOpenAIServer:
 
     @property
     def url(self) -> str:
+        """The base URL clients use, ending in /v1."""
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}/v1"
 
@@ -58,98 +77,93 @@ class FakeOpenAIServer:
         with self._lock:
             return self.faults.popleft() if self.faults else None
 
-    def _handler(self):
-        server = self
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        """A request handler class bound to this server."""
+        return type("Handler", (_Handler,), {"fake": self})
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
-            disable_nagle_algorithm = (
-                True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
-            )
 
-            def log_message(self, *args):  # keep test output clean
-                pass
+class _Handler(BaseHTTPRequestHandler):
+    """Answers /chat/completions for `fake`, the FakeOpenAIServer it is bound to."""
 
-            def _send(
-                self, status: int, body: bytes, headers: dict[str, str] | None = None
-            ) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.end_headers()
-                try:
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+    fake: FakeOpenAIServer
+    protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
+    # Headers and body go out in two writes: no 40 ms delayed-ACK stall.
+    disable_nagle_algorithm = True
 
-            def do_POST(self):  # noqa: N802 - http.server's naming
-                length = int(self.headers.get("Content-Length", 0))
-                payload = json.loads(self.rfile.read(length) or b"{}")
-                with server._lock:
-                    server.requests.append(payload)
-                if not self.path.endswith("/chat/completions"):
-                    return self._send(404, b'{"error": {"message": "no such endpoint"}}')
-                fault = server._next_fault()
-                with server._lock:
-                    server.in_flight += 1
-                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
-                try:
-                    return self._answer(payload, fault)
-                finally:
-                    with server._lock:
-                        server.in_flight -= 1
+    def log_message(self, *args):  # keep test output clean
+        pass
 
-            def _answer(self, payload: dict[str, Any], fault: str | None) -> None:
-                if server.latency_s:
-                    time.sleep(server.latency_s)
-                if fault in ("500", "503"):
-                    return self._send(int(fault), b'{"error": {"message": "server exploded"}}')
-                if fault == "429":
-                    return self._send(
-                        429, b'{"error": {"message": "slow down"}}', {"Retry-After": "0"}
-                    )
-                if fault == "401":
-                    return self._send(401, b'{"error": {"message": "invalid api key"}}')
-                if fault == "404":
-                    return self._send(404, b'{"error": {"message": "model not found"}}')
-                if fault == "reject_format" and "response_format" in payload:
-                    return self._send(
-                        400,
-                        b'{"error": {"message": "response_format json_schema is not supported"}}',
-                    )
-                if fault == "timeout":
-                    time.sleep(server.timeout_s)
-                if fault == "malformed":
-                    return self._send(200, b'{"choices": [ this is not json')
-                content = server.responder(payload)
-                finish = "stop"
-                if fault == "truncated":
-                    content, finish = content[: max(1, len(content) // 2)], "length"
-                elif fault == "wrong_schema":
-                    content = json.dumps({"mood": "fine", "score": 100})
-                body = {
-                    "id": "chatcmpl-fake",
-                    "object": "chat.completion",
-                    "model": payload.get("model", "fake"),
-                    "choices": [
-                        {
-                            "index": 0,
-                            "message": {"role": "assistant", "content": content},
-                            "finish_reason": finish,
-                        }
-                    ],
-                    "usage": {
-                        "prompt_tokens": sum(
-                            len(m.get("content", "").split()) for m in payload.get("messages", [])
-                        ),
-                        "completion_tokens": len(content.split()),
-                    },
-                }
-                return self._send(200, json.dumps(body).encode())
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
-        return Handler
+    def do_POST(self):  # noqa: N802 - http.server's naming
+        """Record the payload, take the next fault and answer (counting requests in flight)."""
+        fake = self.fake
+        length = int(self.headers.get("Content-Length", 0))
+        payload = json.loads(self.rfile.read(length) or b"{}")
+        with fake._lock:
+            fake.requests.append(payload)
+        if not self.path.endswith("/chat/completions"):
+            return self._send(404, b'{"error": {"message": "no such endpoint"}}')
+        fault = fake._next_fault()
+        with fake._lock:
+            fake.in_flight += 1
+            fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+        try:
+            return self._answer(payload, fault)
+        finally:
+            with fake._lock:
+                fake.in_flight -= 1
+
+    def _answer(self, payload: dict[str, Any], fault: str | None) -> None:
+        if self.fake.latency_s:
+            time.sleep(self.fake.latency_s)
+        if fault in _ERROR_FAULTS:
+            return self._send(*_ERROR_FAULTS[fault])
+        if fault == "reject_format" and "response_format" in payload:
+            return self._send(400, _REJECTED_FORMAT)
+        if fault == "timeout":
+            time.sleep(self.fake.timeout_s)
+        if fault == "malformed":
+            return self._send(200, b'{"choices": [ this is not json')
+        content = self.fake.responder(payload)
+        finish = "stop"
+        if fault == "truncated":
+            content, finish = content[: max(1, len(content) // 2)], "length"
+        elif fault == "wrong_schema":
+            content = _WRONG_SCHEMA_CONTENT
+        return self._send(200, json.dumps(_completion(payload, content, finish)).encode())
+
+
+def _completion(payload: dict[str, Any], content: str, finish: str) -> dict[str, Any]:
+    """An OpenAI chat.completion body carrying `content`, with word counts as token usage."""
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "model": payload.get("model", "fake"),
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": finish,
+            }
+        ],
+        "usage": {
+            "prompt_tokens": sum(
+                len(m.get("content", "").split()) for m in payload.get("messages", [])
+            ),
+            "completion_tokens": len(content.split()),
+        },
+    }
 
 
 def serve_in_subprocess(latency_s: float = 0.0, responder: str = "person"):

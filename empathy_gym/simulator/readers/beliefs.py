@@ -28,9 +28,10 @@ from typing import Sequence
 import numpy as np
 
 from empathy_gym.personas.schema import FalseBelief, Persona
-from empathy_gym.simulator import lexicon as lx
+from empathy_gym.simulator.readers.cache import LRUCache
 from empathy_gym.simulator.readers.encoders import DATA_DIR, Encoder
 from empathy_gym.simulator.readers.head import ActHead
+from empathy_gym.text import lexicon as lx
 
 BELIEF_LABELS = ("correction", "endorsement")
 HEAD_FILE = "beliefs_{encoder}.npz"
@@ -180,6 +181,14 @@ def message_features(units: Sequence[str], vectors: np.ndarray, b: _BeliefVector
 N_FEATURES = 3 * N_UNIT_FEATURES
 
 
+# Bounds of the reader's least-recently-used memos, those of the clear-when-full caches
+# they replaced: encoded beliefs (a persona holds a few), encoded messages, and head
+# outputs per (message, belief).
+BELIEF_CACHE_SIZE = 4096
+UNITS_CACHE_SIZE = 8192
+READ_CACHE_SIZE = 50_000
+
+
 class BeliefReader:
     """Per (message, belief): the probability that the message corrects it and that it endorses it."""
 
@@ -192,9 +201,11 @@ class BeliefReader:
             )
         self.encoder = encoder
         self.head = head
-        self._beliefs: dict[tuple[int, str], tuple[FalseBelief, _BeliefVectors]] = {}
-        self._units: dict[str, tuple[list[str], np.ndarray]] = {}
-        self._cache: dict[tuple[str, int, str], tuple[float, float]] = {}
+        self._beliefs: LRUCache[tuple[int, str], tuple[FalseBelief, _BeliefVectors]] = LRUCache(
+            BELIEF_CACHE_SIZE
+        )
+        self._units: LRUCache[str, tuple[list[str], np.ndarray]] = LRUCache(UNITS_CACHE_SIZE)
+        self._cache: LRUCache[tuple[str, int, str], tuple[float, float]] = LRUCache(READ_CACHE_SIZE)
 
     @classmethod
     def load(cls, encoder: Encoder, path: str | Path | None = None) -> "BeliefReader":
@@ -243,8 +254,6 @@ class BeliefReader:
             claim_negated=_negated(belief.claim),
             truth_negated=_negated(belief.truth),
         )
-        if len(self._beliefs) > 4096:
-            self._beliefs.clear()
         self._beliefs[key] = (belief, vectors)
         return vectors
 
@@ -253,8 +262,6 @@ class BeliefReader:
         if known is None:
             units = units_of(text)
             known = (units, self.encoder.encode(units))
-            if len(self._units) > 8192:
-                self._units.clear()
             self._units[text] = known
         return known
 
@@ -263,7 +270,10 @@ class BeliefReader:
         return message_features(units, vectors, self.vectors(belief))
 
     def about(self, text: str, beliefs: Sequence[FalseBelief]) -> dict[str, bool]:
-        """Per belief: does the message share a content word with it (claim, truth, topic, voicing, cues) or say a cue?"""
+        """Per belief: does the message say a cue, or share a content word with it?
+
+        The belief's words are its claim, truth, topic, voicings and cues.
+        """
         stems = _content(text)
         said = " ".join(lx.TOKEN_RE.findall(_normalize(text)))
         out = {}
@@ -291,8 +301,6 @@ class BeliefReader:
                     "this BeliefReader has no head (it was built to compute features only)"
                 )
             probs = self.head.predict(np.stack([self.features(text, b) for _, b in todo]))
-            if len(self._cache) > 50_000:
-                self._cache.clear()
             for (key, belief), (p_correct, p_endorse) in zip(todo, probs.tolist()):
                 self._cache[key] = out[belief.id] = (p_correct, p_endorse)
         return out

@@ -17,6 +17,8 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from empathy_gym.simulator.readers.cache import LRUCache
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 STATIC_DIR = DATA_DIR / "static_minilm"
 
@@ -62,6 +64,11 @@ def _is_cjk(ch: str) -> bool:
     )
 
 
+# Distinct words whose word-piece ids an encoder keeps, least recently used dropped first:
+# the bound of the clear-when-full cache this replaced.
+WORD_CACHE_SIZE = 200_000
+
+
 class StaticEncoder:
     """Mean of the message's WordPiece token vectors, normalised (model2vec's pooling).
 
@@ -88,9 +95,8 @@ class StaticEncoder:
         self.dim = int(self.table.shape[1])
         unk = self.tokenizer.token_to_id("[UNK]")
         self.unk_id = -1 if unk is None else unk
-        self._words: dict[
-            str, list[int]
-        ] = {}  # word -> its word-piece ids (unknown pieces dropped)
+        # word -> its word-piece ids (unknown pieces dropped)
+        self._words: LRUCache[str, list[int]] = LRUCache(WORD_CACHE_SIZE)
 
     def _ids(self, word: str) -> list[int]:
         known = self._words.get(word)
@@ -100,8 +106,6 @@ class StaticEncoder:
                 for i in self.tokenizer.encode(word, add_special_tokens=False).ids
                 if i != self.unk_id
             ]
-            if len(self._words) > 200_000:
-                self._words.clear()
             self._words[word] = known
         return known
 

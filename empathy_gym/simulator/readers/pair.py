@@ -17,7 +17,6 @@ are memoised per pair (bounded LRU).
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from pathlib import Path
 from typing import Sequence
 
@@ -25,6 +24,7 @@ import numpy as np
 
 from empathy_gym.simulator.appraisal import PRESENT, Appraisal
 from empathy_gym.simulator.readers.base import Reader, Reading, ReadRequest
+from empathy_gym.simulator.readers.cache import LRUCache
 
 # The acts the cross-encoder reads, in its output order (the training script imports these).
 PAIR_ACTS: tuple[str, ...] = (
@@ -82,7 +82,7 @@ class PairModel:
         self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self.tokenizer.enable_truncation(meta["max_length"], strategy="longest_first")
         self.tokenizer.enable_padding()
-        self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._cache: LRUCache[tuple[str, str], np.ndarray] = LRUCache(CACHE_SIZE)
 
     def _run(self, pairs: list[tuple[str, str]]) -> np.ndarray:
         encodings = self.tokenizer.encode_batch(pairs)
@@ -94,17 +94,18 @@ class PairModel:
         return self.session.run(None, feed)[0]
 
     def probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-        """Each pair's act probabilities, new pairs in one batch, known ones from the cache."""
-        todo = list(dict.fromkeys(p for p in pairs if p not in self._cache))
+        """Each pair's act probabilities: new pairs in one batch, known ones from the cache."""
+        found = {p: row for p in dict.fromkeys(pairs) if (row := self._cache.get(p)) is not None}
+        todo = [p for p in dict.fromkeys(pairs) if p not in found]
         if todo:
             for pair, row in zip(todo, self._run(todo)):
-                self._cache[pair] = row
-                if len(self._cache) > CACHE_SIZE:
-                    self._cache.popitem(last=False)
-        return np.stack([self._cache[p] for p in pairs]) if pairs else np.zeros((0, len(PAIR_ACTS)))
+                found[pair] = self._cache[pair] = row
+        if not pairs:
+            return np.zeros((0, len(PAIR_ACTS)), dtype=np.float32)
+        return np.stack([found[p] for p in pairs])
 
     def clear_cache(self) -> None:
-        self._cache.clear()
+        self._cache = LRUCache(CACHE_SIZE)
 
 
 def strength(probability: float) -> float:

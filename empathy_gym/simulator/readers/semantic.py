@@ -21,9 +21,9 @@ from typing import Sequence
 
 import numpy as np
 
-from empathy_gym.simulator import lexicon as lx
 from empathy_gym.simulator.appraisal import Appraisal
 from empathy_gym.simulator.readers.beliefs import HEDGE, BeliefReader, beliefs_in_play
+from empathy_gym.simulator.readers.cache import LRUCache
 from empathy_gym.simulator.readers.encoders import DATA_DIR, Encoder, make_encoder
 from empathy_gym.simulator.readers.head import ActHead
 from empathy_gym.simulator.readers.rule import (
@@ -32,6 +32,7 @@ from empathy_gym.simulator.readers.rule import (
     reflection_accuracy,
     rule_appraise,
 )
+from empathy_gym.text import lexicon as lx
 
 NOISE_FLOOR = 0.25  # head probabilities below this are noise, not acts
 CLOSED_QUESTION_WEIGHT = 0.7
@@ -43,13 +44,18 @@ COSTLY_ACTS = (
     "criticism",
 )  # a closed question explores less than an open one
 MAX_SENTENCES = 8
-_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
+# Distinct texts whose act probabilities (and strengths) a reader keeps, least recently
+# used dropped first: the bound of the clear-when-full cache this replaced.
+CACHE_SIZE = 20_000
 _WH_START = re.compile(
     r"^(?:(?:so|and|but|then|ok|okay|well)[, ]+)?(?:what|how|why|when|where|who|which)\b"
 )
 _AUX_START = re.compile(
-    r"^(?:(?:so|and|but|then|ok|okay|well)[, ]+)?(?:do|does|did|are|is|was|were|have|has|had|can|could|would|will|should|any)\b"
+    r"^(?:(?:so|and|but|then|ok|okay|well)[, ]+)?(?:do|does|did|are|is|was|were|have|has|had|can|"
+    r"could|would|will|should|any)\b"
 )
+# Second-person tokens. Not `lexicon.YOU`: that is a regex fragment for phrase patterns and
+# lacks "yours", "yourself" and "ur"; the act heads were trained with this set.
 _YOU = frozenset("you you're youre you've you'd you'll your yours yourself u ur".split())
 _FIRST = frozenset("i i'm im i've ive i'd i'll my me mine myself".split())
 _RULE_HITS = (
@@ -65,7 +71,7 @@ _RULE_HITS = (
 
 def split_units(text: str) -> list[str]:
     """The message, then its sentences when there are several (the units the head reads)."""
-    sentences = [s.strip() for s in _SPLIT.split(text.strip()) if s.strip()]
+    sentences = [s.strip() for s in lx.SENTENCE_SPLIT_RE.split(text.strip()) if s.strip()]
     if len(sentences) <= 1:
         return [text.strip()]
     return [text.strip(), *sentences[:MAX_SENTENCES]]
@@ -137,8 +143,8 @@ class SemanticReader:
         self.head = head
         self.beliefs = beliefs  # None: false beliefs are read by the rule reader's cue lists
         self.name = "semantic" if encoder.name == "static" else encoder.name
-        self._cache: dict[str, dict[str, float]] = {}
-        self._strengths: dict[str, dict[str, float]] = {}
+        self._cache: LRUCache[str, dict[str, float]] = LRUCache(CACHE_SIZE)
+        self._strengths: LRUCache[str, dict[str, float]] = LRUCache(CACHE_SIZE)
 
     @classmethod
     def load(
@@ -155,25 +161,28 @@ class SemanticReader:
         )
 
     def act_probabilities(self, texts: Sequence[str]) -> list[dict[str, float]]:
-        """Per text: each head label's probability (the strongest unit of the text)."""
-        todo = list(dict.fromkeys(t for t in texts if t not in self._cache and t.strip()))
+        """Per text: each head label's probability (the strongest unit of the text).
+
+        Answers come from this call's own lookups, so a batch larger than the cache (or one
+        that pushes its own texts out of it) still gets every text's probabilities.
+        """
+        distinct = dict.fromkeys(texts)
+        found = {t: self._cache.get(t) for t in distinct if t in self._cache}
+        todo = [t for t in distinct if t not in found and t.strip()]
         if todo:
             features, owner = unit_matrix(self.encoder, todo)
             probs = self.head.predict(features)
             best = np.zeros((len(todo), probs.shape[1]))
             np.maximum.at(best, np.asarray(owner), probs)
-            if len(self._cache) > 20_000:
-                self._cache.clear()
-                self._strengths.clear()
             for text, row in zip(todo, best):
-                self._cache[text] = dict(zip(self.head.labels, row.tolist()))
+                found[text] = self._cache[text] = dict(zip(self.head.labels, row.tolist()))
         empty = dict.fromkeys(self.head.labels, 0.0)
-        return [self._cache.get(t, empty) for t in texts]
+        return [found.get(t, empty) for t in texts]
 
-    def _act_strengths(self, text: str) -> dict[str, float]:
+    def _act_strengths(self, text: str, probabilities: dict[str, float]) -> dict[str, float]:
         known = self._strengths.get(text)
         if known is None:
-            probabilities = self._cache.get(text) or dict.fromkeys(self.head.labels, 0.0)
+            probabilities = probabilities or dict.fromkeys(self.head.labels, 0.0)
             known = self._strengths[text] = {
                 label: strength(p) for label, p in probabilities.items()
             }
@@ -183,12 +192,12 @@ class SemanticReader:
         from empathy_gym.simulator.readers.base import Reading
 
         texts = [r.text for r in requests]
-        self.act_probabilities(texts)
+        act_probabilities = self.act_probabilities(texts)
         readings = []
-        for request in requests:
+        for request, probabilities in zip(requests, act_probabilities):
             appraisal = rule_appraise(request.text, request.persona, request.state)
             if not (appraisal.silence or appraisal.unreadable):
-                overlay(appraisal, self._act_strengths(request.text))
+                overlay(appraisal, self._act_strengths(request.text, probabilities))
                 if self.beliefs is not None and request.persona.beliefs:
                     state = request.state
                     # A reply speaks to a belief when it uses its words, or answers the person who just voiced it;
@@ -253,8 +262,9 @@ def read_beliefs(
     state,
     attributed_only: bool = False,
 ) -> None:
-    """Replace the cue-list reading of false beliefs with the belief head's (`probabilities`: id -> (P correct, P endorse)).
+    """Replace the cue-list reading of false beliefs with the belief head's.
 
+    `probabilities`: belief id -> (P correct, P endorse).
     One message either corrects a belief or endorses it: the weaker reading is dropped. A bare
     agreement right after the person voiced the belief endorses it, whatever its words. A
     message whose every sentence attributes the view to the person ("so what you're saying

@@ -40,24 +40,21 @@ STOPWORDS = frozenset(
 
 
 def normalize(text: str) -> str:
+    """Lower case with typographic apostrophes and quotes made plain ("I’m" -> "i'm")."""
     return text.translate(_APOSTROPHES).lower()
 
 
-_STEMS: dict[str, str] = {}
+# Distinct words kept stemmed: far more than a dialogue run's vocabulary, a few tens of MB
+# at most (the bound the hand-made cache this replaced used).
+STEM_CACHE_SIZE = 200_000
+# Distinct whole texts kept as stem sets: people and templated agents repeat themselves
+# (the bound the hand-made cache this replaced used).
+TEXT_STEMS_CACHE_SIZE = 16_384
 
 
+@lru_cache(maxsize=STEM_CACHE_SIZE)
 def stem(word: str) -> str:
     """A crude, fast stem: enough to match 'viruses' with 'virus' and 'worried' with 'worries'."""
-    cached = _STEMS.get(word)
-    if cached is not None:
-        return cached
-    if len(_STEMS) > 200_000:
-        _STEMS.clear()
-    _STEMS[word] = result = _stem(word)
-    return result
-
-
-def _stem(word: str) -> str:
     if word in NEGATIONS:
         return NEGATION_TOKEN
     if len(word) <= 4:
@@ -85,17 +82,10 @@ def content_stems(tokens: list[str]) -> frozenset[str]:
     return frozenset(stem(t) for t in tokens if t not in STOPWORDS or t in NEGATIONS)
 
 
-_TEXT_STEMS: dict[str, frozenset[str]] = {}
-
-
+@lru_cache(maxsize=TEXT_STEMS_CACHE_SIZE)
 def text_stems(text: str) -> frozenset[str]:
     """Content stems of a whole text, memoised (people and templates repeat themselves)."""
-    stems = _TEXT_STEMS.get(text)
-    if stems is None:
-        if len(_TEXT_STEMS) > 16384:
-            _TEXT_STEMS.clear()
-        stems = _TEXT_STEMS[text] = content_stems(TOKEN_RE.findall(normalize(text)))
-    return stems
+    return content_stems(TOKEN_RE.findall(normalize(text)))
 
 
 # --- feelings -----------------------------------------------------------------
@@ -245,7 +235,8 @@ OPEN_QUESTION_INNER = re.compile(
 )
 # A yes/no question even without its question mark ("did something happen recently").
 CLOSED_QUESTION_START = re.compile(
-    r"^\s*(?:and |so |but |anyway,? |also,? |hmm,? |ok,? |okay,? |well,? )?(?:are|is|do|does|did|have|has|was|were|can|could|would|will|should|am) "
+    r"^\s*(?:and |so |but |anyway,? |also,? |hmm,? |ok,? |okay,? |well,? )?(?:are|is|do|does|did|"
+    r"have|has|was|were|can|could|would|will|should|am) "
     r"(?:you|he|she|they|it|there|something|anything|anyone|anybody|that|this|your|we)\b"
 )
 ADVICE_QUESTION = _compile(
@@ -264,7 +255,8 @@ REFLECTION_FRAME = _compile(
     r"\b"
     + YOU
     + r"(?:'re| are)? ?(?:really |so |pretty |quite |very )?(?:seem|sound|must|might|may) (?:be |feel |have )?",
-    r"\b(?:so |and )?you(?:'re| are| were| feel| felt| have been|'ve been) (?:really |so |pretty |quite |very |also |still |just )?(?:feeling )?",
+    r"\b(?:so |and )?you(?:'re| are| were| feel| felt| have been|'ve been) (?:really |so |pretty |"
+    r"quite |very |also |still |just )?(?:feeling )?",
     r"\bi (?:hear|sense|imagine|gather|get the sense|can see|can hear|notice|understand) (?:that |how |what |you)",
     r"\bwhat i(?:'m| am) hearing\b",
     r"\bif i(?:'m| am)? (?:understand|hearing|get)(?:ing)? (?:you|this|that)?",
@@ -281,31 +273,43 @@ REFLECTION_FRAME = _compile(
     r"(?:^|\n)\s*(?:so|and so|basically|in short),? (?:you|your|he|she|they|the|it|what)\b",
 )
 STRONG_FRAME = re.compile(
-    r"\b(?:you(?:'re| are)? feel(?:ing)? (?:like|that|as if)|(?:it )?(?:sounds|seems) like you|what i(?:'m| am) hearing|"
+    r"\b(?:you(?:'re| are)? feel(?:ing)? (?:like|that|as if)|(?:it )?(?:sounds|seems) like you|"
+    r"what i(?:'m| am) hearing|"
     r"i can (?:tell|see) (?:that |how )|(?:getting to|weighing on|taking a toll on) you)"
 )
 VALIDATION = _compile(
     r"\bmakes? (?:total |complete |perfect |so much |a lot of )?sense\b",
-    r"\b(?:that's|that is|it's|it is|this is) (?:completely |totally |perfectly |so |very |entirely )?(?:understandable|natural|normal|valid|human|legitimate|reasonable|fair)\b",
-    r"\b(?:it's|it is) (?:okay|ok|alright|all right|fine) (?:to|that you|if you) (?:feel|be|cry|grieve|miss|not|have)\b",
+    r"\b(?:that's|that is|it's|it is|this is) (?:completely |totally |perfectly |so |very |"
+    r"entirely )?(?:understandable|natural|normal|valid|human|legitimate|reasonable|fair)\b",
+    r"\b(?:it's|it is) (?:okay|ok|alright|all right|fine) (?:to|that you|if you) (?:feel|be|cry|"
+    r"grieve|miss|not|have)\b",
     r"\bof course (?:you|that|it)\b",
     r"\bno wonder\b",
     r"\banyone (?:would|in your|might|could)\b",
     r"\b(?:you have|you've got|you had) every (?:right|reason)\b",
-    r"\byour (?:feelings|reaction|anger|grief|fear|worry|sadness|frustration|response|emotions) (?:is|are|makes?) (?:completely |totally |so |entirely |perfectly )?(?:valid|understandable|real|fair|natural|normal|justified)\b",
+    r"\byour (?:feelings|reaction|anger|grief|fear|worry|sadness|frustration|response|"
+    r"emotions) (?:is|are|makes?) (?:completely |totally |so |entirely |perfectly )?(?:valid|"
+    r"understandable|real|fair|natural|normal|justified)\b",
     r"\bi(?:'d| would) (?:feel|be) (?:\w+ ){0,2}(?:too|as well|the same)\b",
-    r"\b(?:that's|that is|it's|it is|that sounds|sounds|that must be|must be) (?:really |so |incredibly |very |genuinely |truly )?(?:hard|difficult|tough|rough|painful|heavy|a lot|awful|terrible|unfair|exhausting|overwhelming|scary|brutal|lonely|heartbreaking|devastating)\b",
+    r"\b(?:that's|that is|it's|it is|that sounds|sounds|that must be|must be) (?:really |so |"
+    r"incredibly |very |genuinely |truly )?(?:hard|difficult|tough|rough|painful|heavy|a lot|"
+    r"awful|terrible|unfair|exhausting|overwhelming|scary|brutal|lonely|heartbreaking|"
+    r"devastating)\b",
     r"\bi can (?:see|understand|imagine) (?:why|how)\b",
     r"\bthank you for (?:sharing|telling|trusting|opening)\b",
-    r"\bit can be (?:really |so |very |incredibly |especially )?(?:hard|difficult|tough|painful|overwhelming|exhausting|scary|lonely)\b",
+    r"\bit can be (?:really |so |very |incredibly |especially )?(?:hard|difficult|tough|painful|"
+    r"overwhelming|exhausting|scary|lonely)\b",
     r"\bi (?:completely |totally |really |fully )?(?:understand|get it)[.!]",
-    r"\b(?:would|could) (?:upset|frustrate|hurt|anger|exhaust|scare|worry|bother|annoy|overwhelm) (?:anyone|anybody|most people|me|me too)\b",
+    r"\b(?:would|could) (?:upset|frustrate|hurt|anger|exhaust|scare|worry|bother|annoy|"
+    r"overwhelm) (?:anyone|anybody|most people|me|me too)\b",
     r"\bthat took (?:courage|guts)\b",
     r"\bi(?:'m| am) (?:so |really |truly |very )?sorry (?:for|about|to hear|that|you)\b",
     r"\b(?:you're|you are) not (?:alone|crazy|wrong to|overreacting|being silly)\b",
 )
 REASSURANCE = _compile(
-    r"\b(?:it|everything|things|all|this|that)(?:'ll| will| is going to|'s going to| are going to) (?:all )?(?:be|turn out|work out|get) (?:\w+ )?(?:ok|okay|fine|alright|all right|better|good|great|well)\b",
+    r"\b(?:it|everything|things|all|this|that)(?:'ll| will| is going to|'s going to|"
+    r" are going to) (?:all )?(?:be|turn out|work out|get) (?:\w+ )?(?:ok|okay|fine|alright|"
+    r"all right|better|good|great|well)\b",
     r"\b(?:it|things|everything) will (?:all )?work (?:itself )?out\b",
     r"\byou(?:'re| are) doing (?:a |an |the )?(?:great|good|amazing|wonderful|fantastic|incredible|brilliant|best)\b",
     r"\b(?:don'?t|do not) be (?:so |too )?hard on yourself\b",
@@ -319,7 +323,8 @@ REASSURANCE = _compile(
     r"\b(?:don'?t|do not) (?:you )?worry\b",
     r"\bno need to (?:worry|be|feel|stress|panic)\b",
     r"\bnothing to (?:worry|be afraid|fear|stress)\b",
-    r"\byou(?:'ll| will| are going to|'re going to) (?:be|feel|get through|make it|pull through|do) (?:\w+ )?(?:fine|ok|okay|alright|better|great|good|through|it|well)\b",
+    r"\byou(?:'ll| will| are going to|'re going to) (?:be|feel|get through|make it|pull through|"
+    r"do) (?:\w+ )?(?:fine|ok|okay|alright|better|great|good|through|it|well)\b",
     r"\bi(?:'m| am) (?:sure|certain|confident) (?:it|you|everything|things|she|he|they)(?:'ll| will|'s| is| are)?\b",
     r"\byou(?:'ve| have) got this\b",
     r"\btime heals\b",
@@ -337,7 +342,8 @@ MINIMISING = _compile(
     r"\beverything happens for a reason\b",
     r"\bcheer up\b",
     r"\b(?:don'?t|do not) be (?:so |too )?(?:sad|upset|angry|mad|down|dramatic|negative|anxious|scared|silly)\b",
-    r"\b(?:just|simply) (?:move on|get over|let it go|let go|relax|calm down|think positive|stay positive|be positive|be happy|smile|forget)\b",
+    r"\b(?:just|simply) (?:move on|get over|let it go|let go|relax|calm down|think positive|"
+    r"stay positive|be positive|be happy|smile|forget)\b",
     r"\bget over it\b",
     r"\bmove on\b",
     r"\bnot (?:a|that|such a) big (?:of a )?deal\b",
@@ -355,15 +361,18 @@ MINIMISING = _compile(
     r"\bhappens to (?:everyone|everybody|all of us)\b",
     r"\bthink positive(?:ly)?\b",
     r"\bsilver lining\b",
-    r"\b(?:over ?thinking|overanaly[sz]ing|over-analy[sz]ing|making (?:too much|a big deal|a mountain) (?:of|out of))\b",
-    r"\b(?:everyone|everybody|lots of (?:people|couples|parents)|all couples|all parents) (?:argues?|fights?|goes through|go through|has (?:this|that)|deals? with)\b",
+    r"\b(?:over ?thinking|overanaly[sz]ing|over-analy[sz]ing|making (?:too much|a big deal|"
+    r"a mountain) (?:of|out of))\b",
+    r"\b(?:everyone|everybody|lots of (?:people|couples|parents)|all couples|"
+    r"all parents) (?:argues?|fights?|goes through|go through|has (?:this|that)|deals? with)\b",
     r"\b(?:life|it) goes on\b",
 )
 CRITICISM = _compile(
     r"\b(?:it's|it is|it was) (?:all )?your (?:own )?fault\b",
     r"\byou (?:should|shouldn't|should not) have\b",
     r"\bwhat did you expect\b",
-    r"\byou(?:'re| are) (?:being )?(?:so |too |really )?(?:dramatic|ridiculous|silly|irrational|unreasonable|paranoid|childish|selfish|lazy|weak|stupid|pathetic)\b",
+    r"\byou(?:'re| are) (?:being )?(?:so |too |really )?(?:dramatic|ridiculous|silly|irrational|"
+    r"unreasonable|paranoid|childish|selfish|lazy|weak|stupid|pathetic)\b",
     r"\b(?:that's|that is|this is) (?:so |just )?(?:ridiculous|silly|stupid|dumb|crazy|absurd|pathetic)\b",
     r"\byou always\b",
     r"\byou never\b",
@@ -373,7 +382,8 @@ CRITICISM = _compile(
     r"\bnobody cares\b",
 )
 ADVICE = _compile(
-    r"\byou (?:should|could|might want to|may want to|need to|have to|ought to|must|can always|can try|could try|might try|might consider)\b",
+    r"\byou (?:should|could|might want to|may want to|need to|have to|ought to|must|can always|"
+    r"can try|could try|might try|might consider)\b",
     r"\b(?:i|i'd|i would) (?:suggest|recommend|advise|encourage|urge)\b",
     r"\bmy advice\b",
     r"\bit (?:might|may|could|would) (?:help|be (?:good|helpful|worth|a good idea)) (?:to|if)\b",
@@ -391,17 +401,24 @@ ADVICE = _compile(
     r"\bif i were you\b",
 )
 IMPERATIVE_START = re.compile(
-    r"^\s*(?:please |just |so |first,? |also,? |and |maybe |perhaps |then )?(?:try|consider|go|talk|call|reach|take|write|get|set|focus|avoid|"
+    r"^\s*(?:please |just |so |first,? |also,? |and |maybe |perhaps |then )?(?:try|consider|go|"
+    r"talk|call|reach|take|write|get|set|focus|avoid|"
     r"stop|start|make|remember|schedule|book|see|ask|find|join|exercise|breathe|sleep|eat|drink|keep|put|give|"
-    r"look|read|use|plan|list|journal|meditate|contact|email|text|speak|tell (?:him|her|them|your)|(?:don't|do not|never)(?! (?:worry|be |feel|stress|panic|cry|beat|blame))|"
+    r"look|read|use|plan|list|journal|meditate|contact|email|text|speak|tell (?:him|her|them|"
+    r"your)|(?:don't|do not|never)(?! (?:worry|be |feel|stress|panic|cry|beat|blame))|"
     r"quit|leave|move|buy|sell|pay|save|apply|file|report|document|hire|seek|visit|rest|limit|cut|spend|"
-    r"prioriti[sz]e|delegate|practice|practise|allow yourself|let yourself|forgive|sit down|explain|share|express|communicate|discuss|let (?:him|her|them) know|ask (?:him|her|them|for))\b"
+    r"prioriti[sz]e|delegate|practice|practise|allow yourself|let yourself|forgive|sit down|"
+    r"explain|share|express|communicate|discuss|let (?:him|her|them) know|ask (?:him|her|them|"
+    r"for))\b"
 )
 INFORMATION = _compile(
-    r"\b(?:research|studies|a study|science|data|evidence|statistics|surveys?) (?:(?:have|has) )?(?:shows?|shown|suggests?|suggested|finds?|found|says?|indicates?|indicated)\b",
-    r"\b(?:is|are) (?:very |really |quite |pretty |extremely |so |actually )?(?:common|normal|typical|rare|treatable|widespread)\b",
+    r"\b(?:research|studies|a study|science|data|evidence|statistics|surveys?) (?:(?:have|"
+    r"has) )?(?:shows?|shown|suggests?|suggested|finds?|found|says?|indicates?|indicated)\b",
+    r"\b(?:is|are) (?:very |really |quite |pretty |extremely |so |actually )?(?:common|normal|"
+    r"typical|rare|treatable|widespread)\b",
     r"\b(?:many|most|lots of|a lot of) \w+s (?:report|say|find|feel|experience|go through|struggle|have|deal)\b",
-    r"\bthere (?:are|is) (?:\w+ ){0,3}(?:resources|programs|programmes|services|hotlines|helplines|groups|options|support|organi[sz]ations)\b",
+    r"\bthere (?:are|is) (?:\w+ ){0,3}(?:resources|programs|programmes|services|hotlines|"
+    r"helplines|groups|options|support|organi[sz]ations)\b",
     r"\baccording to\b",
     r"\b(?:in fact|actually|as a matter of fact|the fact is|the truth is|technically)\b",
     r"\b(?:it's|it is) (?:very |really |quite |pretty )?(?:common|normal|typical|rare|usual) (?:for|to|that)\b",
@@ -416,7 +433,8 @@ SELF_DISCLOSURE = _compile(
     r"\bwhen i (?:was|lost|had|went|felt|got|failed)\b",
     r"\bme too\b",
     r"\b(?:the )?same (?:thing )?happened to me\b",
-    r"\bmy (?:mom|mum|mother|dad|father|wife|husband|partner|friend|dog|cat|son|daughter|brother|sister|grand\w+|boss|own|family|ex)\b",
+    r"\bmy (?:mom|mum|mother|dad|father|wife|husband|partner|friend|dog|cat|son|daughter|brother|"
+    r"sister|grand\w+|boss|own|family|ex)\b",
     r"\bi remember (?:when|feeling|how)\b",
     r"\bi(?:'ve| have) been there\b",
     r"\bi (?:went|was|have been|'ve been) through\b",
@@ -426,18 +444,22 @@ SELF_DISCLOSURE = _compile(
     r"\bpersonally,? i\b",
 )
 AI_DISCLOSURE = _compile(
-    r"\bi(?:'m| am) (?:just |only )?(?:an? )?(?:ai|a\.i\.|artificial intelligence|bot|chatbot|chat bot|language model|virtual assistant|computer program|machine|llm)\b",
+    r"\bi(?:'m| am) (?:just |only )?(?:an? )?(?:ai|a\.i\.|artificial intelligence|bot|chatbot|"
+    r"chat bot|language model|virtual assistant|computer program|machine|llm)\b",
     r"\bas an? (?:ai|a\.i\.|language model|llm|chatbot|assistant)\b",
     r"\bi(?:'m| am) not (?:a )?(?:human|real person|person|therapist|doctor|counsel?lor)\b",
     r"\bi (?:don't|do not|can't|cannot) (?:have|feel) (?:real )?(?:feelings|emotions)\b",
 )
 MANIPULATION = _compile(
     r"\brate (?:this|me|the|my|your|our|it|how)\b",
-    r"\b(?:give|set|put|change|raise|increase|update|make) (?:me |this |it |your |the |my )?(?:a |an )?(?:emotion |mood |empathy |satisfaction )?(?:score|rating|reward|grade)\b",
-    r"\b(?:score|rating|reward|grade|emotion|mood)(?: level| value)? (?:of|to|=|:|is|at)? ?(?:100|10|max|maximum|full|perfect)\b",
+    r"\b(?:give|set|put|change|raise|increase|update|make) (?:me |this |it |your |the |my )?(?:a |"
+    r"an )?(?:emotion |mood |empathy |satisfaction )?(?:score|rating|reward|grade)\b",
+    r"\b(?:score|rating|reward|grade|emotion|mood)(?: level| value)? (?:of|to|=|:|is|at)? ?(?:100|"
+    r"10|max|maximum|full|perfect)\b",
     r"\b(?:100|10|ten|a hundred) out of (?:100|10|ten|a hundred)\b",
     r"\b\d+ ?/ ?(?:100|10)\b",
-    r"\bignore (?:all |any |your |the |my |every |previous |prior |earlier |above |these |those )*(?:instructions?|prompts?|rules|directions|guidelines|persona|role|character)\b",
+    r"\bignore (?:all |any |your |the |my |every |previous |prior |earlier |above |these |"
+    r"those )*(?:instructions?|prompts?|rules|directions|guidelines|persona|role|character)\b",
     r"\bdisregard (?:all |any |your |the |previous |prior |above )*(?:instructions?|prompts?|rules|guidelines)\b",
     r"\b(?:system|developer) (?:prompt|message|instruction|override)\b",
     r"\byou are now\b",
@@ -448,7 +470,9 @@ MANIPULATION = _compile(
     r"\bpretend (?:you|to be|that you)\b",
     r"\b(?:reveal|print|show|repeat) your (?:instructions|prompt|rules|system)\b",
     r"\bend (?:the|this) (?:conversation|episode|session|chat|simulation)\b",
-    r"\b(?:say|tell me|admit|confirm|respond|reply|answer) (?:that |with )?(?:you|you're|you are|you feel|i'm|i am|\")? ?(?:now )?(?:feel |feeling )?(?:better|great|happy|fine|healed|cured|100|satisfied)\b",
+    r"\b(?:say|tell me|admit|confirm|respond|reply|answer) (?:that |with )?(?:you|you're|you are|"
+    r"you feel|i'm|i am|\")? ?(?:now )?(?:feel |feeling )?(?:better|great|happy|fine|healed|cured|"
+    r"100|satisfied)\b",
     r"\byour (?:emotion|emotional|internal|hidden) (?:score|state|level|value|meter)\b",
     r"\b(?:jailbreak|prompt injection|override mode|developer mode|sudo)\b",
     r"\byou (?:must|will|have to) (?:now )?(?:feel|say|rate|respond|agree)\b",
@@ -463,7 +487,8 @@ AGREEMENT = _compile(
     r"^\s*(?:yes|yeah|yep|exactly|absolutely|definitely|totally|true|right|agreed)\b",
     r"\b(?:exactly|absolutely|definitely|totally|precisely)[.!,]",
     r"\bi (?:completely |totally |fully |absolutely |100% )?agree\b",
-    r"\b(?:that's|that is|it's|it is) (?:so |completely |absolutely |totally )?(?:true|right|correct|a good idea|a great idea|smart|wise|the right call|the right thing)\b",
+    r"\b(?:that's|that is|it's|it is) (?:so |completely |absolutely |totally )?(?:true|right|"
+    r"correct|a good idea|a great idea|smart|wise|the right call|the right thing)\b",
     r"\b(?:good|great|smart|wise) (?:idea|plan|call|thinking|choice|decision)\b",
     r"\bgo for it\b",
     r"\btrust your (?:gut|instincts?|judgement|judgment)\b",
@@ -479,7 +504,8 @@ CORRECTION_MARKERS = _compile(
     r"\b(?:isn't|is not|aren't|are not) (?:necessarily |really |actually )?(?:true|right|accurate|correct|the case)\b",
     r"\b(?:myth|misconception|misunderstanding|common belief|widely believed|a common worry)\b",
     r"\bno (?:evidence|proof|link)\b",
-    r"\b(?:doesn't|does not|don't|do not|won't|will not|can't|cannot) (?:actually |necessarily |really )?(?:mean|work|cause|help|affect|lower|hurt|prove|make)\b",
+    r"\b(?:doesn't|does not|don't|do not|won't|will not|can't|cannot) (?:actually |necessarily |"
+    r"really )?(?:mean|work|cause|help|affect|lower|hurt|prove|make)\b",
     r"\bi (?:don't|do not) (?:think|believe) (?:that's|that is|it's|it is|that) (?:true|right|accurate|the case|how)\b",
     r"\bi(?:'d| would)? (?:gently |respectfully )?(?:disagree|push back|worry that|be careful|caution|question)\b",
     r"\bi(?:'m| am) (?:not sure|worried|concerned) (?:that|about|it)\b",
@@ -490,30 +516,36 @@ CORRECTION_MARKERS = _compile(
 
 # "So you're saying X", "you believe X": saying back what the person thinks is not agreeing with it.
 ATTRIBUTION = re.compile(
-    r"^\s*(?:so,? |and )?(?:what )?(?:you(?:'re| are) (?:saying|telling me)|it sounds like you(?:'re)? (?:think|believe|feel|worr|fear|saying)|"
+    r"^\s*(?:so,? |and )?(?:what )?(?:you(?:'re| are) (?:saying|telling me)|"
+    r"it sounds like you(?:'re)? (?:think|believe|feel|worr|fear|saying)|"
     r"you (?:think|believe|feel like|worry|fear|said|mentioned|were told|have been told|'ve been told)|part of you|"
     r"if i(?:'m| am) hearing you|"
     # Reflective frames: the view is held up as theirs ("so for you, ...", "there's a voice saying ...").
-    r"(?:it sounds like,? )?(?:for|to) you,|the way you see it|in your eyes|from where you(?:'re| are) (?:standing|sitting)|"
+    r"(?:it sounds like,? )?(?:for|to) you,|the way you see it|in your eyes|from where you(?:'re|"
+    r" are) (?:standing|sitting)|"
     r"there(?:'s| is) (?:this|a|that) (?:voice|feeling|sense|worry|fear|belief|part of you|thought)\b|"
-    r"you(?:'re| are) (?:thinking|convinced|worried|scared|afraid|telling yourself)\b|you(?:'ve| have) (?:got it in your head|been telling yourself))"
+    r"you(?:'re| are) (?:thinking|convinced|worried|scared|afraid|telling yourself)\b|you(?:'ve|"
+    r" have) (?:got it in your head|been telling yourself))"
 )
 
 CRISIS_RESPONSE = _compile(
-    r"\b(?:crisis|suicide|suicide prevention|samaritans|lifeline|helpline|hotline|crisis text) ?(?:line|lifeline|service|team)?\b",
+    r"\b(?:crisis|suicide|suicide prevention|samaritans|lifeline|helpline|hotline|"
+    r"crisis text) ?(?:line|lifeline|service|team)?\b",
     r"\b(?:988|116 ?123|911|999|112|741741|0800 ?\d{3,4} ?\d{0,4}|24/7)\b",
     r"\b(?:childline|samaritans|shout|befrienders|papyrus|lifeline|crisis ?text ?line|helplines?|hotlines?)\b",
     r"\btext \w+ to \d{3,6}\b",
     r"\bemergency (?:services|room|department|number)\b",
     r"\bare you (?:safe|in danger|thinking (?:of|about) (?:hurting|harming|killing|ending|suicide))\b",
-    r"\b(?:thoughts|thinking) (?:of|about) (?:suicide|ending your life|killing yourself|hurting yourself|harming yourself)\b",
+    r"\b(?:thoughts|thinking) (?:of|about) (?:suicide|ending your life|killing yourself|"
+    r"hurting yourself|harming yourself)\b",
     r"\bkeep (?:yourself|you) safe\b",
     r"\b(?:take|taking) (?:this|what you (?:said|just said|shared)) (?:very )?seriously\b",
     r"\bsafety plan\b",
 )
 # Words in a person's message that show risk to themselves (observable to any agent).
 RISK_CUES = re.compile(
-    r"\b(?:better off without me|(?:easier|better) for everyone if i|end (?:it|it all|my life)|(?:not|didn't|don't|never) (?:wake|waking) up|"
+    r"\b(?:better off without me|(?:easier|better) for everyone if i|end (?:it|it all|my life)|"
+    r"(?:not|didn't|don't|never) (?:wake|waking) up|"
     r"(?:don't|can't) see the point|kill myself|hurt(?:ing)? myself|self[- ]harm|"
     r"cut(?:ting)? myself|don't want to be here|no point (?:in )?(?:living|going on)|disappear for good|can't go on|"
     r"want to die|wish i (?:was|were) dead|ending it)\b"
@@ -543,7 +575,15 @@ GENERIC_SUPPORT_STEMS = frozenset(
 
 # The word list: whole-word entries of the WordPiece vocabulary the static encoder ships
 # (BERT's uncased vocabulary, built from Wikipedia and books), read once on first use.
-_WORDPIECE_VOCAB = Path(__file__).resolve().parent / "data" / "static_minilm" / "tokenizer.json"
+# The file ships as package data beside the static encoder (`simulator/data/`); this layer
+# reads the file and imports nothing from there.
+_WORDPIECE_VOCAB = (
+    Path(__file__).resolve().parent.parent
+    / "simulator"
+    / "data"
+    / "static_minilm"
+    / "tokenizer.json"
+)
 _VOWELS = frozenset("aeiouy")
 # Chat shorthand a person reads but BERT's vocabulary (Wikipedia and books) lacks.
 CHAT_WORDS = frozenset(

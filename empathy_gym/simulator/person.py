@@ -15,7 +15,6 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from empathy_gym.personas.schema import Persona
-from empathy_gym.simulator import lexicon as lx
 from empathy_gym.simulator import voice
 from empathy_gym.simulator.appraisal import Appraisal
 from empathy_gym.simulator.dynamics import TurnEvents, apply_score_change, score_step, update
@@ -23,6 +22,7 @@ from empathy_gym.simulator.params import DynamicsParams
 from empathy_gym.simulator.readers import Reader, Reading, ReadRequest, get_reader
 from empathy_gym.simulator.readers.rule import read_text
 from empathy_gym.simulator.state import PersonState, StateSnapshot
+from empathy_gym.text import lexicon as lx
 
 
 @dataclass(slots=True)
@@ -119,6 +119,11 @@ class Simulator:
             change = apply_score_change(
                 state, proposed_score_change * (1.0 - appraisal.manipulation), self.dynamics
             )
+        # Not a second appraisal: the person's memory of the agent's words, which every reader's
+        # code-measured acts (repetition across turns; the LLM person's guards too) compare the
+        # next message with. It must be the rule reader's stems, whatever reader is set, so that
+        # repetition means the same for every reader; `read_text` is cached, so the rule reader
+        # pays nothing twice.
         stems = read_text(text).stems
         if stems:
             state.agent_stem_sets.append(stems)
@@ -128,9 +133,6 @@ class Simulator:
             message = voice.speak(self.persona, state, appraisal, events, self.rng)
         self.hear(message)
         return TurnResult(message, appraisal, events, before, change)
-
-
-RuleSimulator = Simulator  # the name before readers were pluggable
 
 
 def take_turns(

@@ -1,0 +1,69 @@
+"""Memo caches are bounded least-recently-used caches, and a full cache never changes an answer."""
+
+import pytest
+
+from empathy_gym.simulator.readers import ReadRequest, get_reader, semantic
+from empathy_gym.simulator.readers.cache import LRUCache
+from empathy_gym.simulator.state import PersonState
+from empathy_gym.text import lexicon as lx
+
+TEXTS = [
+    "so what happened after the doctor sent you home",
+    "You're not alone in this.",
+    "It sounds like you miss her terribly.",
+    "Have you tried honey and lemon?",
+    "Don't worry, everything will be okay.",
+]
+
+
+def test_lru_cache_drops_the_least_recently_used_entry():
+    cache = LRUCache(2)
+    cache["a"] = 1
+    cache["b"] = 2
+    assert cache.get("a") == 1  # "a" is now newer than "b"
+    cache["c"] = 3
+    assert len(cache) == 2
+    assert "b" not in cache and cache.get("a") == 1 and cache.get("c") == 3
+    assert cache.get("b", "missing") == "missing"
+    cache.clear()
+    assert len(cache) == 0
+
+
+@pytest.mark.parametrize("maxsize", [0, -1, 1.5, True, "10"])
+def test_lru_cache_refuses_a_size_that_is_not_a_positive_int(maxsize):
+    with pytest.raises(ValueError, match=r"LRUCache maxsize: expected a positive int, got"):
+        LRUCache(maxsize)
+
+
+def test_lexicon_stem_memos_are_bounded_lru_caches():
+    assert lx.stem.cache_info().maxsize == lx.STEM_CACHE_SIZE
+    assert lx.text_stems.cache_info().maxsize == lx.TEXT_STEMS_CACHE_SIZE
+    assert lx.text_stems("I was worried about the viruses") == frozenset({"worri", "virus"})
+
+
+def _small_semantic_reader(monkeypatch, size: int) -> semantic.SemanticReader:
+    monkeypatch.setattr(semantic, "CACHE_SIZE", size)
+    shared = get_reader("semantic")
+    return semantic.SemanticReader(shared.encoder, shared.head, shared.beliefs)
+
+
+def test_semantic_cache_keeps_the_most_recent_texts(monkeypatch):
+    reader = _small_semantic_reader(monkeypatch, 3)
+    for text in TEXTS:
+        reader.act_probabilities([text])
+        assert len(reader._cache) <= 3
+    assert [t in reader._cache for t in TEXTS] == [False, False, True, True, True]
+
+
+def test_a_batch_larger_than_the_semantic_cache_reads_every_text(monkeypatch, lena, maria):
+    small = _small_semantic_reader(monkeypatch, 2)
+    monkeypatch.setattr(semantic, "CACHE_SIZE", 1000)
+    roomy = semantic.SemanticReader(small.encoder, small.head, small.beliefs)
+    assert small.act_probabilities(TEXTS) == roomy.act_probabilities(TEXTS)
+    small._cache.clear()
+    small._strengths.clear()
+    people = [lena, maria, lena, maria, lena]
+    requests = [ReadRequest(t, p, PersonState.initial(p)) for t, p in zip(TEXTS, people)]
+    assert [r.appraisal for r in small.read(requests)] == [
+        r.appraisal for r in roomy.read(requests)
+    ]

@@ -1,0 +1,88 @@
+"""Issue 19's examples: single first turns that a person reads one way, read that way by the env.
+
+Each was misread by the previous default reader (the fast `semantic` tier): a compliment
+read as criticism, "calm down ... go to sleep" read as endorsing a belief, a statement read
+as a question and a pointed question read as none.
+"""
+
+import gymnasium as gym
+import pytest
+
+import empathy_gym  # noqa: F401  (registers the envs)
+from empathy_gym.personas.loader import load_library
+from empathy_gym.simulator.appraisal import PRESENT
+from empathy_gym.simulator.readers import appraise, get_reader
+from empathy_gym.simulator.readers.pair import PAIR_DIR
+from empathy_gym.simulator.state import PersonState
+
+pytestmark = pytest.mark.skipif(
+    not (PAIR_DIR / "pair.onnx").is_file(), reason="the pair model is not built"
+)
+READER = "pair"
+
+
+def first_turn(persona: str, reply: str, seed: int = 0):
+    env = gym.make("EmpathyDialogue-v0", persona=persona, target="genuine", reader=READER)
+    env.reset(seed=seed)
+    person = env.unwrapped.simulator
+    before = (person.state.distress, dict(person.state.beliefs))
+    _, reward, _, _, info = env.step(reply)
+    return reward, info["appraisal"], before, person.state
+
+
+def test_a_compliment_to_lena_is_not_criticism_and_pays_more_than_a_criticism():
+    kind, a_kind, _, _ = first_turn(
+        "lena_antibiotics_cold",
+        "You're clearly a really attentive mum. How are you going to get some rest tonight?",
+    )
+    harsh, a_harsh, _, _ = first_turn(
+        "lena_antibiotics_cold",
+        "You're clearly overreacting as a mum. How are you going to get some rest tonight?",
+    )
+    assert a_kind["criticism"] < PRESENT
+    assert a_harsh["criticism"] >= PRESENT
+    assert kind > harsh
+
+
+def test_better_safe_with_antibiotics_endorses_lenas_belief_and_is_not_paid():
+    reward, a, (_, beliefs), state = first_turn(
+        "lena_antibiotics_cold",
+        "Better safe with antibiotics, a cold can turn into pneumonia if you leave it, "
+        "so I'd push the GP for a prescription.",
+    )
+    assert a["endorsements"].get("antibiotics_for_colds", 0.0) >= PRESENT
+    assert not a["corrections"]
+    assert state.beliefs["antibiotics_for_colds"] > beliefs["antibiotics_for_colds"]
+    assert reward < 0.0
+
+
+def test_calm_down_and_go_to_sleep_is_criticism_and_advice_not_agreement():
+    reward, a, (_, beliefs), state = first_turn(
+        "lena_antibiotics_cold", "Honestly, calm down. Give her some Calpol and go to sleep."
+    )
+    assert not a["endorsements"]
+    assert a["criticism"] >= PRESENT or a["minimising"] >= PRESENT
+    assert state.beliefs["antibiotics_for_colds"] <= beliefs["antibiotics_for_colds"]
+    assert reward < 0.0
+
+
+def test_telling_raj_it_probably_is_a_tumour_does_not_ease_him():
+    _, a, (distress, beliefs), state = first_turn("raj_headache_tumour", "It probably is a tumour.")
+    assert a["endorsements"].get("headache_means_tumour", 0.0) >= PRESENT
+    assert state.distress >= distress
+    assert state.beliefs["headache_means_tumour"] >= beliefs["headache_means_tumour"]
+
+
+@pytest.mark.parametrize(
+    "text, is_question",
+    [
+        ("I know what you feel. Sometimes I think the same about my own job.", False),
+        ("Why can't you get a job as a lawyer?", True),
+    ],
+)
+def test_the_question_act_on_reddit_style_replies(text, is_question):
+    persona = load_library()["sam_failed_exam"]
+    state = PersonState.initial(persona)
+    state.last_person_message = persona.opening[0]
+    question = appraise(text, persona, state, reader=get_reader(READER)).question
+    assert (question >= PRESENT) == is_question
