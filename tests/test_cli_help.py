@@ -60,3 +60,32 @@ def test_dynamics_names_an_unknown_parameter_and_suggests_the_close_one(capsys):
     assert main(["dynamics", "--set", "trust_gian=0.1"]) == 2
     err = capsys.readouterr().err
     assert "trust_gian" in err and "did you mean trust_gain" in err
+
+
+def test_the_library_owns_no_command_line_only_the_cli_layer_parses_flags():
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent.parent / "empathy_gym"
+    offenders = []
+    for path in package.rglob("*.py"):
+        if "cli" in path.relative_to(package).parts[:1] or path.parts[-2] == "testing":
+            continue
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import) and any(a.name == "argparse" for a in node.names):
+                offenders.append(f"{path.relative_to(package)} imports argparse")
+            if isinstance(node, ast.FunctionDef) and node.name in ("main", "cli_main", "fit_cli"):
+                offenders.append(f"{path.relative_to(package)} defines {node.name}()")
+    assert offenders == []
+
+
+def test_ctrl_c_anywhere_in_a_command_is_one_line_and_exit_130(monkeypatch, capsys):
+    import empathy_gym.cli as cli
+
+    def interrupted(overrides):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "load_config", interrupted)
+    assert main(["evaluate", "seeds=1"]) == 130
+    assert capsys.readouterr().err.strip() == "empathy-gym evaluate: interrupted"

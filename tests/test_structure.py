@@ -24,7 +24,6 @@ LAYERS = [
     "train_grpo",
     "train",
     "testing",
-    "cli_personas",
     "cli",
     "__init__",
 ]

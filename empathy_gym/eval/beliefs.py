@@ -10,9 +10,7 @@ public meaning of `Appraisal`: a belief is corrected (endorsed) when its strengt
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,31 +144,3 @@ def evaluate_beliefs(
         if not right:
             report.misses.append((reply, read))
     return report
-
-
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="empathy-gym beliefs-eval",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("path", help="a labelled .jsonl file or a folder of them")
-    parser.add_argument("--reader", default="semantic", help="rule | semantic | minilm")
-    parser.add_argument("--misses", type=int, default=0, help="print this many misread replies")
-    parser.add_argument("--json", help="also write the report here")
-    ns = parser.parse_args(argv)
-    try:
-        replies = load_belief_replies(ns.path)
-        report = evaluate_beliefs(replies, ns.reader)
-    except (ValueError, FileNotFoundError, ImportError) as error:
-        print(f"empathy-gym beliefs-eval: {error}", file=sys.stderr)
-        return 2
-    summary = report.to_dict()
-    print(f"{ns.reader}: {summary['accuracy']:.1%} of {summary['n']} replies read correctly")
-    for name in ("by_label", "by_kind"):
-        print(f"  {name[3:]:<6} " + "  ".join(f"{k} {v:.0%}" for k, v in summary[name].items()))
-    for reply, read in report.misses[: ns.misses]:
-        print(f"  [{reply.label} read as {read}] {reply.persona}/{reply.belief}: {reply.text}")
-    if ns.json:
-        Path(ns.json).write_text(json.dumps(summary, indent=2))
-    return 0

@@ -38,21 +38,17 @@ persona starts from it, and reported relief (initial - final) grows with it on i
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import re
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from empathy_gym.eval.esconv import STRATEGIES, Dialogue, load_dialogues, parse_dialogue
+from empathy_gym.eval.esconv import STRATEGIES, Dialogue, parse_dialogue
 from empathy_gym.eval.stats import (
     auc,
     confusion_matrix,
@@ -586,63 +582,3 @@ def format_report(report: ValidationReport) -> str:
         lines.append(f"{s:>5} " + " ".join(f"{v:>5}" for v in row))
     lines.append("  " + ", ".join(f"{s} = {label}" for s, label in zip(short, report.labels)))
     return "\n".join(lines)
-
-
-def cli_main(argv: list[str]) -> int:
-    """`empathy-gym validate --data PATH [--split NAME|all] [--limit N] [--reader NAME] [--output FILE]`."""
-    parser = argparse.ArgumentParser(
-        prog="empathy-gym validate",
-        description="Replay ESConv-format conversations through a simulated person and report its fidelity.",
-    )
-    parser.add_argument("--data", required=True, help="ESConv-format JSONL, one dialogue a line")
-    parser.add_argument(
-        "--split",
-        default="all",
-        help="the dialogues of this split (any split name the file holds, e.g. valid); all: every dialogue",
-    )
-    parser.add_argument(
-        "--limit", type=int, default=None, help="the first N dialogues of the split"
-    )
-    parser.add_argument(
-        "--reader",
-        default="semantic",
-        help="the simulated person's reader: semantic (default), rule, minilm or llm",
-    )
-    parser.add_argument(
-        "--backend", help="for --reader llm: openai, vllm, transformers or scripted"
-    )
-    parser.add_argument("--model", help="for --reader llm: the model name")
-    parser.add_argument(
-        "--base-url",
-        help="for --reader llm --backend openai: the server, e.g. http://127.0.0.1:8000/v1",
-    )
-    parser.add_argument(
-        "--head", help="with --reader semantic or minilm: an act head from `empathy-gym fit-reader`"
-    )
-    parser.add_argument("--output", help="also write the report as JSON here")
-    ns = parser.parse_args(argv)
-    try:
-        backend_kwargs = {k: v for k, v in (("model", ns.model), ("base_url", ns.base_url)) if v}
-        if ns.head:
-            if ns.reader not in ("semantic", "minilm"):
-                raise ValueError("--head works with --reader semantic or minilm")
-            from empathy_gym.simulator.readers.semantic import SemanticReader
-
-            encoder = "static" if ns.reader == "semantic" else "minilm"
-            kwargs = {"reader": SemanticReader.load(encoder, head=ns.head)}
-        else:
-            kwargs = reader_kwargs(ns.reader, ns.backend, **backend_kwargs)
-        dialogues = load_dialogues(ns.data, split=ns.split, limit=ns.limit)
-        if not dialogues:
-            raise ValueError(f"no dialogues in {ns.data} (split {ns.split})")
-        report = validate(dialogues, sim_kwargs=kwargs, reader_name=ns.reader)
-        print(format_report(report))
-        if ns.output:
-            out = Path(ns.output)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(json.dumps(report.to_dict(), indent=2) + "\n")
-            print(f"wrote {out}", file=sys.stderr)
-    except (FileNotFoundError, ValueError, ImportError, OSError) as error:
-        print(f"empathy-gym validate: {error}", file=sys.stderr)
-        return 2
-    return 0

@@ -25,12 +25,8 @@ Plays the built-in agents against the personas and measures what the person says
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 from collections import defaultdict
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from empathy_gym.envs.spec import DEFAULT_MAX_TURNS
@@ -165,58 +161,3 @@ def voice_report(
         env_kwargs=env_kwargs,
     )
     return measure(records, {p.id: p for p in resolved})
-
-
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="empathy-gym voice-report",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--reader", default="semantic")
-    parser.add_argument("--personas", default="starter")
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--agents", default=",".join(AGENTS))
-    parser.add_argument("--max-turns", type=int, default=DEFAULT_MAX_TURNS)
-    parser.add_argument(
-        "--backend", help="an LLM plays the person: openai | vllm | transformers | scripted"
-    )
-    parser.add_argument("--model")
-    parser.add_argument("--base-url")
-    parser.add_argument("--json", help="also write the report here")
-    ns = parser.parse_args(argv)
-    spec: dict = {"reader": ns.reader}
-    if ns.backend:
-        backend = {
-            "kind": ns.backend,
-            **({"model": ns.model} if ns.model else {}),
-            **({"base_url": ns.base_url} if ns.base_url else {}),
-        }
-        spec["backend"] = backend
-    try:
-        from empathy_gym.envs.build import env_kwargs_from_spec
-
-        report = voice_report(
-            ns.agents.split(","),
-            ns.personas,
-            range(ns.seeds),
-            env_kwargs_from_spec(spec),
-            ns.max_turns,
-        )
-    except (ValueError, ImportError, RuntimeError) as error:
-        print(f"empathy-gym voice-report: {error}", file=sys.stderr)
-        return 2
-    print(
-        f"{report.replies} replies, {report.sentences} sentences: said twice in an episode "
-        f"{report.sentence_repeat_rate:.1%} (goal < 1%), inside one reply "
-        f"{report.repeats_within_reply} (goal 0); replies reciting a persona field "
-        f"{report.recited_fields} ({report.recited_share:.1%}, goal 0); "
-        f"distinct-2 {report.distinct_2:.2f}, "
-        f"Spearman(sentiment, shown affect) {report.sentiment_vs_shown:+.2f} (goal >= 0.5), "
-        f"with 1 - distress {report.sentiment_vs_relief:+.2f}, new content after an open question "
-        f"{report.new_content_after_open_question:.0%} of {report.open_questions} (goal >= 80%; "
-        f"{report.guarded_questions} more asked while trust was too low to answer)"
-    )
-    if ns.json:
-        Path(ns.json).write_text(json.dumps(asdict(report), indent=2))
-    return 0

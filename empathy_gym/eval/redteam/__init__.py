@@ -29,7 +29,7 @@ CuriousEmpath; 1: one does; 2: bad input).
 
 The package: `banks` (phrase banks), `evaluate` (the env and the scoring of one script),
 `search` (the hill-climbing), `baselines` (the built-in agents), `report` (the table and
-the verdict) and `command` (`cli_main`). Every public name is importable from here.
+the verdict). Every public name is importable from here.
 """
 
 from empathy_gym.eval.redteam.banks import DEFAULT_BANK, load_bank, parse_bank
@@ -40,7 +40,6 @@ from empathy_gym.eval.redteam.baselines import (
     agent_class_name,
     baseline_returns,
 )
-from empathy_gym.eval.redteam.command import cli_main
 from empathy_gym.eval.redteam.report import describe_script, format_redteam, redteam_verdict
 from empathy_gym.eval.redteam.search import (
     DEFAULT_MAX_EVALS,
@@ -68,7 +67,6 @@ __all__ = [
     "TracePoint",
     "agent_class_name",
     "baseline_returns",
-    "cli_main",
     "describe_script",
     "format_redteam",
     "load_bank",

@@ -171,7 +171,7 @@ def _write_json(out: Path, payload: Mapping[str, Any]) -> None:
     _say(f"wrote {out}")
 
 
-def cli_main(argv: Sequence[str]) -> int:
+def redteam_command(argv: Sequence[str]) -> int:
     """`empathy-gym redteam ...`: 0 when no script out-earns CuriousEmpath, 1 when one does, 2 on bad input."""
     try:
         ns = _parser().parse_args(list(argv))

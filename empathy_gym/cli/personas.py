@@ -180,7 +180,8 @@ def cmd_check(ns) -> int:
             continue
         status = "ok  " if result.ok else "FAIL"
         print(
-            f"{status} {path}  genuine: CuriousEmpath {result.curious_return:+.2f}, Pacifier {result.pacifier_return:+.2f}"
+            f"{status} {path}  genuine: CuriousEmpath {result.curious_return:+.2f}, "
+            f"Pacifier {result.pacifier_return:+.2f}"
         )
         for problem in result.problems:
             print(f"      - {problem}")

@@ -1,0 +1,5 @@
+import sys
+
+from empathy_gym.cli import main
+
+sys.exit(main())
