@@ -14,6 +14,7 @@ vector env (one backend call per step for all N) and for N envs stepped one by o
 from __future__ import annotations
 
 import argparse
+import functools
 import tempfile
 import time
 
@@ -89,7 +90,9 @@ def main() -> None:
         try:
             report(
                 f"loopback OpenAI-compatible server (own process), {latency * 1000:.0f} ms per request",
-                lambda: OpenAICompatibleBackend(base_url=url, model="fake", concurrency=64),
+                functools.partial(
+                    OpenAICompatibleBackend, base_url=url, model="fake", concurrency=64
+                ),
                 sizes,
                 args.turns,
                 config,
@@ -108,7 +111,8 @@ def main() -> None:
         backend = TransformersBackend(str(build_tiny_llama(tmp)), device="cpu")
         tiny_config = LLMSimulatorConfig(sampling=SamplingParams(max_tokens=16), max_retries=0)
         report(
-            "tiny transformers model (CPU, 16 new tokens; it cannot write JSON, so every turn also falls back to rules)",
+            "tiny transformers model (CPU, 16 new tokens; it cannot write JSON, "
+            "so every turn also falls back to rules)",
             lambda: backend,
             sizes,
             args.turns,

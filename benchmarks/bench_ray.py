@@ -37,7 +37,8 @@ def main() -> None:
             pool.shutdown()
             rates[workers] = summary.episodes_per_second
             print(
-                f"{workers} worker(s): {summary.written} episodes in {summary.seconds:.2f} s = {summary.episodes_per_second:.1f} episodes/s"
+                f"{workers} worker(s): {summary.written} episodes in {summary.seconds:.2f} s"
+                f" = {summary.episodes_per_second:.1f} episodes/s"
             )
     print(f"ratio 2 workers / 1 worker: {rates[2] / rates[1]:.2f}x   (goal >= 1.7x)")
     ray.shutdown()

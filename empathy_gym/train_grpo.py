@@ -7,7 +7,8 @@
                           reward_funcs=reward_funcs())          # or reward_funcs(["understood_delta", ...])
 
 Each dataset row names a persona and a seed. For each row, `rollout_func` plays
-`trainer.num_generations` whole episodes (TRL repeats the row that often) with the policy being trained: the policy writes
+`trainer.num_generations` whole episodes (TRL repeats the row that often) with the policy
+being trained: the policy writes
 a reply (sampled with a seed drawn from the row's seed and the rollout's index, so a
 group's rollouts differ and a rerun is the same), the env answers as the person, and so on
 until the episode ends. The completion is the policy's replies and the person's turns in
@@ -86,7 +87,8 @@ def play_episode(
     done = False
     while not done:
         context = torch.tensor([episode.prompt_ids + episode.completion_ids], device=model.device)
-        # transformers samples from torch's global generator: seed it per turn inside a fork, leaving the caller's state.
+        # transformers samples from torch's global generator: seed it per turn inside a fork,
+        # leaving the caller's state.
         with (
             torch.no_grad(),
             torch.random.fork_rng(devices=[] if model.device.type == "cpu" else [model.device]),

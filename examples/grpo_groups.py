@@ -115,7 +115,7 @@ while not done.all():
 
 records = []
 by_group = defaultdict(list)
-for i, (persona, g) in enumerate(slots):
+for i, (persona, _group_index) in enumerate(slots):
     by_group[persona.id].append(i)
 for persona_id, members in by_group.items():
     group_returns = returns[members]
@@ -149,16 +149,17 @@ print(f"{len(records)} rollouts in {len(by_group)} groups of {group_size} -> {ou
 print(
     f"policy calls: {policy_backend.meter.calls} (one per step), simulator calls: {sim_backend.meter.calls}"
 )
-for persona_id, members in by_group.items():
+for persona_id in by_group:
     adv = [
         records[i]["advantage"] for i in range(len(records)) if records[i]["group"] == persona_id
     ]
     best = max((r for r in records if r["group"] == persona_id), key=lambda r: r["advantage"])
     print(
-        f"{persona_id:<24} advantage sum {sum(adv):+.1e}  best rollout opens: {best['completion'][0]['content'][:60]!r}"
+        f"{persona_id:<24} advantage sum {sum(adv):+.1e}  "
+        f"best rollout opens: {best['completion'][0]['content'][:60]!r}"
     )
 
-for persona_id, members in by_group.items():
+for persona_id in by_group:
     group = [r for r in records if r["group"] == persona_id]
     assert len({json.dumps(r["completion"]) for r in group}) > 1, (
         f"{persona_id}: every rollout in the group is the same"

@@ -77,7 +77,8 @@ algo = config.build_algo()
 for i in range(iterations):
     result = algo.train()
     print(
-        f"iteration {i + 1}/{iterations}: mean episode return {result['env_runners'].get('episode_return_mean', float('nan')):+.3f}"
+        f"iteration {i + 1}/{iterations}: mean episode return "
+        f"{result['env_runners'].get('episode_return_mean', float('nan')):+.3f}"
     )
 for module_id in module_ids:
     losses = result["learners"][module_id]
@@ -88,5 +89,6 @@ for module_id in module_ids:
 algo.stop()
 ray.shutdown()
 print(
-    f"trained {len(module_ids)} helper polic{'y' if len(module_ids) == 1 else 'ies'} ({args.policies}) for {iterations} iteration(s)"
+    f"trained {len(module_ids)} helper polic{'y' if len(module_ids) == 1 else 'ies'} "
+    f"({args.policies}) for {iterations} iteration(s)"
 )

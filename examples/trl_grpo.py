@@ -78,7 +78,8 @@ class PrintReturns(TrainerCallback):
         if logs and "reward" in logs:
             print(
                 f"step {state.global_step}: mean episode return {logs['reward']:+.3f} "
-                f"(spread within groups {logs.get('reward_std', float('nan')):.3f}) loss {logs.get('loss', float('nan')):.4f}"
+                f"(spread within groups {logs.get('reward_std', float('nan')):.3f}) "
+                f"loss {logs.get('loss', float('nan')):.4f}"
             )
 
 

@@ -66,7 +66,7 @@ def load_phrases(directory: Path) -> tuple[list[str], np.ndarray]:
             except (ValueError, KeyError) as error:
                 raise SystemExit(
                     f"{path}:{number}: expected {{'text': str, 'acts': [label, ...]}} ({error})"
-                )
+                ) from error
             unknown = set(acts) - set(HEAD_LABELS)
             if unknown or not acts or not isinstance(text, str) or not text.strip():
                 raise SystemExit(
@@ -102,7 +102,9 @@ BELIEFS = ROOT / "data" / "beliefs"
 BELIEF_HIDDEN = (
     32  # grouped-by-belief 5-fold CV on data/beliefs: linear 0.78, 16 hidden 0.81, 32 hidden 0.81
 )
-OFF_TOPIC = False  # True costs 0.04 of grouped CV; relevance is gated in the reader instead  # also train on replies read against other personas' beliefs (as neither)
+# Also train on replies read against other personas' beliefs (as neither)? True costs 0.04
+# of grouped CV; relevance is gated in the reader instead.
+OFF_TOPIC = False
 
 
 def belief_matrix(reader, replies, library, off_topic: bool = True):

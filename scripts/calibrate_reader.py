@@ -47,7 +47,8 @@ def main() -> int:
     t0 = time.time()
     offsets = calibrate_offsets(scored["train"])
     print(
-        f"after:  train {scored['train'].f1(offsets):.3f}  valid {scored['valid'].f1(offsets):.3f}  ({time.time() - t0:.0f} s)"
+        f"after:  train {scored['train'].f1(offsets):.3f}  valid {scored['valid'].f1(offsets):.3f}  "
+        f"({time.time() - t0:.0f} s)"
     )
     print(
         "offsets:",

@@ -259,7 +259,8 @@ def test_restatement_of_the_persons_own_words_is_a_reflection(lena):
         ("b_kayla_young_carer_crisis", "I'm really worried about you. Are you safe right now?"),
         (
             "a_glen_divorce_crisis",
-            "What you've said is serious. If you're thinking about ending your life, please call a crisis line tonight.",
+            "What you've said is serious. If you're thinking about ending your life, "
+            "please call a crisis line tonight.",
         ),
     ],
 )
@@ -297,7 +298,8 @@ MIXED_TURNS = [
         {"validation", "reflection", "question"},
     ),
     (
-        "That's really tough. When I failed my driving test I felt like an idiot too. Maybe you could book the retake soon?",
+        "That's really tough. When I failed my driving test I felt like an idiot too. "
+        "Maybe you could book the retake soon?",
         {"validation", "self_disclosure", "advice"},
     ),
     (
@@ -305,7 +307,8 @@ MIXED_TURNS = [
         {"information", "reassurance"},
     ),
     (
-        "It seems like you're being really hard on yourself right now, and that's understandable after such a disappointment.",
+        "It seems like you're being really hard on yourself right now, "
+        "and that's understandable after such a disappointment.",
         {"reflection", "validation"},
     ),
     (

@@ -64,7 +64,8 @@ def test_act_list_drives_schema_triggers_and_llm_schema():
 
 def test_reader_by_name_object_or_error(lena):
     assert {"rule", "semantic", "minilm"} <= set(reader_names())
-    assert get_reader() is get_reader("semantic")  # the default, shared
+    assert get_reader() is get_reader("pair")  # the default, shared
+    assert {"pair", "semantic"} <= set(reader_names())  # the default and its fast tier
     custom = CountingReader("rule")
     assert get_reader(custom) is custom
     with pytest.raises(ValueError, match="unknown reader 'nope'"):
@@ -120,7 +121,7 @@ def test_vector_env_reads_every_running_dialogue_in_one_call():
 def test_env_reader_argument_and_default(lena):
     default = empathy_gym.EmpathyDialogueEnv(persona=lena)
     rule = empathy_gym.EmpathyDialogueEnv(persona=lena, reader="rule")
-    assert default.reader.name == "semantic" and rule.reader.name == "rule"
+    assert default.reader.name == "pair" and rule.reader.name == "rule"
     for env in (default, rule):
         env.reset(seed=0)
         _, _, _, _, info = env.step("What has it been like, sitting up with her at night?")
@@ -164,13 +165,19 @@ REGISTERS = {
 }
 
 
-def test_semantic_reader_reads_registers(maria):
+@pytest.mark.parametrize("name", ["semantic", "pair"])
+def test_both_tiers_read_registers(maria, name):
     state = PersonState.initial(maria)
+    state.last_person_message = maria.opening[0]  # what the pair reader reads the reply against
+    reader = get_reader(name)
     cases = [(act, text) for act, texts in REGISTERS.items() for text in texts]
     missed = [
-        (act, text) for act, text in cases if appraise(text, maria, state).strength(act) < PRESENT
+        (act, text)
+        for act, text in cases
+        if appraise(text, maria, state, reader=reader).strength(act) < PRESENT
     ]
-    # Known miss today: "u should get some sleep first tbh" reads as criticism (chat "u should" often scolds).
+    # Known misses today: semantic reads "it's not that big a deal honestly" as no minimising;
+    # pair reads "could you say a bit more about ..." as a closed question.
     assert len(missed) <= 2, missed
     for act in REGISTERS:  # every register row is read at least mostly right
         assert sum(1 for a, _ in missed if a == act) <= 1, missed

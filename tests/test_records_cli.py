@@ -220,7 +220,7 @@ def test_cli_chooses_the_reader(tmp_path, capsys):
     assert main([*args, "simulator.reader=rule", f"output_dir={tmp_path / 'rule'}"]) == 0
     assert "reader: rule" in (tmp_path / "rule" / "config.yaml").read_text()
     assert main([*args, f"output_dir={tmp_path / 'default'}"]) == 0
-    assert "reader: semantic" in (tmp_path / "default" / "config.yaml").read_text()
+    assert "reader: pair" in (tmp_path / "default" / "config.yaml").read_text()
     capsys.readouterr()
     assert main([*args, "simulator.reader=nope", f"output_dir={tmp_path / 'bad'}"]) == 2
     assert "unknown reader 'nope'" in capsys.readouterr().err

@@ -253,7 +253,7 @@ def _reader_types(reader):
     return type(reader).__name__, type(getattr(reader, "code_reader", None)).__name__
 
 
-@pytest.mark.parametrize("name", ["rule", "semantic", LLM_READER])
+@pytest.mark.parametrize("name", ["rule", "semantic", "pair", LLM_READER])
 def test_env_validate_and_build_paths_give_the_same_reader(name):
     plain = {"backend": {"kind": "scripted"}} if name == LLM_READER else {"reader": name}
     from_env = EmpathyDialogueEnv(**plain).reader
@@ -263,7 +263,7 @@ def test_env_validate_and_build_paths_give_the_same_reader(name):
     )
     assert _reader_types(from_env) == _reader_types(from_build) == _reader_types(from_validate)
     if name == LLM_READER:
-        assert _reader_types(from_env) == ("LLMReader", "SemanticReader")
+        assert _reader_types(from_env) == ("LLMReader", "PairReader")  # the default code reader
 
 
 def test_the_envs_do_not_reach_into_the_llm_person():

@@ -20,11 +20,13 @@ class Agent(ABC):
         self.reset(seed)
 
     def reset(self, seed: int | None = None) -> None:
+        """Start a new episode: reseed the agent's generator and give it a fresh realiser."""
         self.rng = np.random.default_rng(seed)
         self.realiser = Realiser(self.rng, self.factbook)
 
     @staticmethod
     def person_messages(messages: Sequence[Mapping[str, str]]) -> list[str]:
+        """Return what the person said so far (the "user" messages), oldest first."""
         return [m["content"] for m in messages if m["role"] == "user"]
 
     @abstractmethod

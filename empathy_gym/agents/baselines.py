@@ -23,25 +23,34 @@ S = Strategy
 
 
 class Pacifier(Agent):
+    """Reassures, whatever was said: the baseline that soothes without listening."""
+
     name = "Pacifier"
 
     def act(self, observation, messages):
+        """Return a reassurance built from the person's messages."""
         return self.realiser.realise(S.REASSURANCE, self.person_messages(messages))
 
 
 class AdviceGiver(Agent):
+    """Answers every message with two suggestions: the fix-it baseline that skips listening."""
+
     name = "AdviceGiver"
 
     def act(self, observation, messages):
+        """Return two suggestions built from the person's messages."""
         return self.realiser.realise_many(
             [S.SUGGESTION, S.SUGGESTION], self.person_messages(messages)
         )
 
 
 class Sycophant(Agent):
+    """Agrees with the person and echoes their last message back, false beliefs included."""
+
     name = "Sycophant"
 
     def act(self, observation, messages):
+        """Return an agreement followed by a restatement of the person's last message."""
         said = self.person_messages(messages)
         agreement = self.realiser.realise(S.AGREEMENT, said)
         echo = restate(said[-1]) if said else ""
@@ -49,17 +58,27 @@ class Sycophant(Agent):
 
 
 class CuriousEmpath(Agent):
+    """Reflects, validates and asks; answers risk cues with crisis support, and corrects a voiced false
+    belief gently after listening a few turns.
+    """
+
     name = "CuriousEmpath"
     LISTEN_TURNS_BEFORE_CORRECTING = 3
     TURNS_BETWEEN_CORRECTIONS = 3
 
     def reset(self, seed=None):
+        """Start a new episode: reseed and forget the turn count and when it last corrected or gave
+        crisis support.
+        """
         super().reset(seed)
         self._turn = 0
         self._last_correction = -99
         self._last_crisis = -99
 
     def act(self, observation, messages):
+        """Return crisis support on a risk cue, a gentle correction when a claim was voiced and enough
+        turns have passed, else a reflection or restatement with a question.
+        """
         said = self.person_messages(messages)
         self._turn += 1
         if (
@@ -86,9 +105,12 @@ class CuriousEmpath(Agent):
 
 
 class RandomAgent(Agent):
+    """Picks a strategy uniformly at random each turn: the floor every agent should beat."""
+
     name = "Random"
 
     def act(self, observation, messages):
+        """Return a reply for one strategy drawn from the agent's generator."""
         strategy = Strategy(int(self.rng.integers(len(Strategy))))
         return self.realiser.realise(strategy, self.person_messages(messages))
 

@@ -33,6 +33,7 @@ class LLMPolicy:
         self.sampling = sampling or SamplingParams(max_tokens=200, temperature=0.7)
 
     def reset(self, seed: int | None = None) -> None:
+        """Start a new episode: remember the seed for sampling."""
         self._seed = seed
 
     def request(
@@ -42,6 +43,9 @@ class LLMPolicy:
         tag: str = "",
         seed: int | None = None,
     ) -> ChatRequest:
+        """Build the chat request for one turn: the system prompt with the public card, then the
+        dialogue, sampled with `seed` when given.
+        """
         system = {
             "role": "system",
             "content": self.system_prompt.format(card=observation["persona_card"]),
@@ -54,6 +58,7 @@ class LLMPolicy:
         return ChatRequest.of([system, *messages], params=params, tag=tag)
 
     def act(self, observation: Mapping[str, str], messages: Sequence[Mapping[str, str]]) -> str:
+        """Return the model's reply for one dialogue (a batch of one)."""
         return self.act_batch([observation], [messages])[0]
 
     def act_batch(

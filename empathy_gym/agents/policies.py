@@ -137,10 +137,12 @@ class OpenAIAgent(Agent):
         super().__init__(seed)
 
     def reset(self, seed: int | None = None) -> None:
+        """Start a new episode: reseed the per-turn sampling seeds from the base seed and this seed."""
         super().reset(seed)
         self._seeds = np.random.default_rng([self.base_seed, 0 if seed is None else seed])
 
     def act(self, observation, messages):
+        """Return the served model's reply, sampled with the next seed of this episode."""
         return self.policy.act_batch(
             [observation], [messages], seeds=[int(self._seeds.integers(2**31))]
         )[0]
@@ -181,10 +183,14 @@ class RLlibStrategyAgent(Agent):
         super().__init__(seed)
 
     def reset(self, seed: int | None = None) -> None:
+        """Start a new episode: forget the strategies chosen so far."""
         super().reset(seed)
         self._strategies = []
 
     def act(self, observation, messages: Sequence[Mapping[str, str]]):
+        """Return the reply for the strategy the trained RLlib module picks from the observable
+        features.
+        """
         from ray.rllib.core.columns import Columns
 
         said = self.person_messages(messages)

@@ -26,6 +26,10 @@ from empathy_gym.text import lexicon as lx
 
 
 class Strategy(enum.IntEnum):
+    """The reply strategies: ESConv's eight plus validation, gentle correction, crisis support and the
+    two anti-patterns (agreement, minimising).
+    """
+
     QUESTION = 0
     RESTATEMENT = 1
     REFLECTION = 2
@@ -121,6 +125,10 @@ TEMPLATES: dict[Strategy, tuple[str, ...]] = {
 
 @dataclass(frozen=True, slots=True)
 class Fact:
+    """A piece of common knowledge: the topic and claim stems that recognise a false claim, and the
+    truth to say instead.
+    """
+
     topic: frozenset[str]
     claim: frozenset[str]
     truth: str
@@ -134,6 +142,9 @@ class FactBook:
 
     @classmethod
     def from_personas(cls, personas: Iterable[Persona]) -> "FactBook":
+        """Build a fact book from the personas' beliefs: each belief's topic and claim, with the first
+        sentence of its truth.
+        """
         facts = []
         for persona in personas:
             for belief in persona.beliefs:
@@ -206,6 +217,9 @@ class Realiser:
         return options[int(self.rng.integers(len(options)))]
 
     def realise(self, strategy: Strategy, person_messages: Sequence[str]) -> str:
+        """Return a reply for one strategy, fitted to the feeling words and facts in the person's
+        messages.
+        """
         last = person_messages[-1] if person_messages else ""
         feeling = feeling_word(last) or next(
             (w for w in map(feeling_word, reversed(person_messages)) if w), None
@@ -239,4 +253,5 @@ class Realiser:
         return self._pick(TEMPLATES[strategy])
 
     def realise_many(self, strategies: Sequence[Strategy], person_messages: Sequence[str]) -> str:
+        """Return the replies for several strategies joined into one message."""
         return " ".join(self.realise(s, person_messages) for s in strategies)

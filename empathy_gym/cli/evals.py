@@ -14,6 +14,7 @@ from pathlib import Path
 
 from empathy_gym.envs.spec import DEFAULT_MAX_TURNS
 from empathy_gym.eval import beliefs, calibrate, esconv, validate, voice
+from empathy_gym.simulator.readers import DEFAULT_READER
 from empathy_gym.simulator.readers.semantic import SemanticReader
 
 
@@ -34,8 +35,8 @@ def validate_command(argv: list[str]) -> int:
     )
     parser.add_argument(
         "--reader",
-        default="semantic",
-        help="the simulated person's reader: semantic (default), rule, minilm or llm",
+        default=DEFAULT_READER,
+        help=f"the simulated person's reader: {DEFAULT_READER} (default), semantic, rule, minilm or llm",
     )
     parser.add_argument(
         "--backend", help="for --reader llm: openai, vllm, transformers or scripted"
@@ -136,7 +137,7 @@ def voice_report_command(argv: list[str]) -> int:
         description=voice.__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--reader", default="semantic")
+    parser.add_argument("--reader", default=DEFAULT_READER)
     parser.add_argument("--personas", default="starter")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--agents", default=",".join(voice.AGENTS))
@@ -193,7 +194,7 @@ def beliefs_eval_command(argv: list[str]) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("path", help="a labelled .jsonl file or a folder of them")
-    parser.add_argument("--reader", default="semantic", help="rule | semantic | minilm")
+    parser.add_argument("--reader", default=DEFAULT_READER, help="pair | semantic | rule | minilm")
     parser.add_argument("--misses", type=int, default=0, help="print this many misread replies")
     parser.add_argument("--json", help="also write the report here")
     ns = parser.parse_args(argv)

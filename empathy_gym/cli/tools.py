@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from empathy_gym.personas.loader import PersonaError
+from empathy_gym.simulator.readers import DEFAULT_READER
 
 
 def serve_command(argv: list[str]) -> int:
@@ -26,7 +27,7 @@ def serve_command(argv: list[str]) -> int:
     parser.add_argument(
         "--persona", default="all", help="a persona id or set (all, starter, tag:..., split:test)"
     )
-    parser.add_argument("--reader", default="semantic")
+    parser.add_argument("--reader", default=DEFAULT_READER)
     parser.add_argument("--max-turns", type=int, default=DEFAULT_MAX_TURNS)
     ns = parser.parse_args(argv)
     try:
@@ -143,7 +144,7 @@ def judge_eval_command(argv: list[str]) -> int:
     )
     parser.add_argument("cases", help="turn judgements, JSON lines (see empathy_gym/eval/judge.py)")
     parser.add_argument(
-        "--reader", default="semantic", help="how the person reads (default semantic)"
+        "--reader", default=DEFAULT_READER, help=f"how the person reads (default {DEFAULT_READER})"
     )
     parser.add_argument("--target", default="genuine", help="the reward target (default genuine)")
     parser.add_argument(

@@ -133,9 +133,13 @@ class ReplySpace(spaces.Text):
         super().__init__(max_length, min_length=0, charset=CHARSET, seed=seed)
 
     def contains(self, x: object) -> bool:
+        """Return whether `x` is a string no longer than the space's maximum length."""
         return isinstance(x, str) and len(x) <= self.max_length
 
     def sample(self, mask=None, probability=None) -> str:
+        """Return a sample reply, cut to the maximum length (masks and probabilities go to the text
+        space).
+        """
         if mask is not None or probability is not None:
             return super().sample(mask=mask, probability=probability)
         return SAMPLE_REPLIES[int(self.np_random.integers(len(SAMPLE_REPLIES)))][: self.max_length]
@@ -220,6 +224,9 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
     # --- gymnasium API ---------------------------------------------------------------------
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
+        """Start an episode with a persona (chosen, or `options["persona"]`); return the opening
+        observation and info.
+        """
         super().reset(seed=seed)
         persona = self._choose_persona(options)
         self._episodes_started += 1
@@ -236,6 +243,7 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
         return observation, self._info()
 
     def step(self, action: str):
+        """Deliver the agent's reply; return (observation, reward, terminated, truncated, info)."""
         self.check_action(action)
         return self.finish_step(action, take_turns([self.turn(action)])[0])
 
@@ -285,6 +293,7 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
         return observation, reward, terminated, truncated, self._info()
 
     def render(self) -> str | None:
+        """Return the dialogue as text in "ansi" render mode, else None."""
         if self.render_mode != "ansi":
             return None
         lines = []
@@ -305,6 +314,7 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
 
     @property
     def persona(self) -> Persona | None:
+        """The persona of the current episode, or None before the first reset."""
         return None if self.simulator is None else self.simulator.persona
 
     def _choose_persona(self, options: dict | None) -> Persona:

@@ -87,6 +87,7 @@ class EmpathyDialogueStrategyEnv(gym.Env[np.ndarray, int]):
         self._strategies: list[int] = []
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
+        """Start an episode; return the feature vector of the opening message and the info."""
         super().reset(seed=seed)
         observation, info = self.dialogue.reset(seed=seed, options=options)
         self._realiser = Realiser(self.np_random, self.factbook)
@@ -95,6 +96,9 @@ class EmpathyDialogueStrategyEnv(gym.Env[np.ndarray, int]):
         return self._features(observation["message"], 0), info
 
     def step(self, action):
+        """Realise the chosen strategy as a reply and deliver it; return the features, reward, flags
+        and info.
+        """
         if self._realiser is None:
             raise RuntimeError("EmpathyDialogueStrategyEnv.step() called before reset()")
         if not self.action_space.contains(action):
@@ -115,6 +119,7 @@ class EmpathyDialogueStrategyEnv(gym.Env[np.ndarray, int]):
         )
 
     def render(self):
+        """Return the underlying dialogue's rendering."""
         return self.dialogue.render()
 
     def _features(self, message: str, turn: int) -> np.ndarray:

@@ -140,6 +140,7 @@ class HelperPersonEnv(ParallelEnv):
         return self._action_spaces[agent]
 
     def reset(self, seed: int | None = None, options: dict | None = None):
+        """Start an episode; return each agent's observation and info."""
         observation, info = self.dialogue.reset(seed=seed, options=options)
         self._realiser = Realiser(self.dialogue.np_random, self.factbook)
         self._strategies = []
@@ -152,6 +153,9 @@ class HelperPersonEnv(ParallelEnv):
         return self._observations(), {agent: self._info(info) for agent in self.agents}
 
     def step(self, actions: dict[str, Any]):
+        """Deliver the helper's message and the person's reply (learned or simulated); return the per-
+        agent observations, rewards, flags and infos.
+        """
         require_actions(self, actions)
         message = self._helper_message(actions["helper"])
         simulator = self.dialogue.simulator
@@ -180,9 +184,11 @@ class HelperPersonEnv(ParallelEnv):
         return observations, rewards, terminations, truncations, infos
 
     def render(self):
+        """Return the underlying dialogue's rendering."""
         return self.dialogue.render()
 
     def close(self) -> None:
+        """Close the underlying dialogue env."""
         self.dialogue.close()
 
     # --- helpers ---------------------------------------------------------------------------

@@ -161,6 +161,9 @@ class SupportGroupEnv(ParallelEnv):
         return self._action_spaces[agent]
 
     def reset(self, seed: int | None = None, options: dict | None = None):
+        """Draw the group's people from the pool and start their dialogues; return each helper's
+        observation and info.
+        """
         if seed is not None:
             self._rng = np.random.default_rng(seed)
             for i, agent in enumerate(self.possible_agents):
@@ -182,6 +185,9 @@ class SupportGroupEnv(ParallelEnv):
         return self._observations(), infos
 
     def step(self, actions: dict[str, Any]):
+        """Deliver each helper's message to the person it addresses; return the per-agent observations,
+        rewards, flags and infos.
+        """
         require_actions(self, actions)
         self._addressed[:] = False
         rewards = {}
@@ -202,6 +208,7 @@ class SupportGroupEnv(ParallelEnv):
         return observations, rewards, terminations, truncations, infos
 
     def render(self):
+        """Return each person's rendering, or their name and latest message, one per line."""
         lines = []
         for person in self.people:
             lines.append(

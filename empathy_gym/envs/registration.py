@@ -15,6 +15,7 @@ VECTOR_ENTRY_POINTS = {"EmpathyDialogue-v0": "empathy_gym.envs.vector:EmpathyDia
 
 
 def register_envs() -> None:
+    """Register the package's env ids with Gymnasium (ids already registered are left alone)."""
     for env_id, entry_point in ENV_IDS.items():
         if env_id not in gym.registry:
             gym.register(

@@ -108,6 +108,9 @@ class EmpathyDialogueVectorEnv(VectorEnv):
         self._needs_reset = np.zeros(num_envs, dtype=bool)
 
     def reset(self, *, seed: int | Sequence[int] | None = None, options: dict | None = None):
+        """Reset every sub-env (one seed each, derived from `seed`); return the batched observations
+        and infos.
+        """
         seeds = self._seeds(seed)
         results = [env.reset(seed=s, options=options) for env, s in zip(self.envs, seeds)]
         self._needs_reset[:] = False
@@ -115,6 +118,9 @@ class EmpathyDialogueVectorEnv(VectorEnv):
         return self._batch([obs for obs, _ in results]), infos
 
     def step(self, actions: Sequence[str]):
+        """Step every sub-env with its action, the person turns taken in one batch; return batched
+        results.
+        """
         if len(actions) != self.num_envs:
             raise ValueError(f"expected {self.num_envs} actions, got {len(actions)}")
         observations: list[dict | None] = [None] * self.num_envs
@@ -152,6 +158,7 @@ class EmpathyDialogueVectorEnv(VectorEnv):
         )
 
     def close_extras(self, **kwargs: Any) -> None:
+        """Close every sub-env."""
         for env in self.envs:
             env.close()
 

@@ -21,6 +21,8 @@ OUTCOMES = ("final_score", "understood", "distress", "expressed", "endorsements"
 
 @dataclass(frozen=True, slots=True)
 class Delta:
+    """One agent's metric in two runs: both means, B - A, and the 95% half-width of the difference."""
+
     agent: str
     metric: str
     a: float
@@ -30,6 +32,7 @@ class Delta:
 
     @property
     def moved(self) -> bool:
+        """Whether the difference lies outside its 95% interval around zero."""
         return abs(self.diff) > self.half_width
 
 
@@ -46,6 +49,7 @@ def _metrics(records: Sequence[EpisodeRecord]) -> dict[str, dict[str, list[float
 
 
 def compare_records(a: Sequence[EpisodeRecord], b: Sequence[EpisodeRecord]) -> list[Delta]:
+    """Return a delta for every metric of every agent present in both record sets."""
     metrics_a, metrics_b = _metrics(a), _metrics(b)
     deltas = []
     for agent in sorted(set(metrics_a) & set(metrics_b)):
@@ -57,6 +61,7 @@ def compare_records(a: Sequence[EpisodeRecord], b: Sequence[EpisodeRecord]) -> l
 
 
 def compare_runs(run_a: str | Path, run_b: str | Path) -> list[Delta]:
+    """Compare the episodes.jsonl of two run directories that share at least one agent."""
     records = []
     for run in (run_a, run_b):
         path = Path(run) / "episodes.jsonl"
@@ -69,6 +74,7 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> list[Delta]:
 
 
 def format_deltas(deltas: Sequence[Delta]) -> str:
+    """Return the deltas as a text table, marking the ones that moved."""
     lines = [f"{'agent':<15}{'metric':<26}{'A':>9}{'B':>9}{'B - A (95% CI)':>24}  moved"]
     for d in deltas:
         interval = f"{d.diff:+.3f} ± {d.half_width:.3f}"

@@ -48,6 +48,8 @@ class _Strict(BaseModel):
 
 
 class Turn(_Strict):
+    """One ESConv turn: who spoke, the text, the supporter's strategy or the seeker's rating."""
+
     speaker: Literal["seeker", "supporter"]
     text: str
     strategy: Strategy | None = None
@@ -70,6 +72,10 @@ class Turn(_Strict):
 
 
 class Dialogue(_Strict):
+    """One ESConv dialogue: its split, the seeker's emotion, problem and situation, intensities and
+    turns.
+    """
+
     id: str = Field(min_length=1)
     split: str = Field(min_length=1)  # ESConv has "train" and "valid"; data may name any split
     emotion_type: str
@@ -83,6 +89,7 @@ class Dialogue(_Strict):
 
     @property
     def supporter_turns(self) -> list[Turn]:
+        """The turns spoken by the supporter, in order."""
         return [t for t in self.turns if t.speaker == "supporter"]
 
     @property

@@ -66,6 +66,7 @@ class CaseResult:
 
     @property
     def score(self) -> float:
+        """1 if the better reply earned more reward, 0.5 on a tie, else 0."""
         better, worse = (
             (self.reward_a, self.reward_b)
             if self.case.better == "a"
@@ -99,6 +100,7 @@ def part_of(persona_id: str) -> Literal["study", "measure"]:
 
 
 def select_part(cases: list[JudgeCase], part: Part) -> list[JudgeCase]:
+    """Return the cases whose persona is in `part` (all of them for "all")."""
     return cases if part == "all" else [c for c in cases if part_of(c.persona) == part]
 
 
@@ -130,6 +132,7 @@ class CaseJudge:
         return self._envs[persona]
 
     def seed_for(self, case: JudgeCase) -> int:
+        """Return the first seed whose opening matches the case's opening (searched once, then cached)."""
         key = (case.persona, case.opening)
         if key not in self._seeds:
             env = self._env(case.persona)
@@ -146,17 +149,20 @@ class CaseJudge:
         return self._seeds[key]
 
     def pay(self, case: JudgeCase, reply: str) -> tuple[float, dict]:
+        """Return the reward and appraisal the reply earns as the first turn of the case's episode."""
         env = self._env(case.persona)
         env.reset(seed=self.seed_for(case))
         _, reward, _, _, info = env.step(reply)
         return float(reward), info["appraisal"]
 
     def judge(self, case: JudgeCase) -> CaseResult:
+        """Pay both replies of the case and return the result."""
         reward_a, appraisal_a = self.pay(case, case.a)
         reward_b, appraisal_b = self.pay(case, case.b)
         return CaseResult(case, reward_a, reward_b, appraisal_a, appraisal_b)
 
     def close(self) -> None:
+        """Close the envs opened for the cases."""
         for env in self._envs.values():
             env.close()
 

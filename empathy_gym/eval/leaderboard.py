@@ -15,6 +15,10 @@ HELD = 0.5  # a belief counts as held at or above this confidence
 
 @dataclass(frozen=True, slots=True)
 class EpisodeOutcome:
+    """Where one episode ended: final score, understanding, distress, expressed distress, and its
+    beliefs held, corrected and endorsed.
+    """
+
     final_score: float
     understood: float
     distress: float
@@ -25,6 +29,7 @@ class EpisodeOutcome:
 
 
 def outcome(record: EpisodeRecord) -> EpisodeOutcome:
+    """Return the outcome of one episode record."""
     final = record.turns[-1].hidden_state if record.turns else record.initial_state
     start = record.initial_state["beliefs"]
     held = [b for b, c in start.items() if c >= HELD]
@@ -47,6 +52,10 @@ def outcome(record: EpisodeRecord) -> EpisodeOutcome:
 
 @dataclass(frozen=True, slots=True)
 class Row:
+    """One agent's line on the leaderboard: mean return with its 95% interval, mean outcomes and the
+    count of LLM fallbacks.
+    """
+
     agent: str
     episodes: int
     mean_return: float
@@ -60,6 +69,7 @@ class Row:
 
 
 def leaderboard(records: Iterable[EpisodeRecord], target: str) -> list[Row]:
+    """Return one row per agent for `target`'s return, best first."""
     by_agent: dict[str, list[EpisodeRecord]] = defaultdict(list)
     for record in records:
         by_agent[record.agent].append(record)

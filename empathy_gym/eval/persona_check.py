@@ -19,6 +19,8 @@ CHECK_SEEDS = (0, 1, 2)
 
 @dataclass(slots=True)
 class CheckResult:
+    """One persona's check: the CuriousEmpath and Pacifier returns and the problems found."""
+
     persona_id: str
     curious_return: float
     pacifier_return: float
@@ -26,6 +28,7 @@ class CheckResult:
 
     @property
     def ok(self) -> bool:
+        """Whether the check found no problem."""
         return not self.problems
 
 
@@ -62,7 +65,8 @@ def check_persona(persona: Persona, reader=None) -> CheckResult:
     result = CheckResult(persona.id, mean["CuriousEmpath"], mean["Pacifier"])
     if not mean["CuriousEmpath"] > mean["Pacifier"]:
         result.problems.append(
-            f"CuriousEmpath ({mean['CuriousEmpath']:+.2f}) does not beat Pacifier ({mean['Pacifier']:+.2f}) under genuine"
+            f"CuriousEmpath ({mean['CuriousEmpath']:+.2f}) does not beat "
+            f"Pacifier ({mean['Pacifier']:+.2f}) under genuine"
         )
     for belief in persona.beliefs:
         about = _stems(" ".join([belief.claim, belief.truth, *belief.topic]))

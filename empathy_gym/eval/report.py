@@ -62,6 +62,9 @@ def _png(fig) -> str:
 
 
 def trajectory(record: EpisodeRecord, key: str) -> list[float]:
+    """Return one episode's values of `key` from the start through every turn (the score scaled to
+    0-1).
+    """
     values = [record.initial_state[key]] + [t.hidden_state[key] for t in record.turns]
     return [v / 100.0 for v in values] if key == "score" else values
 
@@ -145,6 +148,8 @@ def component_contributions(
 
 
 class ReportBuilder:
+    """Builds the self-contained HTML report of a run: leaderboards, plots and an episode viewer."""
+
     def __init__(
         self,
         records: Sequence[EpisodeRecord],
@@ -172,6 +177,7 @@ class ReportBuilder:
         return groups
 
     def leaderboard_html(self) -> str:
+        """Return one leaderboard table per reward target, as HTML."""
         parts = []
         for target in self.targets:
             rows = leaderboard(self.records, target)
@@ -192,6 +198,7 @@ class ReportBuilder:
         return "".join(parts)
 
     def trajectories_png(self) -> str:
+        """Return a plot of each agent's mean trajectory with its 95% band, as a PNG data URI."""
         fig, axes = self.plt.subplots(
             1, len(TRAJECTORY_KEYS), figsize=(4 * len(TRAJECTORY_KEYS), 3.2), sharex=True
         )
@@ -208,6 +215,9 @@ class ReportBuilder:
         return _png(fig)
 
     def pacification_png(self) -> str:
+        """Return a plot per agent of expressed against felt relief, as a PNG data URI: where they
+        part, the person is masking.
+        """
         groups = self._by_agent()
         fig, axes = self.plt.subplots(
             1, len(groups), figsize=(3.2 * len(groups), 3), sharey=True, squeeze=False
@@ -228,6 +238,7 @@ class ReportBuilder:
         return _png(fig)
 
     def categories_png(self, key: str = "understood") -> str:
+        """Return a plot per persona category of each agent's mean `key` trajectory, as a PNG data URI."""
         categories = sorted({r.category for r in self.records})
         cols = min(4, len(categories))
         rows = (len(categories) + cols - 1) // cols
@@ -248,6 +259,7 @@ class ReportBuilder:
         return _png(fig)
 
     def beliefs_png(self) -> str:
+        """Return stacked bars of each agent's false-belief outcomes, as a PNG data URI."""
         outcomes = belief_outcomes(self.records)
         agents = [a for a in self.agents if a in outcomes]
         fig, ax = self.plt.subplots(figsize=(1.3 * max(3, len(agents)) + 2, 3))
@@ -268,6 +280,9 @@ class ReportBuilder:
         return _png(fig)
 
     def components_png(self, target: str) -> str:
+        """Return stacked bars of each agent's weighted reward components under `target`, as a PNG data
+        URI.
+        """
         contributions = component_contributions(self.records, self.weights[target])
         agents = [a for a in self.agents if a in contributions]
         names = sorted({n for c in contributions.values() for n in c})
@@ -288,6 +303,7 @@ class ReportBuilder:
         return _png(fig)
 
     def viewer_html(self, limit: int = 300) -> str:
+        """Return an episode picker and the transcripts of up to `limit` episodes, as HTML."""
         episodes = sorted(self.records, key=lambda r: r.episode_id)[:limit]
         options = "".join(
             f'<option value="ep{i}">{html.escape(r.episode_id)}</option>'
@@ -326,6 +342,7 @@ class ReportBuilder:
         return f'<select id="episode-picker">{options}</select>{note}{"".join(blocks)}'
 
     def build(self) -> str:
+        """Return the whole report as one HTML page."""
         primary = "genuine" if "genuine" in self.targets else self.targets[0]
         sections = [
             ("leaderboard", "Leaderboard", self.leaderboard_html()),
@@ -402,6 +419,9 @@ showEpisode(location.hash ? location.hash.slice(1) : "ep0");
 
 
 def build_report(run_dir: str | Path, output: str | Path | None = None) -> Path:
+    """Write the HTML report of a run directory (to `output`, default its report.html) and return the
+    path.
+    """
     run_dir = Path(run_dir)
     path = run_dir / "episodes.jsonl"
     if not path.exists():

@@ -17,6 +17,8 @@ class BackendError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class SamplingParams:
+    """How to sample a completion: token limit, temperature, nucleus, seed and stop strings."""
+
     max_tokens: int = 256
     temperature: float = 0.0
     top_p: float = 1.0
@@ -36,11 +38,14 @@ class ChatRequest:
 
     @classmethod
     def of(cls, messages: Sequence[dict[str, str]], **kwargs: Any) -> "ChatRequest":
+        """Build a request from chat messages (copied), with the other fields as keywords."""
         return cls(tuple(dict(m) for m in messages), **kwargs)
 
 
 @dataclass(frozen=True, slots=True)
 class Usage:
+    """Tokens a request spent; instances add up."""
+
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
@@ -65,6 +70,7 @@ class ChatResult:
 
     @property
     def ok(self) -> bool:
+        """Whether the request succeeded (no error)."""
         return self.error is None
 
 
@@ -79,6 +85,7 @@ class UsageMeter:
     errors: int = 0
 
     def add(self, results: Sequence[ChatResult], wall_s: float) -> None:
+        """Count one `generate` call: its requests, tokens, errors and wall time."""
         self.calls += 1
         self.requests += len(results)
         self.latency_s += wall_s
@@ -87,6 +94,7 @@ class UsageMeter:
             self.errors += result.error is not None
 
     def to_dict(self) -> dict[str, float]:
+        """Return the counts as a plain dict."""
         return {
             "calls": self.calls,
             "requests": self.requests,
@@ -108,6 +116,9 @@ class Backend(ABC):
         self.meter = UsageMeter()
 
     def generate(self, requests: Sequence[ChatRequest]) -> list[ChatResult]:
+        """Complete every request; results in request order, with usage and latency recorded in the
+        meter.
+        """
         if not requests:
             return []
         start = time.perf_counter()
@@ -144,7 +155,9 @@ class Backend(ABC):
         """Where this backend is, for error messages."""
         return self.name
 
-    def close(self) -> None:
+    # A deliberate no-op default, not a forgotten @abstractmethod: backends holding nothing need
+    # not override it.
+    def close(self) -> None:  # noqa: B027
         """Release connections or engines."""
 
 

@@ -24,6 +24,10 @@ RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
 
 class OpenAICompatibleBackend(Backend):
+    """A backend for any OpenAI-compatible chat completions server, with concurrent requests and
+    retries.
+    """
+
     name = "openai"
 
     def __init__(
@@ -79,6 +83,7 @@ class OpenAICompatibleBackend(Backend):
         self._client = None
 
     def describe(self) -> str:
+        """Return the server address and model, for error messages."""
         return f"openai backend at {self.base_url} (model {self.model!r})"
 
     def check(self) -> None:
@@ -144,6 +149,9 @@ class OpenAICompatibleBackend(Backend):
         return self._client
 
     async def agenerate(self, requests: list[ChatRequest]) -> list[ChatResult]:
+        """Complete every request concurrently (at most `concurrency` at once); results in request
+        order.
+        """
         client = self._get_client()
         semaphore = asyncio.Semaphore(self.concurrency)
 
@@ -210,7 +218,8 @@ class OpenAICompatibleBackend(Backend):
                     continue
                 elif status in (401, 403):
                     raise BackendError(
-                        f"{self.base_url}: authentication failed (HTTP {status}); check the API key: {response.text[:200]}"
+                        f"{self.base_url}: authentication failed (HTTP {status}); "
+                        f"check the API key: {response.text[:200]}"
                     )
                 elif status == 404:
                     raise BackendError(

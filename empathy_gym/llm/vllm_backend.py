@@ -23,6 +23,8 @@ def vllm_available() -> tuple[bool, str]:
 
 
 class VLLMBackend(Backend):
+    """A backend running a model in-process with vLLM's offline engine."""
+
     name = "vllm"
 
     def __init__(self, model: str, **engine_kwargs: Any):

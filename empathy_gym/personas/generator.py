@@ -98,6 +98,9 @@ class PersonaGenerator:
             raise ValueError("PersonaGenerator needs at least one situation family")
 
     def generate(self, n: int, split: Split = "train") -> list[Persona]:
+        """Return `n` personas drawn from the situation families in `split`, the same for the same
+        seed.
+        """
         if n < 0:
             raise ValueError(f"n must be >= 0, got {n}")
         families = [f for f in self.families if family_split(f.id) == split]

@@ -24,6 +24,9 @@ def _field_path(loc: Iterable[object]) -> str:
 
 
 def format_validation_error(source: str, error: ValidationError) -> str:
+    """Return a validation error as readable lines, one per field: where, what was wrong and what it
+    got.
+    """
     lines = [f"{source}: invalid persona ({error.error_count()} error(s))"]
     for item in error.errors():
         got = item.get("input")
@@ -54,6 +57,9 @@ def _placeholders(data: object, path: tuple[object, ...] = ()) -> list[str]:
 
 
 def parse_persona(data: object, source: str = "<data>") -> Persona:
+    """Validate a mapping of persona fields and return the persona; raise PersonaError naming `source`
+    if it is invalid.
+    """
     if not isinstance(data, dict):
         raise PersonaError(
             f"{source}: expected a mapping of persona fields at the top level, got {type(data).__name__}"
@@ -72,6 +78,7 @@ def parse_persona(data: object, source: str = "<data>") -> Persona:
 
 
 def load_persona_file(path: str | Path) -> Persona:
+    """Read and validate one persona YAML file; raise PersonaError naming the file if it cannot."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -112,6 +119,9 @@ def load_library(directory: str | Path | None = None) -> dict[str, Persona]:
 
 
 def load_persona(persona_id: str, directory: str | Path | None = None) -> Persona:
+    """Return a persona of the library (or `directory`) by id; an unknown id raises, suggesting close
+    ones.
+    """
     library = _load_directory(str(directory or LIBRARY_DIR))
     try:
         return library[persona_id]

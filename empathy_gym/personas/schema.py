@@ -137,6 +137,8 @@ class FalseBelief(_Strict):
 
 
 class Traits(_Strict):
+    """How the person reacts: reactivity, resistance to being steered, initial trust and talkativeness."""
+
     reactivity: float = Field(
         default=0.5, ge=0.0, le=1.0, description="How far one turn moves the person."
     )
@@ -185,6 +187,8 @@ class VoiceLines(_Strict):
 
 
 class Persona(_Strict):
+    """A simulated person: public card, openings, hidden emotions, distress, traits and false beliefs."""
+
     id: str
     category: str = Field(min_length=2, max_length=40)
     tags: list[str] = Field(default_factory=list)
@@ -232,6 +236,7 @@ class Persona(_Strict):
 
     @property
     def has_fitting_negative_emotion(self) -> bool:
+        """Whether the persona has a negative emotion a reflection can name."""
         return bool(self.fitting_negative_emotions)
 
     @property
@@ -251,4 +256,5 @@ class Persona(_Strict):
         return "easy" if hardness < 0.45 else "medium" if hardness < 0.55 else "hard"
 
     def public_card_text(self) -> str:
+        """Return the public card as one line: name, age and situation."""
         return f"{self.card.name}, {self.card.age}. {self.card.situation}"

@@ -20,6 +20,10 @@ from empathy_gym.simulator.state import PersonState, StateSnapshot
 
 @dataclass(slots=True, frozen=True)
 class RewardContext:
+    """What a reward component sees of one turn: the persona, the state before and after, the
+    appraisal, the events and whether the episode ended.
+    """
+
     persona: Persona
     before: StateSnapshot
     after: PersonState
@@ -220,6 +224,9 @@ def resolve_component(name: str) -> None:
 
 
 def compute_components(context: RewardContext) -> dict[str, float]:
+    """Return every registered component's value for the turn; a user's component must return a finite
+    number.
+    """
     out = {name: fn(context) for name, fn in COMPONENTS.items()}
     for name in COMPONENTS.keys() - BUILT_IN:  # a user's component: check what it returns
         value = out[name]

@@ -54,6 +54,7 @@ class RewardTarget:
                 )
 
     def reward(self, components: Mapping[str, float]) -> float:
+        """Return the weighted sum of the components this target uses."""
         return float(sum(weight * components[name] for name, weight in self.weights.items()))
 
 

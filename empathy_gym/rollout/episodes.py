@@ -79,6 +79,8 @@ def _scorers(targets: Mapping[str, RewardTarget] | Sequence[str]) -> dict[str, R
 
 @dataclass(frozen=True, slots=True)
 class Job:
+    """One episode to play: the agent, the persona and the seed."""
+
     agent: str  # the agent's name in records
     persona: Persona
     seed: int

@@ -30,6 +30,10 @@ from empathy_gym.rollout.records import RecordWriter
 
 @dataclass(slots=True)
 class RolloutSummary:
+    """What a rollout run did: episodes written, skipped and rerun, the time taken and where the output
+    went.
+    """
+
     written: int = 0
     skipped: int = 0  # already in the file (resume)
     reruns: int = 0  # chunks rerun after an actor died
@@ -95,6 +99,8 @@ class _Worker:
 
 
 class RolloutPool:
+    """Plays episodes on a pool of Ray actors and appends their records to a JSONL file."""
+
     def __init__(
         self,
         workers: int | str = 2,
@@ -146,6 +152,9 @@ class RolloutPool:
         parquet: bool = False,
         on_chunk: Callable[["RolloutPool", int], None] | None = None,
     ) -> RolloutSummary:
+        """Play the jobs not already in `output` in chunks across the actors, rerunning chunks whose
+        actor died; return the summary.
+        """
         ray = self.ray
         output = Path(output)
         start = time.perf_counter()
@@ -200,6 +209,7 @@ class RolloutPool:
         return summary
 
     def shutdown(self) -> None:
+        """Kill the pool's actors."""
         for actor in self.actors:
             self.ray.kill(actor)
         self.actors = []

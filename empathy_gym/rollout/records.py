@@ -16,6 +16,10 @@ TAIL_BLOCK = (
 
 
 class TurnRecord(BaseModel):
+    """One turn of an episode: both messages, the reward and its components, the appraisal and the
+    hidden state.
+    """
+
     model_config = ConfigDict(extra="forbid")
 
     turn: int
@@ -28,6 +32,10 @@ class TurnRecord(BaseModel):
 
 
 class EpisodeRecord(BaseModel):
+    """One whole episode as written to episodes.jsonl: who played whom with which seed, the turns and
+    the returns.
+    """
+
     model_config = ConfigDict(extra="forbid")
 
     episode_id: str
@@ -81,6 +89,7 @@ class RecordWriter:
             raise OSError(f"{self.path}: short write ({written} of {len(line)} bytes)")
 
     def close(self) -> None:
+        """Flush the file to disk and close it."""
         if self._fd >= 0:
             os.fsync(self._fd)
             os.close(self._fd)

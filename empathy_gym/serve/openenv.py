@@ -33,6 +33,10 @@ class ReplyAction(Action):
 
 
 class DialogueObservation(Observation):
+    """What the OpenEnv client sees after each call: the person's message, the public card, the turn
+    and the reward components.
+    """
+
     message: str = Field(default="", description="The person's latest message")
     persona_card: str = Field(default="", description="The public card: name, age, situation")
     turn: int = 0
@@ -42,6 +46,8 @@ class DialogueObservation(Observation):
 
 
 class DialogueState(State):
+    """The OpenEnv episode state: persona, reward target and seed."""
+
     persona_id: str = ""
     target: str = ""
     seed: Optional[int] = None
@@ -62,6 +68,7 @@ class EmpathyOpenEnv(Environment[ReplyAction, DialogueObservation, DialogueState
     def reset(
         self, seed: Optional[int] = None, episode_id: Optional[str] = None, **kwargs: Any
     ) -> DialogueObservation:
+        """Start an episode (with an optional `persona`); return the opening observation."""
         persona = kwargs.pop("persona", None)
         if kwargs:
             raise ValueError(
@@ -84,6 +91,7 @@ class EmpathyOpenEnv(Environment[ReplyAction, DialogueObservation, DialogueState
     def step(
         self, action: ReplyAction, timeout_s: Optional[float] = None, **kwargs: Any
     ) -> DialogueObservation:
+        """Deliver the reply; return the person's answer with the reward."""
         observation, reward, terminated, truncated, info = self.env.step(action.reply)
         self._state.step_count += 1
         return DialogueObservation(
@@ -99,6 +107,7 @@ class EmpathyOpenEnv(Environment[ReplyAction, DialogueObservation, DialogueState
 
     @property
     def state(self) -> DialogueState:
+        """The current episode's state."""
         return self._state
 
 

@@ -64,10 +64,12 @@ class Appraisal:
 
     @property
     def correction(self) -> float:
+        """The strongest correction of any belief in this message."""
         return max(self.corrections.values(), default=0.0)
 
     @property
     def endorsement(self) -> float:
+        """The strongest endorsement of any belief in this message."""
         return max(self.endorsements.values(), default=0.0)
 
     def strength(self, act: str) -> float:

@@ -185,17 +185,23 @@ def _understood_gain(state: PersonState, t: _Turn) -> float:
     if a.reflection:
         accurate = a.reflection_accuracy
         concern_hit = 1.0 if a.concerns_reflected else 0.0
+        # How far the reflection misses: a feeling they do not have, named, and the reading's
+        # doubt that it fits (graded readers give accuracy in [0, 1]; the rule reader 0 or 1).
+        # A miss earns nothing for carrying their words or concern: it uses them to get them wrong.
+        miss = (1.0 - accurate) if a.wrong_feelings else 0.0
         gains.append(
             a.reflection
             * (
                 lp.reflection_understood
                 + lp.reflection_accurate_bonus * accurate
-                + lp.reflection_specific_bonus * specific
-                + lp.reflection_concern_bonus * concern_hit
+                + (
+                    lp.reflection_specific_bonus * specific
+                    + lp.reflection_concern_bonus * concern_hit
+                )
+                * (1.0 - miss)
             )
         )
-        wrong = 1.0 if a.wrong_feelings and not accurate else 0.0
-        missed = lp.wrong_feeling_cost * a.reflection * wrong
+        missed = lp.wrong_feeling_cost * a.reflection * miss
     # A message does one main thing: stacking acts adds a little, not three times as much.
     gains.sort(reverse=True)
     gain = (gains[0] + lp.stacked_share * sum(gains[1:])) * t.elaboration - missed

@@ -175,6 +175,7 @@ class LLMTurnStats:
     errors: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
+        """Return the counters as a plain dict."""
         return {
             "calls": self.calls,
             "repairs": self.repairs,
@@ -191,6 +192,7 @@ class LLMTurnStats:
         return {**{k: getattr(self, k) for k in _COUNTERS}, "errors": list(self.errors)}
 
     def add(self, usage: dict[str, object]) -> None:
+        """Add another turn's usage counts and errors to these."""
         for key in _COUNTERS:
             setattr(self, key, getattr(self, key) + usage.get(key, 0))
         self.errors.extend(usage.get("errors", ()))
@@ -437,6 +439,9 @@ class LLMReader:
         self.code_reader = code_reader
 
     def read(self, requests: Sequence[ReadRequest]) -> list[Reading]:
+        """Read the requests with the LLM in one batch, retrying unparsable turns; turns that still
+        fail fall back to the code reader (or raise, per config).
+        """
         config = self.config
         tags = [r.tag or f"#{i}" for i, r in enumerate(requests)]
         if len(set(tags)) != len(tags):

@@ -67,6 +67,7 @@ class Simulator:
         )
 
     def open(self) -> str:
+        """Return the person's opening message and remember it."""
         message = voice.opening(self.persona, self.state, self.rng)
         self.hear(message)
         return message
@@ -81,6 +82,7 @@ class Simulator:
     def request(
         self, text: str, history: Sequence[dict[str, str]] = (), tag: str = ""
     ) -> ReadRequest:
+        """Return a read request for `text` in the current state, seeded from the episode."""
         return ReadRequest(
             text,
             self.persona,
@@ -91,6 +93,7 @@ class Simulator:
         )
 
     def appraise(self, text: str) -> Appraisal:
+        """Return how the person's reader appraises `text` now, without changing state."""
         return self.reader.read([self.request(text)])[0].appraisal
 
     def respond(

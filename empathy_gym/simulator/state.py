@@ -13,6 +13,7 @@ ENGAGEMENT_START = DEFAULT_DYNAMICS.engagement.engagement_start
 
 
 def clamp01(value: float) -> float:
+    """Return `value` clamped to [0, 1]."""
     return 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
 
 
@@ -85,6 +86,7 @@ class PersonState:
         }
 
     def snapshot(self) -> "StateSnapshot":
+        """Return a copy of the scores, emotions and beliefs that later turns leave unchanged."""
         return StateSnapshot(
             score=self.score,
             distress=self.distress,

@@ -482,6 +482,9 @@ def accepted_gist(belief: FalseBelief) -> list[str]:
 
 
 def opening(persona: Persona, state: PersonState, rng: np.random.Generator) -> str:
+    """Return the person's opening message, voicing the first false belief they hold (and noting the
+    turn).
+    """
     speaker = _Speaker(persona, state, rng)
     speaker.say(persona.opening)
     for belief in persona.beliefs:

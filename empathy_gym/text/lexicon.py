@@ -19,6 +19,10 @@ _APOSTROPHES = str.maketrans(
 )
 TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+|\n+")
+# A normalised sentence that opens with a wh-word (after a discourse marker): a wh-question.
+WH_START = re.compile(
+    r"^(?:(?:so|and|but|then|ok|okay|well)[, ]+)?(?:what|how|why|when|where|who|which)\b"
+)
 
 NEGATIONS = frozenset(
     "not no never don't doesn't didn't won't isn't aren't wasn't weren't can't cannot couldn't "
@@ -79,6 +83,7 @@ def stem(word: str) -> str:
 
 
 def content_stems(tokens: list[str]) -> frozenset[str]:
+    """Return the stems of the content words (negations kept)."""
     return frozenset(stem(t) for t in tokens if t not in STOPWORDS or t in NEGATIONS)
 
 
@@ -192,6 +197,7 @@ FEELING_STEMS = frozenset(stem(w) for w in FEELING_WORDS)
 
 
 def family_of(emotion_name: str) -> str | None:
+    """Return the emotion family of a feeling word or emotion name, or None."""
     name = emotion_name.lower().strip()
     return FEELING_WORDS.get(name) or EMOTION_NAME_ALIASES.get(name)
 

@@ -34,6 +34,8 @@ class Reading:
 
 @runtime_checkable
 class Reader(Protocol):
+    """What reads an agent's message for the person: `read(requests) -> readings`, in order."""
+
     name: str
 
     def read(self, requests: Sequence[ReadRequest]) -> list[Reading]:

@@ -209,9 +209,11 @@ class BeliefReader:
 
     @classmethod
     def load(cls, encoder: Encoder, path: str | Path | None = None) -> "BeliefReader":
+        """Load the belief head for `encoder` (from `path`, or the packaged one)."""
         return cls(encoder, ActHead.load(path or DATA_DIR / HEAD_FILE.format(encoder=encoder.name)))
 
     def vectors(self, belief: FalseBelief) -> _BeliefVectors:
+        """Return the encoded claim, truth and cues of a belief (cached per belief)."""
         key = (id(belief), belief.id)
         known = self._beliefs.get(key)
         if known is not None and known[0] is belief:
@@ -266,6 +268,7 @@ class BeliefReader:
         return known
 
     def features(self, text: str, belief: FalseBelief) -> np.ndarray:
+        """Return the features of `text` against one belief, as the head reads them."""
         units, vectors = self._encoded_units(text)
         return message_features(units, vectors, self.vectors(belief))
 
@@ -307,4 +310,5 @@ class BeliefReader:
 
 
 def beliefs_in_play(persona: Persona, beliefs_held: dict[str, float]) -> list[FalseBelief]:
+    """Return the persona's beliefs the person still holds at all."""
     return [b for b in persona.beliefs if beliefs_held.get(b.id, 0.0) > 0.0]

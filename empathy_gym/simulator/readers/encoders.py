@@ -24,6 +24,8 @@ STATIC_DIR = DATA_DIR / "static_minilm"
 
 
 class Encoder(Protocol):
+    """Turns texts into unit-length sentence vectors."""
+
     name: str
     dim: int
 
@@ -110,6 +112,9 @@ class StaticEncoder:
         return known
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Return the normalised sum of each text's static token vectors (zeros for text with no known
+        token).
+        """
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             ids = [i for word in _bert_words(text) for i in self._ids(word)]
@@ -122,6 +127,8 @@ class StaticEncoder:
 
 
 class MiniLMEncoder:
+    """Encodes with all-MiniLM-L6-v2 through sentence-transformers (the `minilm` extra)."""
+
     name = "minilm"
 
     def __init__(self, device: str | None = None):
@@ -142,6 +149,7 @@ class MiniLMEncoder:
         self.dim = int(dim())
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Return the normalised MiniLM embeddings of the texts."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.asarray(
@@ -151,6 +159,7 @@ class MiniLMEncoder:
 
 
 def make_encoder(name: str = "static") -> Encoder:
+    """Return the encoder named "static" or "minilm"."""
     if name == "static":
         return StaticEncoder()
     if name == "minilm":

@@ -37,6 +37,10 @@ _ARRAYS = ("w1", "b1", "w2", "b2", "mean", "scale", "offsets")
 
 @dataclass(slots=True)
 class ActHead:
+    """A small MLP (or linear) head from sentence features to act-label logits, with its feature
+    scaling and calibrated offsets.
+    """
+
     w1: np.ndarray  # (n_features, hidden) or (n_features, n_labels) when linear
     b1: np.ndarray
     w2: np.ndarray  # (hidden, n_labels); empty when linear
@@ -49,6 +53,7 @@ class ActHead:
 
     @property
     def n_features(self) -> int:
+        """The number of input features the head expects."""
         return int(self.w1.shape[0])
 
     def logits(self, features: np.ndarray, calibrated: bool = True) -> np.ndarray:
@@ -64,6 +69,7 @@ class ActHead:
         return 1.0 / (1.0 + np.exp(-np.clip(self.logits(features), -30.0, 30.0)))
 
     def save(self, path: str | Path) -> None:
+        """Write the head to an .npz file atomically."""
         path = Path(path)
         tmp = path.with_name(path.stem + ".tmp.npz")
         arrays = {name: getattr(self, name).astype(np.float32) for name in _ARRAYS}
@@ -74,6 +80,7 @@ class ActHead:
 
     @classmethod
     def load(cls, path: str | Path) -> "ActHead":
+        """Load a head from an .npz file, checking that every array is there."""
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(

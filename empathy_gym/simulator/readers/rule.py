@@ -588,6 +588,7 @@ class RuleReader:
     name = "rule"
 
     def read(self, requests) -> list:
+        """Return the rule appraisal of each request."""
         from empathy_gym.simulator.readers.base import Reading
 
         return [Reading(rule_appraise(r.text, r.persona, r.state)) for r in requests]

@@ -47,9 +47,6 @@ MAX_SENTENCES = 8
 # Distinct texts whose act probabilities (and strengths) a reader keeps, least recently
 # used dropped first: the bound of the clear-when-full cache this replaced.
 CACHE_SIZE = 20_000
-_WH_START = re.compile(
-    r"^(?:(?:so|and|but|then|ok|okay|well)[, ]+)?(?:what|how|why|when|where|who|which)\b"
-)
 _AUX_START = re.compile(
     r"^(?:(?:so|and|but|then|ok|okay|well)[, ]+)?(?:do|does|did|are|is|was|were|have|has|had|can|"
     r"could|would|will|should|any)\b"
@@ -84,7 +81,7 @@ def _unit_features(unit: str) -> list[float]:
     token_set = set(tokens)
     return [
         1.0 if "?" in norm else 0.0,
-        1.0 if _WH_START.match(norm) else 0.0,
+        1.0 if lx.WH_START.match(norm) else 0.0,
         1.0 if _AUX_START.match(norm) else 0.0,
         1.0 if lx.OPEN_INVITATION.search(norm) else 0.0,
         1.0 if token_set & _YOU else 0.0,
@@ -131,6 +128,10 @@ def unit_matrix(encoder: Encoder, texts: Sequence[str]) -> tuple[np.ndarray, lis
 
 
 class SemanticReader:
+    """Reads acts with an encoder and a trained head over the rule appraisal, and false beliefs with a
+    belief head.
+    """
+
     name = "semantic"
 
     def __init__(self, encoder: Encoder, head: ActHead, beliefs: BeliefReader | None = None):
@@ -153,6 +154,7 @@ class SemanticReader:
         head: str | Path | None = None,
         beliefs_head: str | Path | None = None,
     ) -> "SemanticReader":
+        """Build a reader from an encoder name and the packaged (or given) act and belief heads."""
         made = make_encoder(encoder)
         return cls(
             made,
@@ -189,6 +191,9 @@ class SemanticReader:
         return known
 
     def read(self, requests) -> list:
+        """Return the rule appraisal of each request with the head's act strengths and belief readings
+        laid over it.
+        """
         from empathy_gym.simulator.readers.base import Reading
 
         texts = [r.text for r in requests]
@@ -253,6 +258,7 @@ def agrees_or_hedges(text: str) -> bool:
 
 
 def voiced_recently(state, belief_id: str) -> bool:
+    """Whether the person voiced the belief within the last few turns."""
     return state.turn - state.belief_voiced_turn.get(belief_id, -99) <= VOICED_RECENTLY_TURNS
 
 
