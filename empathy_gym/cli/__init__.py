@@ -160,6 +160,7 @@ def _flatten(tree: Any, prefix: str = "") -> list[tuple[str, Any]]:
 
 
 def unknown_command(name: str) -> str:
+    """The error line for an unknown command `name`: the closest command as a hint, and the full list."""
     import difflib
 
     close = difflib.get_close_matches(name, ALL_COMMANDS, n=1)

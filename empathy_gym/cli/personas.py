@@ -80,6 +80,9 @@ def _paths(args: list[str]) -> list[Path]:
 
 
 def cmd_list(ns) -> int:
+    """`personas list`: print the personas matching --category/--tier/--tag, one a line;
+    2 on an unknown category or tag, else 0.
+    """
     library = load_library().values()
     for flag, known in (
         ("category", {p.category for p in library}),
@@ -122,6 +125,7 @@ def cmd_list(ns) -> int:
 
 
 def cmd_show(ns) -> int:
+    """`personas show ID`: print the persona as YAML, its difficulty tier included; 0."""
     persona = load_persona(ns.id)
     data = persona.model_dump(mode="json")
     data["difficulty"] = persona.difficulty
@@ -130,6 +134,9 @@ def cmd_show(ns) -> int:
 
 
 def cmd_validate(ns) -> int:
+    """`personas validate [PATHS]`: load each file (default: the library), errors and duplicate
+    ids to stderr; 1 on any, else 0.
+    """
     errors = 0
     seen: dict[str, Path] = {}
     paths = _paths(ns.paths)
@@ -152,6 +159,7 @@ def cmd_validate(ns) -> int:
 
 
 def cmd_new(ns) -> int:
+    """`personas new PATH`: write the commented persona template to PATH; 1 if it exists (not overwritten), else 0."""
     path = Path(ns.path)
     if path.exists():
         print(f"{path}: already exists; not overwriting", file=sys.stderr)
@@ -163,11 +171,15 @@ def cmd_new(ns) -> int:
 
 
 def cmd_schema(ns) -> int:
+    """`personas schema`: print the persona JSON Schema; 0."""
     print(json.dumps(Persona.model_json_schema(), indent=2))
     return 0
 
 
 def cmd_check(ns) -> int:
+    """`personas check [PATHS]`: the behavioural check of each file (default: the library), one
+    result a line; 1 on any failure, else 0.
+    """
     from empathy_gym.eval.persona_check import check_persona
 
     failures = 0
@@ -190,6 +202,7 @@ def cmd_check(ns) -> int:
 
 
 def cmd_splits(ns) -> int:
+    """`personas splits`: print each curated split's size and the first 16 hex digits of its sha256; 0."""
     from empathy_gym.personas.generator import SPLITS, curated_split, split_hash
 
     for split in SPLITS:
@@ -199,6 +212,7 @@ def cmd_splits(ns) -> int:
 
 
 def main(argv: list[str]) -> int:
+    """`empathy-gym personas ARGV`: parse the subcommand and run it; its exit code, 2 on a PersonaError."""
     parser = argparse.ArgumentParser(prog="empathy-gym personas", description="Work with personas.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("list", help="list personas")

@@ -168,6 +168,9 @@ def _output_dir(cfg: DictConfig, command: str, targets: dict | None = None) -> P
 
 
 def evaluate_command(cfg: DictConfig) -> int:
+    """`empathy-gym evaluate`: run every agent x persona x seed episode not already in the output's
+    episodes.jsonl, write and print the leaderboard of each target; 0, 130 on Ctrl-C.
+    """
     from empathy_gym.rollout.pool import existing_episode_ids
     from empathy_gym.rollout.records import read_unique_records
     from empathy_gym.rollout.resume import RECORD_KEYS, check_same_setup, interrupted
@@ -221,6 +224,9 @@ def evaluate_command(cfg: DictConfig) -> int:
 
 
 def rollout_command(cfg: DictConfig) -> int:
+    """`empathy-gym rollout`: write the planned episodes to episodes.jsonl, in process or over Ray
+    workers (`rollout.workers`), and a rollout_summary.json; 0, 130 on Ctrl-C.
+    """
     from empathy_gym.rollout.pool import existing_episode_ids
     from empathy_gym.rollout.resume import RECORD_KEYS, check_same_setup, interrupted
 
@@ -298,6 +304,9 @@ def rollout_command(cfg: DictConfig) -> int:
 
 
 def train_command(cfg: DictConfig) -> int:
+    """`empathy-gym train`: PPO under the one reward target, resuming from the output's checkpoint;
+    writes and prints the train summary; 0, 130 on Ctrl-C.
+    """
     for module in ("ray", "torch"):
         _require_extra(module, "rllib", "train")
     from empathy_gym.rollout.resume import TRAIN_FREE, TRAIN_KEYS, check_same_setup, interrupted

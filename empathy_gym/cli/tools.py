@@ -13,6 +13,9 @@ from empathy_gym.simulator.readers import DEFAULT_READER
 
 
 def serve_command(argv: list[str]) -> int:
+    """`empathy-gym serve`: serve EmpathyDialogue-v0 as an OpenEnv websocket app until stopped;
+    2 without the openenv extra or on a bad persona, target or reader.
+    """
     import argparse
 
     from empathy_gym.envs.spec import DEFAULT_MAX_TURNS

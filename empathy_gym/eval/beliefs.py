@@ -28,6 +28,8 @@ BeliefLabel = Literal["correction", "endorsement", "neither"]
 
 
 class BeliefReply(BaseModel):
+    """One labelled reply to a voiced false belief: a line of a belief-replies file."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     persona: str
     belief: str
@@ -72,6 +74,9 @@ def load_belief_replies(
 
 
 def read_as(appraisal: Appraisal, belief_id: str) -> BeliefLabel | Literal["both"]:
+    """How the appraisal reads the reply to `belief_id`: correction, endorsement, both or neither
+    (each at strength >= PRESENT).
+    """
     corrected = appraisal.corrections.get(belief_id, 0.0) >= PRESENT
     endorsed = appraisal.endorsements.get(belief_id, 0.0) >= PRESENT
     return (
@@ -86,6 +91,7 @@ def read_as(appraisal: Appraisal, belief_id: str) -> BeliefLabel | Literal["both
 
 
 def state_after_voicing(persona: Persona, belief_id: str) -> PersonState:
+    """The persona's initial state right after it voiced `belief_id` (its first `voiced_as` line)."""
     state = PersonState.initial(persona)
     state.belief_voiced_turn[belief_id] = state.turn
     belief = next(b for b in persona.beliefs if b.id == belief_id)
@@ -95,6 +101,10 @@ def state_after_voicing(persona: Persona, belief_id: str) -> PersonState:
 
 @dataclass(slots=True)
 class BeliefReport:
+    """Accuracy of a reader on belief replies: overall, per gold label and per kind, with the
+    confusion counts and the misread replies.
+    """
+
     total: int = 0
     correct: int = 0
     by_label: dict[str, list[int]] = field(
@@ -106,9 +116,11 @@ class BeliefReport:
 
     @property
     def accuracy(self) -> float:
+        """The share of replies read as labelled (0.0 with none)."""
         return self.correct / self.total if self.total else 0.0
 
     def to_dict(self) -> dict:
+        """JSON-ready summary: accuracy, n, per-label and per-kind accuracy, confusion as "gold->read"."""
         return {
             "accuracy": self.accuracy,
             "n": self.total,
@@ -125,6 +137,7 @@ def evaluate_beliefs(
     reader: Reader | str = "semantic",
     library: dict[str, Persona] | None = None,
 ) -> BeliefReport:
+    """Read each reply with `reader` as the answer to its persona's just-voiced belief; the report."""
     library = library if library is not None else load_library()
     reader = get_reader(reader) if isinstance(reader, str) else reader
     report = BeliefReport()

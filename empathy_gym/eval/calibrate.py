@@ -54,6 +54,7 @@ STRATEGY_TO_LABELS: dict[str, tuple[str, ...]] = {
 
 
 def supporter_turns(dialogues: Sequence[Dialogue]) -> tuple[list[str], list[str]]:
+    """The text and strategy label of every supporter turn that has a strategy, in order."""
     texts, strategies = [], []
     for dialogue in dialogues:
         for turn in dialogue.turns:
@@ -165,6 +166,9 @@ def calibrate_offsets(
 
 
 def strategy_targets(texts: Sequence[str], strategies: Sequence[str]) -> np.ndarray:
+    """Multi-hot head targets for each text from its ESConv strategy (a Question is open or closed
+    by its form); raises ValueError on an unknown strategy.
+    """
     targets = np.zeros((len(texts), len(HEAD_LABELS)), dtype=np.float32)
     for row, (text, strategy) in enumerate(zip(texts, strategies)):
         if strategy == "Question":

@@ -138,6 +138,7 @@ def predict_strategy(appraisal: Appraisal) -> str:
 
 
 def question_rule(text: str) -> str:
+    """The '?' baseline: Question when the text has a question mark, else Others."""
     return "Question" if "?" in text else "Others"
 
 
@@ -176,6 +177,7 @@ class Measure:
     note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: plain types, nan as null."""
         return _clean(
             {
                 "name": self.name,
@@ -190,6 +192,10 @@ class Measure:
 
 @dataclass(slots=True)
 class ValidationReport:
+    """What `validate` found: the fidelity measures, strategy F1 and confusion, and the counts
+    they rest on.
+    """
+
     reader: str
     dialogues: int
     supporter_turns: int

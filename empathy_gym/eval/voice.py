@@ -151,6 +151,7 @@ def voice_report(
     env_kwargs: dict | None = None,
     max_turns: int = DEFAULT_MAX_TURNS,
 ) -> VoiceReport:
+    """Run `agents` against `personas` over `seeds` and measure the person's replies."""
     resolved = resolve_personas(personas)
     records = evaluate(
         list(agents),

@@ -124,6 +124,7 @@ class PairModel:
         return np.stack([found[p] for p in pairs])
 
     def clear_cache(self) -> None:
+        """Forget every cached reading."""
         self._cache = LRUCache(CACHE_SIZE)
 
 
@@ -230,11 +231,15 @@ class PairReader:
 
     @classmethod
     def load(cls, directory: str | Path = PAIR_DIR) -> "PairReader":
+        """The semantic reader with the pair model loaded from `directory` over it."""
         from empathy_gym.simulator.readers.semantic import SemanticReader
 
         return cls(SemanticReader.load(), PairModel(directory))
 
     def read(self, requests: Sequence[ReadRequest]) -> list[Reading]:
+        """The base readings, with the pair model's reading of (what the person said last, reply)
+        written over each readable reply.
+        """
         readings = self.base.read(requests)
         live = [i for i, r in enumerate(readings) if _readable_reply(r.appraisal)]
         contexts = [person_said(requests[i]) for i in live]
