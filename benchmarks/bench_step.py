@@ -22,6 +22,7 @@ import time
 import gymnasium as gym
 
 import empathy_gym  # noqa: F401
+from empathy_gym.simulator.readers.cache import LRUCache
 from empathy_gym.simulator.readers.rule import _READINGS
 from empathy_gym.text.lexicon import text_stems
 
@@ -64,10 +65,9 @@ def clear_reader_caches(reader) -> None:
         for cache in ("_cache", "_strengths"):  # the semantic reader's per-text caches
             getattr(part, cache, {}).clear()
         beliefs = getattr(part, "beliefs", None)
-        for name in dir(beliefs) if beliefs is not None else ():
-            memo = getattr(beliefs, name, None)
-            if hasattr(memo, "clear") and name.startswith("_"):
-                memo.clear()
+        for name, memo in (vars(beliefs) if beliefs is not None else {}).items():
+            if name.startswith("_") and isinstance(memo, (dict, LRUCache)):
+                memo.clear()  # the belief reader's per-text and per-belief memos
     model = getattr(reader, "model", None)
     if model is not None:
         model.clear_cache()
