@@ -22,8 +22,8 @@ import time
 import gymnasium as gym
 
 import empathy_gym  # noqa: F401
-from empathy_gym.simulator.readers.cache import LRUCache
 from empathy_gym.simulator.readers.rule import _READINGS
+from empathy_gym.simulator.readers.semantic import agrees_or_hedges
 from empathy_gym.text.lexicon import text_stems
 
 REPLIES = [
@@ -57,6 +57,10 @@ class Uncached(gym.Wrapper):
         return self.env.step(action)
 
 
+# The belief reader's per-text memos (cleared for the "unique replies" rows).
+PER_TEXT_BELIEF_MEMOS = ("_units", "_said")
+
+
 def clear_reader_caches(reader) -> None:
     """Every per-text memo of a reader tier: the semantic reader's, its belief reader's, the pair model's."""
     for part in (reader, getattr(reader, "base", None)):
@@ -66,8 +70,9 @@ def clear_reader_caches(reader) -> None:
             getattr(part, cache, {}).clear()
         beliefs = getattr(part, "beliefs", None)
         for name, memo in (vars(beliefs) if beliefs is not None else {}).items():
-            if name.startswith("_") and isinstance(memo, (dict, LRUCache)):
-                memo.clear()  # the belief reader's per-text and per-belief memos
+            if name in PER_TEXT_BELIEF_MEMOS:
+                memo.clear()  # per text; the per-belief memo (`_beliefs`) stays warm, as in use
+    agrees_or_hedges.cache_clear()
     model = getattr(reader, "model", None)
     if model is not None:
         model.clear_cache()

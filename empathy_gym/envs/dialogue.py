@@ -69,6 +69,8 @@ Options to `reset`: `{"persona": id, YAML path or Persona}` picks the persona fo
 
 from __future__ import annotations
 
+import copy
+import functools
 import itertools
 import re
 import string
@@ -120,7 +122,56 @@ SAMPLE_REPLIES = (
 )
 
 
-class ReplySpace(spaces.Text):
+# Gymnasium's `Text` builds a set, a tuple, a sorted string and a dict of numpy ints of its
+# charset in every instance: ~18 KiB for CHARSET, three spaces per env, 53 of an env's 56 KiB
+# (tracemalloc, issue 21). `SharedText` spaces of one charset share these tables. The names
+# are gymnasium 1.2's `Text.__init__` attributes; tests/test_perf_habits.py checks they are shared.
+_CHARSET_TABLES = ("_char_set", "_char_list", "_char_index", "_char_str")
+# Distinct charsets whose tables are kept: the project uses one; a user's few more fit.
+CHARSET_TABLES_CACHE_SIZE = 32
+
+
+@functools.lru_cache(maxsize=CHARSET_TABLES_CACHE_SIZE)
+def _charset_tables(chars: tuple[str, ...]) -> dict[str, Any]:
+    """The lookup tables `Text` builds for a charset, built once per charset (in its order)."""
+    built = spaces.Text(1, min_length=0, charset=chars)
+    return {name: vars(built)[name] for name in _CHARSET_TABLES if name in vars(built)}
+
+
+class SharedText(spaces.Text):
+    """A `Text` space whose charset tables are shared with every `SharedText` of the same charset.
+
+    It samples, checks `contains` and compares exactly as `Text`: only the memory differs
+    (the tables are never written after construction). `deepcopy` (as `batch_space` does
+    for a vector env) shares them too; the length bounds and generator are copied.
+    """
+
+    def __init__(
+        self,
+        max_length: int,
+        *,
+        min_length: int = 1,
+        charset: frozenset[str] | str = spaces.text.alphanumeric,
+        seed: int | None = None,
+    ):
+        super().__init__(max_length, min_length=min_length, charset=charset, seed=seed)
+        vars(self).update(_charset_tables(self._char_list))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "SharedText":
+        clone = type(self).__new__(type(self))
+        memo[id(self)] = clone
+        for name, value in vars(self).items():
+            shared = name in _CHARSET_TABLES
+            vars(clone)[name] = value if shared else copy.deepcopy(value, memo)
+        return clone
+
+
+def message_space(max_length: int = MAX_MESSAGE_CHARS) -> SharedText:
+    """An observation's text: at most `max_length` characters of CHARSET, empty allowed."""
+    return SharedText(max_length, min_length=0, charset=CHARSET)
+
+
+class ReplySpace(SharedText):
     """The agent's reply: any str of at most `max_length` characters (emoji and other scripts included).
 
     `step` reads every str; text the reader cannot read is flagged in `info["unreadable"]`,
@@ -198,8 +249,8 @@ class EmpathyDialogueEnv(gym.Env[dict, str]):
         self.render_mode = render_mode
         self.observation_space = spaces.Dict(
             {
-                "message": spaces.Text(MAX_MESSAGE_CHARS, min_length=0, charset=CHARSET),
-                "persona_card": spaces.Text(MAX_MESSAGE_CHARS, min_length=0, charset=CHARSET),
+                "message": message_space(),
+                "persona_card": message_space(),
             }
         )
         self.action_space = ReplySpace(max_reply_chars)

@@ -51,7 +51,7 @@ from pettingzoo import ParallelEnv
 
 from empathy_gym.agents.features import N_FEATURES, observable_features
 from empathy_gym.agents.strategies import Realiser, Strategy, default_factbook
-from empathy_gym.envs.dialogue import CHARSET, EmpathyDialogueEnv, ReplySpace
+from empathy_gym.envs.dialogue import EmpathyDialogueEnv, ReplySpace, message_space
 from empathy_gym.envs.pz_dialogue import require_actions
 from empathy_gym.envs.spec import (
     DEFAULT_MAX_REPLY_CHARS,
@@ -142,9 +142,7 @@ class SupportGroupEnv(ParallelEnv):
             self._observation_spaces[agent] = (
                 spaces.Box(0.0, 1.0, shape=(self.n_people * (N_FEATURES + 2),), dtype=np.float32)
                 if self.action_mode == "strategy"
-                else spaces.Dict(
-                    {"transcript": spaces.Text(TRANSCRIPT_CHARS, min_length=0, charset=CHARSET)}
-                )
+                else spaces.Dict({"transcript": message_space(TRANSCRIPT_CHARS)})
             )
         return self._observation_spaces[agent]
 

@@ -30,7 +30,7 @@ import numpy as np
 from empathy_gym.personas.schema import FalseBelief, Persona
 from empathy_gym.simulator.readers.cache import LRUCache
 from empathy_gym.simulator.readers.encoders import DATA_DIR, Encoder
-from empathy_gym.simulator.readers.head import ActHead
+from empathy_gym.simulator.readers.head import ONE_BLAS_THREAD, ActHead
 from empathy_gym.text import lexicon as lx
 
 BELIEF_LABELS = ("correction", "endorsement")
@@ -97,14 +97,44 @@ def units_of(text: str) -> list[str]:
     return [text.strip(), *parts[:MAX_UNITS]] if len(parts) > 1 else [text.strip()]
 
 
-def _unit_scope(unit: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(content stems, stems within four words after a negation)."""
-    tokens = lx.TOKEN_RE.findall(_normalize(unit))
+@dataclass(frozen=True, slots=True)
+class _UnitText:
+    """What a unit says whatever the belief: worked out once per message, shared by every belief."""
+
+    stems: frozenset[str]  # content stems
+    negated: frozenset[str]  # stems within four words after a negation
+    is_negated: bool
+    surface: tuple[float, ...]  # the belief-free features, question .. information
+
+
+def _unit_text(unit: str) -> _UnitText:
+    """One normalisation and one tokenisation of a unit, and everything read from them."""
+    norm = _normalize(unit)
+    tokens = lx.TOKEN_RE.findall(norm)
     negated: set[str] = set()
     for i, token in enumerate(tokens):
         if token in lx.NEGATIONS:
             negated.update(lx.stem(t) for t in tokens[i + 1 : i + 5] if t not in lx.STOPWORDS)
-    return lx.content_stems(tokens) - {lx.NEGATION_TOKEN}, frozenset(negated)
+    surface = (
+        1.0
+        if "?" in norm or lx.OPEN_QUESTION_START.match(norm) or lx.CLOSED_QUESTION_START.match(norm)
+        else 0.0,
+        1.0 if lx.ATTRIBUTION.match(norm) else 0.0,
+        1.0 if lx.REFLECTION_FRAME.search(norm) else 0.0,
+        min(1.0, float(len(lx.AGREEMENT.findall(norm)))),
+        1.0 if HEDGE.search(norm) else 0.0,
+        1.0 if CONTRAST.search(norm) else 0.0,
+        min(1.0, float(len(lx.CORRECTION_MARKERS.findall(norm)))),
+        1.0 if lx.ADVICE.search(norm) or lx.IMPERATIVE_START.match(norm) else 0.0,
+        min(1.0, len(norm.split()) / 25.0),
+        1.0 if lx.INFORMATION.search(norm) else 0.0,
+    )
+    return _UnitText(
+        stems=lx.content_stems(tokens) - {lx.NEGATION_TOKEN},
+        negated=frozenset(negated),
+        is_negated=any(t in lx.NEGATIONS for t in tokens),
+        surface=surface,
+    )
 
 
 def _overlap(
@@ -124,12 +154,10 @@ def _max_cos(vectors: np.ndarray, unit: np.ndarray) -> float:
 N_UNIT_FEATURES = 28
 
 
-def _unit_features(unit: str, vector: np.ndarray, b: _BeliefVectors) -> list[float]:
-    norm = _normalize(unit)
-    stems, negated = _unit_scope(unit)
+def _unit_features(unit: _UnitText, vector: np.ndarray, b: _BeliefVectors) -> list[float]:
+    stems, negated, unit_negated = unit.stems, unit.negated, unit.is_negated
     claim_plain, claim_neg = _overlap(b.claim_stems, stems, negated)
     truth_plain, truth_neg = _overlap(b.truth_stems, stems, negated)
-    unit_negated = _negated(unit)
     cos_claim, cos_truth = float(b.claim @ vector), float(b.truth @ vector)
     return [
         cos_claim,
@@ -146,18 +174,7 @@ def _unit_features(unit: str, vector: np.ndarray, b: _BeliefVectors) -> list[flo
         float(unit_negated),
         float(unit_negated != b.claim_negated),
         float(unit_negated != b.truth_negated),
-        1.0
-        if "?" in norm or lx.OPEN_QUESTION_START.match(norm) or lx.CLOSED_QUESTION_START.match(norm)
-        else 0.0,
-        1.0 if lx.ATTRIBUTION.match(norm) else 0.0,
-        1.0 if lx.REFLECTION_FRAME.search(norm) else 0.0,
-        min(1.0, float(len(lx.AGREEMENT.findall(norm)))),
-        1.0 if HEDGE.search(norm) else 0.0,
-        1.0 if CONTRAST.search(norm) else 0.0,
-        min(1.0, float(len(lx.CORRECTION_MARKERS.findall(norm)))),
-        1.0 if lx.ADVICE.search(norm) or lx.IMPERATIVE_START.match(norm) else 0.0,
-        min(1.0, len(norm.split()) / 25.0),
-        1.0 if lx.INFORMATION.search(norm) else 0.0,
+        *unit.surface,
         # Bags of words cannot see "not": the similarity signed by whether the unit's polarity
         # matches the claim's (or the truth's). "one tick doesn't mean she's read it" flips.
         cos_claim if unit_negated == b.claim_negated else -cos_claim,
@@ -167,7 +184,9 @@ def _unit_features(unit: str, vector: np.ndarray, b: _BeliefVectors) -> list[flo
     ]
 
 
-def message_features(units: Sequence[str], vectors: np.ndarray, b: _BeliefVectors) -> np.ndarray:
+def message_features(
+    units: Sequence[_UnitText], vectors: np.ndarray, b: _BeliefVectors
+) -> np.ndarray:
     """The whole message's features, the elementwise max over its units, and its most on-belief unit's."""
     rows = np.asarray([_unit_features(u, v, b) for u, v in zip(units, vectors)], dtype=np.float32)
     on_belief = int(
@@ -187,6 +206,9 @@ N_FEATURES = 3 * N_UNIT_FEATURES
 BELIEF_CACHE_SIZE = 4096
 UNITS_CACHE_SIZE = 8192
 READ_CACHE_SIZE = 50_000
+# Per message, what `about` compares with every belief (its content stems and token string):
+# as many distinct messages as the encoded-units memo keeps.
+SAID_CACHE_SIZE = UNITS_CACHE_SIZE
 
 
 class BeliefReader:
@@ -204,7 +226,8 @@ class BeliefReader:
         self._beliefs: LRUCache[tuple[int, str], tuple[FalseBelief, _BeliefVectors]] = LRUCache(
             BELIEF_CACHE_SIZE
         )
-        self._units: LRUCache[str, tuple[list[str], np.ndarray]] = LRUCache(UNITS_CACHE_SIZE)
+        self._units: LRUCache[str, tuple[list[_UnitText], np.ndarray]] = LRUCache(UNITS_CACHE_SIZE)
+        self._said: LRUCache[str, tuple[frozenset[str], str]] = LRUCache(SAID_CACHE_SIZE)
         self._cache: LRUCache[tuple[str, int, str], tuple[float, float]] = LRUCache(READ_CACHE_SIZE)
 
     @classmethod
@@ -259,11 +282,12 @@ class BeliefReader:
         self._beliefs[key] = (belief, vectors)
         return vectors
 
-    def _encoded_units(self, text: str) -> tuple[list[str], np.ndarray]:
+    def _encoded_units(self, text: str) -> tuple[list[_UnitText], np.ndarray]:
+        """The message's units, read once (whatever the belief), and their vectors; memoised per text."""
         known = self._units.get(text)
         if known is None:
             units = units_of(text)
-            known = (units, self.encoder.encode(units))
+            known = ([_unit_text(u) for u in units], self.encoder.encode(units))
             self._units[text] = known
         return known
 
@@ -277,8 +301,14 @@ class BeliefReader:
 
         The belief's words are its claim, truth, topic, voicings and cues.
         """
-        stems = _content(text)
-        said = " ".join(lx.TOKEN_RE.findall(_normalize(text)))
+        known = self._said.get(text)
+        if known is None:
+            tokens = lx.TOKEN_RE.findall(_normalize(text))
+            known = self._said[text] = (
+                lx.content_stems(tokens) - {lx.NEGATION_TOKEN},
+                " ".join(tokens),
+            )
+        stems, said = known
         out = {}
         for belief in beliefs:
             vectors = self.vectors(belief)
@@ -303,7 +333,8 @@ class BeliefReader:
                 raise ValueError(
                     "this BeliefReader has no head (it was built to compute features only)"
                 )
-            probs = self.head.predict(np.stack([self.features(text, b) for _, b in todo]))
+            with ONE_BLAS_THREAD:
+                probs = self.head.predict(np.stack([self.features(text, b) for _, b in todo]))
             for (key, belief), (p_correct, p_endorse) in zip(todo, probs.tolist()):
                 self._cache[key] = out[belief.id] = (p_correct, p_endorse)
         return out

@@ -8,11 +8,13 @@ in `data/phrases/` (written for this project, in many registers) and shipped as 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 HEAD_LABELS: tuple[str, ...] = (
     "question_open",
@@ -33,6 +35,49 @@ HEAD_LABELS: tuple[str, ...] = (
 )
 Z_CLIP = 3.0  # a rare feature must not dominate a message it happens to fire on
 _ARRAYS = ("w1", "b1", "w2", "b2", "mean", "scale", "offsets")
+
+
+class OneBlasThread:
+    """A context in which every loaded BLAS library runs on one thread; the caller's limits come back after.
+
+    A reader's matrices are tiny ((150 x 279) @ (279 x 64)): on a loaded 2-core machine
+    OpenBLAS's default threads made that matmul 1,170 us against 48-69 us on one (issue 21),
+    and many envs per machine each spawning BLAS threads oversubscribe every core. Reentrant
+    and shared by threads: the first to enter sets the limit, the last to leave restores what
+    it found, so a concurrent read never leaves the caller's process at one thread.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._libraries: list | None = None  # threadpoolctl's BLAS controllers, found once
+        self._restore: list[tuple[object, int]] = []
+
+    def __enter__(self) -> "OneBlasThread":
+        with self._lock:
+            if self._depth == 0:
+                if self._libraries is None:
+                    found = ThreadpoolController().select(user_api="blas")
+                    self._libraries = list(found.lib_controllers)
+                for library in self._libraries:
+                    threads = library.num_threads
+                    if threads != 1:
+                        self._restore.append((library, threads))
+                        library.set_num_threads(1)
+            self._depth += 1
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0:
+                for library, threads in self._restore:
+                    library.set_num_threads(threads)
+                self._restore.clear()
+
+
+# The readers' one guard (module state: BLAS thread counts are per process).
+ONE_BLAS_THREAD = OneBlasThread()
 
 
 @dataclass(slots=True)
@@ -65,8 +110,10 @@ class ActHead:
         return h + self.offsets if calibrated else h
 
     def predict(self, features: np.ndarray) -> np.ndarray:
-        """(n, n_labels) probabilities, each label independent."""
-        return 1.0 / (1.0 + np.exp(-np.clip(self.logits(features), -30.0, 30.0)))
+        """(n, n_labels) probabilities, each label independent (BLAS on one thread, see `OneBlasThread`)."""
+        with ONE_BLAS_THREAD:
+            logits = self.logits(features)
+        return 1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))
 
     def save(self, path: str | Path) -> None:
         """Write the head to an .npz file atomically."""

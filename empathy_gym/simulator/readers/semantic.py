@@ -16,6 +16,7 @@ head's output for a text is cached (bounded), so repeated replies cost a dict lo
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -25,7 +26,7 @@ from empathy_gym.simulator.appraisal import Appraisal
 from empathy_gym.simulator.readers.beliefs import HEDGE, BeliefReader, beliefs_in_play
 from empathy_gym.simulator.readers.cache import LRUCache
 from empathy_gym.simulator.readers.encoders import DATA_DIR, Encoder, make_encoder
-from empathy_gym.simulator.readers.head import ActHead
+from empathy_gym.simulator.readers.head import ONE_BLAS_THREAD, ActHead
 from empathy_gym.simulator.readers.rule import (
     TextReading,
     read_text,
@@ -172,8 +173,9 @@ class SemanticReader:
         found = {t: self._cache.get(t) for t in distinct if t in self._cache}
         todo = [t for t in distinct if t not in found and t.strip()]
         if todo:
-            features, owner = unit_matrix(self.encoder, todo)
-            probs = self.head.predict(features)
+            with ONE_BLAS_THREAD:
+                features, owner = unit_matrix(self.encoder, todo)
+                probs = self.head.predict(features)
             best = np.zeros((len(todo), probs.shape[1]))
             np.maximum.at(best, np.asarray(owner), probs)
             for text, row in zip(todo, best):
@@ -194,6 +196,10 @@ class SemanticReader:
         """Return the rule appraisal of each request with the head's act strengths and belief readings
         laid over it.
         """
+        with ONE_BLAS_THREAD:  # the encoders', heads' and belief reader's numpy, one thread
+            return self._read(requests)
+
+    def _read(self, requests) -> list:
         from empathy_gym.simulator.readers.base import Reading
 
         texts = [r.text for r in requests]
@@ -249,8 +255,12 @@ def _witnessed(head: float, rule: float) -> float:
 VOICED_RECENTLY_TURNS = (
     2  # a bare "you're right" this soon after the person voiced a belief agrees with it
 )
+# Distinct texts whose agreeing-or-hedging answer is kept: the bound of the rule reader's
+# per-text readings it is computed from (rule.py's _READING_CACHE_SIZE).
+AGREES_CACHE_SIZE = 8192
 
 
+@lru_cache(maxsize=AGREES_CACHE_SIZE)
 def agrees_or_hedges(text: str) -> bool:
     """Agreement ("exactly", "you're right") or a hedge ("could well", "that's plausible") in the agent's own words."""
     r = read_text(text)
