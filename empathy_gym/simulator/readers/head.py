@@ -8,6 +8,7 @@ in `data/phrases/` (written for this project, in many registers) and shipped as 
 
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,15 +51,17 @@ class OneBlasThread:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._depth = 0
-        self._libraries: list | None = None  # threadpoolctl's BLAS controllers, found once
+        self._libraries: list | None = None  # threadpoolctl's BLAS controllers
+        self._modules_seen = -1  # len(sys.modules) at the last scan: a new import may load a BLAS
         self._restore: list[tuple[object, int]] = []
 
     def __enter__(self) -> "OneBlasThread":
         with self._lock:
             if self._depth == 0:
-                if self._libraries is None:
+                if self._libraries is None or len(sys.modules) != self._modules_seen:
                     found = ThreadpoolController().select(user_api="blas")
                     self._libraries = list(found.lib_controllers)
+                    self._modules_seen = len(sys.modules)
                 for library in self._libraries:
                     threads = library.num_threads
                     if threads != 1:
