@@ -64,12 +64,6 @@ def test_the_belief_in_play_is_the_one_the_person_voiced_or_whose_topic_they_rai
     assert beliefs_in_context(request, "I have barely slept.") == []
 
 
-def needs_model(test):
-    """The pair model ships with the package: a missing model fails, it does not skip."""
-    return test
-
-
-@needs_model
 def test_batched_and_single_reads_agree_and_repeat_exactly():
     model = PairModel()
     pairs = [(LENA.opening[0], "What's scaring you most?"), (LENA.opening[1], "ok")]
@@ -86,7 +80,6 @@ def test_a_missing_model_dir_is_a_clear_error(tmp_path):
         PairModel(tmp_path)
 
 
-@needs_model
 def test_the_pair_reader_is_registered_and_reads_like_the_contract():
     reader = get_reader("pair")
     state = PersonState.initial(LENA)
@@ -95,7 +88,6 @@ def test_the_pair_reader_is_registered_and_reads_like_the_contract():
     assert reading.appraisal.silence == 1.0  # the fast reader's contract holds underneath
 
 
-@needs_model
 def test_a_batch_larger_than_the_cache_is_read_whole(monkeypatch):
     from empathy_gym.simulator.readers import pair
 

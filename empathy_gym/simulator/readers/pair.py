@@ -24,7 +24,9 @@ import numpy as np
 
 from empathy_gym.simulator.appraisal import PRESENT, Appraisal
 from empathy_gym.simulator.readers.base import Reader, Reading, ReadRequest
+from empathy_gym.simulator.readers.beliefs import beliefs_in_play
 from empathy_gym.simulator.readers.cache import LRUCache
+from empathy_gym.simulator.readers.semantic import SemanticReader, strength
 from empathy_gym.text.lexicon import OPEN_INVITATION, SENTENCE_SPLIT_RE, WH_START, normalize
 
 # The acts the cross-encoder reads, in its output order (the training script imports these).
@@ -67,8 +69,6 @@ WH_QUESTION_STRENGTH = 0.5
 # never at 0.9: the cross-encoder reads a claim that itself holds a negation ("...is never
 # binding") as its correction. So only a near-certain reading overrules (scripts/eval_pair_reader.py).
 BELIEF_OVERRULE = 0.9
-# Below this probability an act is noise (as the semantic head's NOISE_FLOOR).
-NOISE_FLOOR = 0.25
 
 
 class PairModel:
@@ -128,17 +128,12 @@ class PairModel:
         self._cache = LRUCache(CACHE_SIZE)
 
 
-def strength(probability: float) -> float:
-    """A probability as an act strength: nothing below the noise floor, 0.5 stays present."""
-    return min(1.0, max(0.0, (probability - NOISE_FLOOR) / (1.0 - 2.0 * NOISE_FLOOR)))
-
-
 def person_said(request: ReadRequest) -> str:
     """What the person said last: from the chat history, else the state's memory of it."""
     for message in reversed(request.history):
         if message.get("role") == "user":
             return message.get("content", "")
-    return getattr(request.state, "last_person_message", "")
+    return request.state.last_person_message
 
 
 def overlay_pair(
@@ -205,8 +200,6 @@ def _overlay_beliefs(appraisal: Appraisal, probs: dict[str, float], beliefs: Seq
 
 def beliefs_in_context(request: ReadRequest, context: str) -> list[str]:
     """The beliefs a reply can speak to: held ones the person voiced, or whose topic is in play."""
-    from empathy_gym.simulator.readers.beliefs import beliefs_in_play
-
     held = beliefs_in_play(request.persona, request.state.beliefs)
     said = context.lower()
     voiced = [b.id for b in held if any(line.lower() in said for line in b.voiced_as)]
@@ -232,8 +225,6 @@ class PairReader:
     @classmethod
     def load(cls, directory: str | Path = PAIR_DIR) -> "PairReader":
         """The semantic reader with the pair model loaded from `directory` over it."""
-        from empathy_gym.simulator.readers.semantic import SemanticReader
-
         return cls(SemanticReader.load(), PairModel(directory))
 
     def read(self, requests: Sequence[ReadRequest]) -> list[Reading]:
