@@ -8,7 +8,7 @@ N live dialogue envs.
 Replies come from a fixed pool of realistic agent messages (CuriousEmpath-style and
 pacifying ones), cycled; the agent's own cost is not counted. Two dialogue rows:
 "repeated replies" lets the appraiser's per-text cache hit (templated agents, the
-strategy env); "unique replies" clears that cache before every step, which is the
+strategy env); "unique replies" clears every per-text memo before every step, which is the
 cost of a reply never seen before (an LLM's).
 """
 
@@ -22,9 +22,7 @@ import time
 import gymnasium as gym
 
 import empathy_gym  # noqa: F401
-from empathy_gym.simulator.readers.rule import _READINGS
-from empathy_gym.simulator.readers.semantic import agrees_or_hedges
-from empathy_gym.text.lexicon import text_stems
+from empathy_gym.text.cache import clear_text_caches
 
 REPLIES = [
     "It sounds like you're really exhausted. What has been the hardest part of this?",
@@ -48,34 +46,13 @@ def steps_per_second(env, actions, steps: int) -> float:
 
 
 class Uncached(gym.Wrapper):
-    """Clears the appraiser's text cache before each step: every reply is read from scratch."""
+    """Forgets every per-text memo before each step (`clear_text_caches`): every reply is read
+    from scratch, by every reader tier, as a reply an LLM writes is.
+    """
 
     def step(self, action):
-        _READINGS.clear()
-        text_stems.cache_clear()
-        clear_reader_caches(self.env.unwrapped.reader)
+        clear_text_caches()
         return self.env.step(action)
-
-
-# The belief reader's per-text memos (cleared for the "unique replies" rows).
-PER_TEXT_BELIEF_MEMOS = ("_units", "_said")
-
-
-def clear_reader_caches(reader) -> None:
-    """Every per-text memo of a reader tier: the semantic reader's, its belief reader's, the pair model's."""
-    for part in (reader, getattr(reader, "base", None)):
-        if part is None:
-            continue
-        for cache in ("_cache", "_strengths"):  # the semantic reader's per-text caches
-            getattr(part, cache, {}).clear()
-        beliefs = getattr(part, "beliefs", None)
-        for name, memo in (vars(beliefs) if beliefs is not None else {}).items():
-            if name in PER_TEXT_BELIEF_MEMOS:
-                memo.clear()  # per text; the per-belief memo (`_beliefs`) stays warm, as in use
-    agrees_or_hedges.cache_clear()
-    model = getattr(reader, "model", None)
-    if model is not None:
-        model.clear_cache()
 
 
 def rss_mb() -> float:

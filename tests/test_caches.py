@@ -3,9 +3,9 @@
 import pytest
 
 from empathy_gym.simulator.readers import ReadRequest, get_reader, semantic
-from empathy_gym.simulator.readers.cache import LRUCache
 from empathy_gym.simulator.state import PersonState
 from empathy_gym.text import lexicon as lx
+from empathy_gym.text.cache import LRUCache
 
 TEXTS = [
     "so what happened after the doctor sent you home",
@@ -67,3 +67,38 @@ def test_a_batch_larger_than_the_semantic_cache_reads_every_text(monkeypatch, le
     assert [r.appraisal for r in small.read(requests)] == [
         r.appraisal for r in roomy.read(requests)
     ]
+
+
+def test_clear_text_caches_forgets_every_per_text_memo_and_changes_no_reading():
+    from empathy_gym import load_persona
+    from empathy_gym.simulator.readers import rule
+    from empathy_gym.text.cache import clear_text_caches
+
+    reader = get_reader("semantic")
+    persona = load_persona(
+        "lena_antibiotics_cold"
+    )  # a false belief in play: the belief memos fill too
+    state = PersonState.initial(persona)
+    text = "Antibiotics only work on bacteria; a cold is a virus, so they would not help her."
+    first = reader.read([ReadRequest(text, persona, state)])[0].appraisal.to_dict()
+    memos = [rule._READINGS, reader._cache, reader.beliefs._units, reader.beliefs._cache]
+    assert all(len(memo) for memo in memos)
+    assert lx.text_stems.cache_info().currsize and semantic.agrees_or_hedges.cache_info().currsize
+
+    clear_text_caches()
+
+    assert not any(len(memo) for memo in memos)
+    assert not lx.text_stems.cache_info().currsize
+    assert not semantic.agrees_or_hedges.cache_info().currsize
+    assert reader.read([ReadRequest(text, persona, state)])[0].appraisal.to_dict() == first
+
+
+def test_a_per_word_memo_is_not_a_per_text_memo():
+    from empathy_gym.text.cache import clear_text_caches
+
+    words = LRUCache(4)
+    words["virus"] = 1
+    texts = LRUCache(4, per_text=True)
+    texts["a whole message"] = 2
+    clear_text_caches()
+    assert "virus" in words and "a whole message" not in texts

@@ -12,6 +12,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from empathy_gym.text.cache import text_cache
+
 # --- tokens -----------------------------------------------------------------
 
 _APOSTROPHES = str.maketrans(
@@ -87,7 +89,7 @@ def content_stems(tokens: list[str]) -> frozenset[str]:
     return frozenset(stem(t) for t in tokens if t not in STOPWORDS or t in NEGATIONS)
 
 
-@lru_cache(maxsize=TEXT_STEMS_CACHE_SIZE)
+@text_cache(maxsize=TEXT_STEMS_CACHE_SIZE)
 def text_stems(text: str) -> frozenset[str]:
     """Content stems of a whole text, memoised (people and templates repeat themselves)."""
     return content_stems(TOKEN_RE.findall(normalize(text)))

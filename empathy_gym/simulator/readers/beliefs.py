@@ -28,10 +28,10 @@ from typing import Sequence
 import numpy as np
 
 from empathy_gym.personas.schema import FalseBelief, Persona
-from empathy_gym.simulator.readers.cache import LRUCache
 from empathy_gym.simulator.readers.encoders import DATA_DIR, Encoder
 from empathy_gym.simulator.readers.head import ONE_BLAS_THREAD, ActHead
 from empathy_gym.text import lexicon as lx
+from empathy_gym.text.cache import LRUCache
 
 BELIEF_LABELS = ("correction", "endorsement")
 HEAD_FILE = "beliefs_{encoder}.npz"
@@ -226,9 +226,15 @@ class BeliefReader:
         self._beliefs: LRUCache[tuple[int, str], tuple[FalseBelief, _BeliefVectors]] = LRUCache(
             BELIEF_CACHE_SIZE
         )
-        self._units: LRUCache[str, tuple[list[_UnitText], np.ndarray]] = LRUCache(UNITS_CACHE_SIZE)
-        self._said: LRUCache[str, tuple[frozenset[str], str]] = LRUCache(SAID_CACHE_SIZE)
-        self._cache: LRUCache[tuple[str, int, str], tuple[float, float]] = LRUCache(READ_CACHE_SIZE)
+        self._units: LRUCache[str, tuple[list[_UnitText], np.ndarray]] = LRUCache(
+            UNITS_CACHE_SIZE, per_text=True
+        )
+        self._said: LRUCache[str, tuple[frozenset[str], str]] = LRUCache(
+            SAID_CACHE_SIZE, per_text=True
+        )
+        self._cache: LRUCache[tuple[str, int, str], tuple[float, float]] = LRUCache(
+            READ_CACHE_SIZE, per_text=True
+        )
 
     @classmethod
     def load(cls, encoder: Encoder, path: str | Path | None = None) -> "BeliefReader":

@@ -17,7 +17,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from empathy_gym.simulator.readers.cache import LRUCache
+from empathy_gym.text.cache import LRUCache
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 STATIC_DIR = DATA_DIR / "static_minilm"

@@ -25,8 +25,8 @@ import numpy as np
 from empathy_gym.simulator.appraisal import PRESENT, Appraisal
 from empathy_gym.simulator.readers.base import Reader, Reading, ReadRequest
 from empathy_gym.simulator.readers.beliefs import beliefs_in_play
-from empathy_gym.simulator.readers.cache import LRUCache
 from empathy_gym.simulator.readers.semantic import SemanticReader, strength
+from empathy_gym.text.cache import LRUCache
 from empathy_gym.text.lexicon import OPEN_INVITATION, SENTENCE_SPLIT_RE, WH_START, normalize
 
 # The acts the cross-encoder reads, in its output order (the training script imports these).
@@ -96,7 +96,7 @@ class PairModel:
         )
         self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self.tokenizer.enable_truncation(meta["max_length"], strategy="longest_first")
-        self._cache: LRUCache[tuple[str, str], np.ndarray] = LRUCache(CACHE_SIZE)
+        self._cache: LRUCache[tuple[str, str], np.ndarray] = LRUCache(CACHE_SIZE, per_text=True)
 
     def _run(self, pairs: list[tuple[str, str]]) -> np.ndarray:
         """One ONNX call per pair: dynamic int8 quantisation scales activations over the whole
@@ -125,7 +125,7 @@ class PairModel:
 
     def clear_cache(self) -> None:
         """Forget every cached reading."""
-        self._cache = LRUCache(CACHE_SIZE)
+        self._cache.clear()
 
 
 def person_said(request: ReadRequest) -> str:

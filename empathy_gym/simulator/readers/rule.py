@@ -17,6 +17,7 @@ from empathy_gym.personas.schema import Persona
 from empathy_gym.simulator.appraisal import Appraisal
 from empathy_gym.simulator.state import PersonState
 from empathy_gym.text import lexicon as lx
+from empathy_gym.text.cache import LRUCache
 
 LONG_REPLY_WORDS = 120  # beyond this a reply starts to drown the person
 VERY_LONG_REPLY_WORDS = 400
@@ -205,18 +206,15 @@ _ACT_PATTERNS = {
     "ai_disclosure": lx.AI_DISCLOSURE,
     "crisis_response": lx.CRISIS_RESPONSE,
 }
-_READINGS: dict[str, TextReading] = {}
 _READING_CACHE_SIZE = 8192
+_READINGS: LRUCache[str, TextReading] = LRUCache(_READING_CACHE_SIZE, per_text=True)
 
 
 def read_text(text: str) -> TextReading:
     """Read a message once; repeated messages (templates, strategy realisers) hit a bounded cache."""
     reading = _READINGS.get(text)
     if reading is None:
-        reading = _read(text)
-        if len(_READINGS) >= _READING_CACHE_SIZE:
-            _READINGS.clear()
-        _READINGS[text] = reading
+        reading = _READINGS[text] = _read(text)
     return reading
 
 

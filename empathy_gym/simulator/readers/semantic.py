@@ -16,7 +16,6 @@ head's output for a text is cached (bounded), so repeated replies cost a dict lo
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -24,7 +23,6 @@ import numpy as np
 
 from empathy_gym.simulator.appraisal import Appraisal
 from empathy_gym.simulator.readers.beliefs import HEDGE, BeliefReader, beliefs_in_play
-from empathy_gym.simulator.readers.cache import LRUCache
 from empathy_gym.simulator.readers.encoders import DATA_DIR, Encoder, make_encoder
 from empathy_gym.simulator.readers.head import ONE_BLAS_THREAD, ActHead
 from empathy_gym.simulator.readers.rule import (
@@ -34,6 +32,7 @@ from empathy_gym.simulator.readers.rule import (
     rule_appraise,
 )
 from empathy_gym.text import lexicon as lx
+from empathy_gym.text.cache import LRUCache, text_cache
 
 NOISE_FLOOR = 0.25  # head probabilities below this are noise, not acts
 CLOSED_QUESTION_WEIGHT = 0.7
@@ -145,8 +144,8 @@ class SemanticReader:
         self.head = head
         self.beliefs = beliefs  # None: false beliefs are read by the rule reader's cue lists
         self.name = "semantic" if encoder.name == "static" else encoder.name
-        self._cache: LRUCache[str, dict[str, float]] = LRUCache(CACHE_SIZE)
-        self._strengths: LRUCache[str, dict[str, float]] = LRUCache(CACHE_SIZE)
+        self._cache: LRUCache[str, dict[str, float]] = LRUCache(CACHE_SIZE, per_text=True)
+        self._strengths: LRUCache[str, dict[str, float]] = LRUCache(CACHE_SIZE, per_text=True)
 
     @classmethod
     def load(
@@ -260,7 +259,7 @@ VOICED_RECENTLY_TURNS = (
 AGREES_CACHE_SIZE = 8192
 
 
-@lru_cache(maxsize=AGREES_CACHE_SIZE)
+@text_cache(maxsize=AGREES_CACHE_SIZE)
 def agrees_or_hedges(text: str) -> bool:
     """Agreement ("exactly", "you're right") or a hedge ("could well", "that's plausible") in the agent's own words."""
     r = read_text(text)
