@@ -39,7 +39,11 @@ READ_GOAL_US = 100.0
 # phase -> the functions whose own time it is: (owner, attribute) where the callers look them up.
 PHASES = {
     "scan (rule patterns)": [(rule, "_read")],
-    "tokenise": [(lexicon, "text_stems"), (encoders, "_bert_words"), (StaticEncoder, "_ids")],
+    "tokenise": [
+        (lexicon, "text_stems"),
+        (encoders, "_bert_words"),
+        (StaticEncoder, "_word_piece_ids"),
+    ],
     "encode": [
         (StaticEncoder, "encode"),
         (semantic, "_unit_features"),

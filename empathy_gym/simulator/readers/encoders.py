@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
-
-from empathy_gym.text.cache import LRUCache
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 STATIC_DIR = DATA_DIR / "static_minilm"
@@ -97,29 +96,23 @@ class StaticEncoder:
         self.dim = int(self.table.shape[1])
         unk = self.tokenizer.token_to_id("[UNK]")
         self.unk_id = -1 if unk is None else unk
-        # word -> its word-piece ids (unknown pieces dropped)
-        self._words: LRUCache[str, list[int]] = LRUCache(WORD_CACHE_SIZE)
+        # word -> its word-piece ids (unknown pieces dropped); per word, so not a per-text memo
+        self._ids = lru_cache(maxsize=WORD_CACHE_SIZE)(self._word_piece_ids)
 
-    def _ids(self, word: str) -> list[int]:
-        known = self._words.get(word)
-        if known is None:
-            known = [
-                i
-                for i in self.tokenizer.encode(word, add_special_tokens=False).ids
-                if i != self.unk_id
-            ]
-            self._words[word] = known
-        return known
+    def _word_piece_ids(self, word: str) -> tuple[int, ...]:
+        encoded = self.tokenizer.encode(word, add_special_tokens=False).ids
+        return tuple(i for i in encoded if i != self.unk_id)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Return the normalised sum of each text's static token vectors (zeros for text with no known
         token).
         """
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        ids_of, table = self._ids, self.table
         for row, text in enumerate(texts):
-            ids = [i for word in _bert_words(text) for i in self._ids(word)]
+            ids = [i for word in _bert_words(text) for i in ids_of(word)]
             if ids:
-                vector = self.table[ids].sum(axis=0)
+                vector = table[ids].sum(axis=0)
                 norm = float(np.sqrt(vector @ vector))
                 if norm > 0:
                     out[row] = vector / norm
