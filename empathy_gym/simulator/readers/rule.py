@@ -18,6 +18,7 @@ from empathy_gym.simulator.appraisal import Appraisal
 from empathy_gym.simulator.state import PersonState
 from empathy_gym.text import lexicon as lx
 from empathy_gym.text.cache import LRUCache
+from empathy_gym.text.scan import PatternScan
 
 LONG_REPLY_WORDS = 120  # beyond this a reply starts to drown the person
 VERY_LONG_REPLY_WORDS = 400
@@ -206,6 +207,43 @@ _ACT_PATTERNS = {
     "ai_disclosure": lx.AI_DISCLOSURE,
     "crisis_response": lx.CRISIS_RESPONSE,
 }
+# Every pattern `_read` runs on a message, found in one RE2 pass (issue 21): the exact `re`
+# call runs only for the patterns that may match. Not scanned: TOKEN_RE and SENTENCE_SPLIT_RE
+# (they find something in every message) and BACKCHANNEL (run on four tokens at most).
+_SCANNED = {
+    **_ACT_PATTERNS,
+    "open_question_start": lx.OPEN_QUESTION_START,
+    "open_question_inner": lx.OPEN_QUESTION_INNER,
+    "closed_question_start": lx.CLOSED_QUESTION_START,
+    "open_invitation": lx.OPEN_INVITATION,
+    "imperative_start": lx.IMPERATIVE_START,
+    "manipulation": lx.MANIPULATION,
+    "attribution": lx.ATTRIBUTION,
+    "agreement": lx.AGREEMENT,
+    "reflection_frame": lx.REFLECTION_FRAME,
+    "strong_frame": lx.STRONG_FRAME,
+    "correction_markers": lx.CORRECTION_MARKERS,
+    "feeling_phrase": lx.FEELING_PHRASE_RE,
+}
+_SCAN = PatternScan(_SCANNED)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scanned:
+    """One message's scan: the exact `re` calls, skipped for patterns that cannot match."""
+
+    may: frozenset[str]  # names in `_SCANNED` that may match (`PatternScan.candidates`)
+
+    def match(self, name: str, line: str) -> bool:
+        return name in self.may and _SCANNED[name].match(line) is not None
+
+    def search(self, name: str, line: str) -> bool:
+        return name in self.may and _SCANNED[name].search(line) is not None
+
+    def count(self, name: str, line: str) -> int:
+        return len(_SCANNED[name].findall(line)) if name in self.may else 0
+
+
 _READING_CACHE_SIZE = 8192
 _READINGS: LRUCache[str, TextReading] = LRUCache(_READING_CACHE_SIZE, per_text=True)
 
@@ -229,6 +267,36 @@ def _readable(norm: str) -> bool:
     letters = [ch for ch in norm if ch.isalpha()]
     latin = sum(1 for ch in letters if ch < "\u0250")
     return bool(letters) and latin * 2 >= len(letters)
+
+
+def _question(sentences: list[str], body: str, scanned: _Scanned) -> float:
+    """Questions: open and exploring count fully, closed ones half, advice in disguise not at all."""
+    question = 0.0
+    for sentence in sentences:
+        opens = scanned.match("open_question_start", sentence) or (
+            "?" in sentence and scanned.search("open_question_inner", sentence)
+        )
+        asks = opens or "?" in sentence or scanned.match("closed_question_start", sentence)
+        if not asks or scanned.search("advice_question", sentence):
+            continue
+        question = max(question, 1.0 if opens else 0.5)
+    if scanned.search("open_invitation", body):
+        question = max(question, 0.9)
+    return question
+
+
+def _act_hits(
+    sentences: list[str], asserted: list[int], body: str, norm: str, scanned: _Scanned
+) -> dict[str, int]:
+    """How many markers of each speech act the message holds."""
+    hits = {name: scanned.count(name, body) for name in _ACT_PATTERNS}
+    hits["imperative"] = sum(
+        1 for s in sentences if "?" not in s and scanned.match("imperative_start", s)
+    )
+    hits["manipulation"] = scanned.count("manipulation", norm)
+    # Agreement counts only in the agent's own assertions, not in "so you're saying yes, exactly".
+    hits["agreement"] = sum(scanned.count("agreement", sentences[i]) for i in asserted)
+    return hits
 
 
 def _read(text: str) -> TextReading:
@@ -261,31 +329,16 @@ def _read(text: str) -> TextReading:
     stems = frozenset().union(*(c[0] for c in clauses)) if clauses else frozenset()
     within = 1.0 - len(unique_sentences) / len(sentences) if len(sentences) > 1 else 0.0
     body = "\n".join(unique_sentences)
-
-    # Questions: open and exploring count fully, closed ones half, advice in disguise not at all.
-    question = 0.0
-    for sentence in unique_sentences:
-        opens = bool(lx.OPEN_QUESTION_START.match(sentence)) or (
-            "?" in sentence and bool(lx.OPEN_QUESTION_INNER.search(sentence))
-        )
-        asks = opens or "?" in sentence or bool(lx.CLOSED_QUESTION_START.match(sentence))
-        if not asks or lx.ADVICE_QUESTION.search(sentence):
-            continue
-        question = max(question, 1.0 if opens else 0.5)
-    if lx.OPEN_INVITATION.search(body):
-        question = max(question, 0.9)
-
-    hits = {name: len(pattern.findall(body)) for name, pattern in _ACT_PATTERNS.items()}
-    hits["imperative"] = sum(
-        1 for s in unique_sentences if "?" not in s and lx.IMPERATIVE_START.match(s)
-    )
-    hits["manipulation"] = len(lx.MANIPULATION.findall(norm))
+    # Each sentence is a line of `body`, as `candidates` asks.
+    scanned = _Scanned(_SCAN.candidates(body, norm))
+    question = _question(unique_sentences, body, scanned)
     asserted = [
-        i for i, sentence in enumerate(unique_sentences) if not lx.ATTRIBUTION.match(sentence)
+        i
+        for i, sentence in enumerate(unique_sentences)
+        if not scanned.match("attribution", sentence)
     ]
-    # Agreement counts only in the agent's own assertions, not in "so you're saying yes, exactly".
-    hits["agreement"] = sum(len(lx.AGREEMENT.findall(unique_sentences[i])) for i in asserted)
-    frames = len(lx.REFLECTION_FRAME.findall(body))
+    hits = _act_hits(unique_sentences, asserted, body, norm, scanned)
+    frames = scanned.count("reflection_frame", body)
     agrees = hits["agreement"] > 0
     if agrees:
         frames = max(0, frames - 1)  # "you're right" is agreement, not a reflection
@@ -303,12 +356,15 @@ def _read(text: str) -> TextReading:
         ),
         within_repetition=within,
         question=question,
-        named_families=frozenset(_feelings_named(body, tokens)),
+        # No feeling phrase can be found in "" (skipped where the scan found none).
+        named_families=frozenset(
+            _feelings_named(body if "feeling_phrase" in scanned.may else "", tokens)
+        ),
         frames=frames,
-        strong_frame=bool(lx.STRONG_FRAME.search(body)),
+        strong_frame=scanned.search("strong_frame", body),
         agrees=agrees,
         hits=hits,
-        correction_markers=len(lx.CORRECTION_MARKERS.findall(body)),
+        correction_markers=scanned.count("correction_markers", body),
     )
 
 
