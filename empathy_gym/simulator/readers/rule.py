@@ -264,6 +264,8 @@ def _is_punct(ch: str) -> bool:
 
 def _readable(norm: str) -> bool:
     """At least half of the letters are Latin: the lexicon and the encoder read those."""
+    if norm.isascii():  # every ASCII letter is Latin: readable when it has one
+        return any(ch.isalpha() for ch in norm)
     letters = [ch for ch in norm if ch.isalpha()]
     latin = sum(1 for ch in letters if ch < "\u0250")
     return bool(letters) and latin * 2 >= len(letters)
