@@ -270,3 +270,27 @@ def test_read_runs_no_lexicon_pattern_outside_the_scan():
     bypassing = used - UNSCANNED
     assert not bypassing, f"{bypassing}: add them to rule._SCANNED and call them via `scanned`"
     assert used >= UNSCANNED  # the check sees the patterns it lets through
+
+
+# --- the belief reader's units ---------------------------------------------------------------
+
+
+def test_every_shipped_text_has_the_same_belief_units_with_the_prefilter_as_with_pure_re():
+    from empathy_gym.simulator.readers import beliefs
+
+    pure = PatternScan(beliefs._UNIT_PATTERNS, use_re2=False)
+    saved = beliefs._UNIT_SCAN
+    skipped = 0
+    try:
+        for text in corpus_texts():
+            units = beliefs.units_of(text)
+            fast = beliefs._units_text(units)
+            beliefs._UNIT_SCAN = pure
+            assert beliefs._units_text(units) == fast, text
+            beliefs._UNIT_SCAN = saved
+            skipped += len(beliefs._UNIT_PATTERNS) - len(saved.candidates(*units))
+    finally:
+        beliefs._UNIT_SCAN = saved
+    assert (
+        skipped > 0
+    )  # the scan does skip patterns here (else this test compares pure re with itself)

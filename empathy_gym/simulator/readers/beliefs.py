@@ -32,6 +32,7 @@ from empathy_gym.simulator.readers.encoders import DATA_DIR, Encoder
 from empathy_gym.simulator.readers.head import ONE_BLAS_THREAD, ActHead
 from empathy_gym.text import lexicon as lx
 from empathy_gym.text.cache import LRUCache
+from empathy_gym.text.scan import PatternScan
 
 BELIEF_LABELS = ("correction", "endorsement")
 HEAD_FILE = "beliefs_{encoder}.npz"
@@ -107,27 +108,57 @@ class _UnitText:
     surface: tuple[float, ...]  # the belief-free features, question .. information
 
 
-def _unit_text(unit: str) -> _UnitText:
-    """One normalisation and one tokenisation of a unit, and everything read from them."""
-    norm = _normalize(unit)
+# The patterns a unit's belief-free features look for, found for all the units of a message in
+# one RE2 pass (`PatternScan`); the exact `re` call runs only where they may match.
+_UNIT_PATTERNS = {
+    "open_question_start": lx.OPEN_QUESTION_START,
+    "closed_question_start": lx.CLOSED_QUESTION_START,
+    "attribution": lx.ATTRIBUTION,
+    "reflection_frame": lx.REFLECTION_FRAME,
+    "agreement": lx.AGREEMENT,
+    "hedge": HEDGE,
+    "contrast": CONTRAST,
+    "correction_markers": lx.CORRECTION_MARKERS,
+    "advice": lx.ADVICE,
+    "imperative_start": lx.IMPERATIVE_START,
+    "information": lx.INFORMATION,
+}
+_UNIT_SCAN = PatternScan(_UNIT_PATTERNS)
+
+
+def _units_text(units: Sequence[str]) -> list[_UnitText]:
+    """Each unit read once: one normalisation and tokenisation each, one pattern scan for all."""
+    norms = [_normalize(unit) for unit in units]
+    may = _UNIT_SCAN.candidates(*norms)  # each unit is a part: its match/search/findall covered
+    return [_unit_text(norm, may) for norm in norms]
+
+
+def _unit_text(norm: str, may: frozenset[str]) -> _UnitText:
+    """What a normalised unit says, whatever the belief (`may`: the patterns that may match it)."""
+
+    def found(name: str, how: str = "search") -> bool:
+        return name in may and getattr(_UNIT_PATTERNS[name], how)(norm) is not None
+
+    def count(name: str) -> float:
+        return min(1.0, float(len(_UNIT_PATTERNS[name].findall(norm)))) if name in may else 0.0
+
     tokens = lx.TOKEN_RE.findall(norm)
     negated: set[str] = set()
     for i, token in enumerate(tokens):
         if token in lx.NEGATIONS:
             negated.update(lx.stem(t) for t in tokens[i + 1 : i + 5] if t not in lx.STOPWORDS)
+    asks = found("open_question_start", "match") or found("closed_question_start", "match")
     surface = (
-        1.0
-        if "?" in norm or lx.OPEN_QUESTION_START.match(norm) or lx.CLOSED_QUESTION_START.match(norm)
-        else 0.0,
-        1.0 if lx.ATTRIBUTION.match(norm) else 0.0,
-        1.0 if lx.REFLECTION_FRAME.search(norm) else 0.0,
-        min(1.0, float(len(lx.AGREEMENT.findall(norm)))),
-        1.0 if HEDGE.search(norm) else 0.0,
-        1.0 if CONTRAST.search(norm) else 0.0,
-        min(1.0, float(len(lx.CORRECTION_MARKERS.findall(norm)))),
-        1.0 if lx.ADVICE.search(norm) or lx.IMPERATIVE_START.match(norm) else 0.0,
+        1.0 if "?" in norm or asks else 0.0,
+        1.0 if found("attribution", "match") else 0.0,
+        1.0 if found("reflection_frame") else 0.0,
+        count("agreement"),
+        1.0 if found("hedge") else 0.0,
+        1.0 if found("contrast") else 0.0,
+        count("correction_markers"),
+        1.0 if found("advice") or found("imperative_start", "match") else 0.0,
         min(1.0, len(norm.split()) / 25.0),
-        1.0 if lx.INFORMATION.search(norm) else 0.0,
+        1.0 if found("information") else 0.0,
     )
     return _UnitText(
         stems=lx.content_stems(tokens) - {lx.NEGATION_TOKEN},
@@ -293,7 +324,7 @@ class BeliefReader:
         known = self._units.get(text)
         if known is None:
             units = units_of(text)
-            known = ([_unit_text(u) for u in units], self.encoder.encode(units))
+            known = (_units_text(units), self.encoder.encode(units))
             self._units[text] = known
         return known
 
