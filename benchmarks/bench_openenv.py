@@ -1,95 +1,247 @@
 """OpenEnv server throughput beside the in-process env, measured side by side in one run.
 
-Run: python benchmarks/bench_openenv.py [--steps 300]
+Run: python benchmarks/bench_openenv.py [--steps 640] [--rounds 3] [--reader semantic|pair|both]
 
-One server process thread (uvicorn on 127.0.0.1) and OpenEnv's own WebSocket client.
-Prints steps/s for 1, 16 and 64 concurrent sessions (each session: reset, then steps of
-unique held-out-style replies until --steps in total) and for the in-process env stepping
-the same replies, and the ratio server / in-process.
+The server runs as a deployment runs it: its own process (uvicorn on 127.0.0.1, started and
+stopped here), so clients and server do not share a GIL. OpenEnv's own WebSocket client
+drives 1, 16 and 64 concurrent sessions (each: reset with its own seed, then unique replies
+until --steps in total, resetting when an episode ends); the in-process env steps the same
+number of unique replies. Rounds interleave in-process and served runs, and each figure is
+the best of --rounds, so the ratio compares numbers measured side by side. Every reply is
+unique across the whole run, so no reader memo makes a later round cheaper.
+
+Then where served time goes, per step: the env's own step inside the server (its
+`StepClock`), the server process's other CPU (WebSocket, JSON, pydantic, event loop, thread
+hand-offs), the client process's CPU, and the round trip one session sees.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
+import json
 import socket
-import threading
+import subprocess
+import sys
 import time
+import urllib.request
+from dataclasses import dataclass
+from typing import Iterator
 
-import gymnasium as gym
-import uvicorn
-
-import empathy_gym  # noqa: F401
-from empathy_gym.serve.openenv import EmpathyEnvClient, ReplyAction, create_app
-
+# Issue 21's goal: 16 concurrent sessions serve at least this fraction of the in-process steps/s.
+GOAL_RATIO = 0.8
+GOAL_SESSIONS = 16
+SESSION_COUNTS = (1, GOAL_SESSIONS, 64)
+READERS = ("semantic", "pair")  # the fast tier and the default cross-encoder tier
+# Each session plays the starter set for 10 turns (the env's default episode length).
 ENV = {"persona": "starter", "max_turns": 10}
-REPLIES = [
+MAX_SESSIONS = 64
+REPLIES = (
     "What has been the hardest part?",
     "That sounds exhausting.",
     "So you've been carrying this alone.",
     "What would help right now?",
     "It makes sense you feel that way.",
-]
+)
+TIMING_PATH = "/bench/timing"  # the server-mode route that reports the StepClock and CPU time
+SERVER_START_S = 120.0  # loading the pair reader's ONNX model takes seconds on a busy machine
+WARMUP_STEPS = 64  # first reads fill per-persona memos on both sides before any round counts
+
+_UNIQUE = itertools.count()  # every reply in the run is new to every reader memo
 
 
-def in_process(steps: int) -> float:
-    env = gym.make("EmpathyDialogue-v0", **ENV)
+def reply(step: int) -> str:
+    """A held-out-style reply no reader has read before in this run."""
+    return f"{REPLIES[step % len(REPLIES)]} ({next(_UNIQUE)})"
+
+
+def in_process(reader: str, steps: int) -> float:
+    """Steps/s of one in-process env stepping `steps` unique replies."""
+    import gymnasium as gym
+
+    import empathy_gym  # noqa: F401
+
+    env = gym.make("EmpathyDialogue-v0", reader=reader, **ENV)
     env.reset(seed=0)
     start = time.perf_counter()
     for i in range(steps):
-        _, _, terminated, truncated, _ = env.step(f"{REPLIES[i % len(REPLIES)]} ({i})")
+        _, _, terminated, truncated, _ = env.step(reply(i))
         if terminated or truncated:
             env.reset()
     return steps / (time.perf_counter() - start)
 
 
-async def session(url: str, seed: int, steps: int) -> int:
-    done = 0
+async def session(url: str, seed: int, steps: int) -> tuple[int, float]:
+    """One client: reset(seed), then `steps` steps; returns (steps, summed step round trips)."""
+    from empathy_gym.serve.openenv import EmpathyEnvClient, ReplyAction
+
+    done, waited = 0, 0.0
     async with EmpathyEnvClient(base_url=url) as client:
         await client.reset(seed=seed)
         while done < steps:
-            result = await client.step(
-                ReplyAction(reply=f"{REPLIES[done % len(REPLIES)]} ({seed}.{done})")
-            )
+            sent = time.perf_counter()
+            result = await client.step(ReplyAction(reply=reply(done)))
+            waited += time.perf_counter() - sent
             done += 1
             if result.done:
                 await client.reset()
-    return done
+    return done, waited
 
 
-async def served(url: str, sessions: int, steps: int) -> float:
+@dataclass
+class Served:
+    """One served measurement: throughput and where its time went (seconds, summed)."""
+
+    sessions: int
+    steps: int
+    wall_s: float
+    round_trip_s: float
+    client_cpu_s: float
+    server: dict[str, float]  # StepClock and process CPU deltas over the run
+
+    @property
+    def rate(self) -> float:
+        """Steps per second."""
+        return self.steps / self.wall_s
+
+    def per_step_ms(self, seconds: float) -> float:
+        """`seconds` spread over this run's steps, in ms."""
+        return 1e3 * seconds / self.steps
+
+
+def timing(url: str) -> dict[str, float]:
+    """The server's StepClock totals and process CPU seconds."""
+    with urllib.request.urlopen(url + TIMING_PATH, timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+async def _sessions(url: str, sessions: int, per: int) -> list[tuple[int, float]]:
+    return await asyncio.gather(*(session(url, s, per) for s in range(sessions)))
+
+
+def served(url: str, sessions: int, steps: int) -> Served:
+    """`sessions` concurrent clients sharing `steps` steps."""
     per = max(1, steps // sessions)
+    before, cpu = timing(url), time.process_time()
     start = time.perf_counter()
-    total = sum(await asyncio.gather(*(session(url, s, per) for s in range(sessions))))
-    return total / (time.perf_counter() - start)
+    results = asyncio.run(_sessions(url, sessions, per))
+    wall = time.perf_counter() - start
+    client_cpu = time.process_time() - cpu
+    after = timing(url)
+    server = {key: after[key] - before[key] for key in after}
+    total = sum(done for done, _ in results)
+    return Served(sessions, total, wall, sum(w for _, w in results), client_cpu, server)
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serve(port: int, reader: str) -> None:
+    """Server mode (the subprocess): the app plus a route reporting its StepClock and CPU."""
+    import uvicorn
+
+    from empathy_gym.serve.openenv import create_app
+
+    app = create_app({**ENV, "reader": reader}, max_sessions=MAX_SESSIONS)
+
+    @app.get(TIMING_PATH)
+    def _timing() -> dict[str, float]:
+        return {**app.state.step_clock.snapshot(), "cpu_s": time.process_time()}
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="critical", ws_max_queue=64)
+
+
+class ServerProcess:
+    """The server in its own process, for a `with` block."""
+
+    def __init__(self, reader: str):
+        self.reader = reader
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> "ServerProcess":
+        command = [sys.executable, __file__, "--serve", str(self.port), "--reader", self.reader]
+        self.process = subprocess.Popen(command)
+        deadline = time.monotonic() + SERVER_START_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"server for reader {self.reader!r} exited: {self.process.returncode}"
+                )
+            try:
+                timing(self.url)
+                return self
+            except OSError:
+                time.sleep(0.1)
+        self.__exit__()
+        raise TimeoutError(f"server for reader {self.reader!r} not up after {SERVER_START_S} s")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+def rounds(reader: str, steps: int, count: int) -> Iterator[tuple[float, list[Served]]]:
+    """`count` interleaved rounds: the in-process rate, then each session count served."""
+    with ServerProcess(reader) as server:
+        in_process(reader, WARMUP_STEPS)
+        served(server.url, GOAL_SESSIONS, WARMUP_STEPS)
+        for _ in range(count):
+            local = in_process(reader, steps)
+            yield local, [served(server.url, n, steps) for n in SESSION_COUNTS]
+
+
+def report(reader: str, steps: int, count: int) -> None:
+    """Measure one reader tier and print the rates, the goal and the breakdown."""
+    results = list(rounds(reader, steps, count))
+    local = max(rate for rate, _ in results)
+    best = [
+        max((r[i] for _, r in results), key=lambda s: s.rate) for i in range(len(SESSION_COUNTS))
+    ]
+    print(f"\nreader {reader}: {steps} steps per run, best of {count} interleaved rounds")
+    print(f"in-process env         {local:8.0f} steps/s   ({1e3 / local:.2f} ms/step)")
+    for run in best:
+        goal = ""
+        if run.sessions == GOAL_SESSIONS:
+            verdict = "met" if run.rate / local >= GOAL_RATIO else "NOT met"
+            goal = f"   goal >= {GOAL_RATIO}x with {GOAL_SESSIONS} sessions: {verdict}"
+        print(
+            f"server, {run.sessions:>2} sessions   {run.rate:8.0f} steps/s = "
+            f"{run.rate / local:.2f}x in-process{goal}"
+        )
+    print("where a served step goes (ms per step, best run of each):")
+    print("  sessions   wall   env step   obs build   server other CPU   client CPU   round trip")
+    for run in best:
+        env = run.per_step_ms(run.server["env_step_s"])
+        build = run.per_step_ms(run.server["served_step_s"]) - env
+        other = run.per_step_ms(run.server["cpu_s"] - run.server["served_step_s"])
+        print(
+            f"  {run.sessions:>8} {run.per_step_ms(run.wall_s):6.2f} {env:10.2f} {build:11.3f}"
+            f" {other:18.2f} {run.per_step_ms(run.client_cpu_s):12.2f}"
+            f" {run.per_step_ms(run.round_trip_s):12.2f}"
+        )
 
 
 def main() -> None:
+    """Parse the arguments; run server mode or the benchmark."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=640)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--reader", choices=(*READERS, "both"), default="both")
+    parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(ENV, max_sessions=64), host="127.0.0.1", port=port, log_level="critical"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    url = f"http://127.0.0.1:{port}"
-    local = in_process(args.steps)
-    print(f"in-process env        {local:8.0f} steps/s")
-    for sessions in (1, 16, 64):
-        rate = asyncio.run(served(url, sessions, args.steps))
-        print(
-            f"server, {sessions:>2} sessions   {rate:8.0f} steps/s   = {rate / local:.2f}x in-process"
-        )
-    server.should_exit = True
-    thread.join(10)
+    if args.serve is not None:
+        serve(args.serve, args.reader)
+        return
+    for reader in READERS if args.reader == "both" else (args.reader,):
+        report(reader, args.steps, args.rounds)
 
 
 if __name__ == "__main__":
