@@ -102,3 +102,17 @@ def test_a_per_word_memo_is_not_a_per_text_memo():
     texts["a whole message"] = 2
     clear_text_caches()
     assert "virus" in words and "a whole message" not in texts
+
+
+def test_the_strengths_stored_with_a_batch_are_strength_of_each_probability():
+    from empathy_gym.text.cache import clear_text_caches
+
+    reader = get_reader("semantic")
+    clear_text_caches()  # every text below is read now, in one batch
+    texts = [f"{t} ({i})" for i, t in enumerate(TEXTS)] + ["   "]
+    probabilities = reader.act_probabilities(texts)
+    for text, probs in zip(texts[:-1], probabilities):
+        stored = reader._strengths.get(text)
+        assert stored == {label: semantic.strength(p) for label, p in probs.items()}
+    assert set(probabilities[-1].values()) == {0.0}  # blank: no act, and nothing stored
+    assert reader._strengths.get("   ") is None

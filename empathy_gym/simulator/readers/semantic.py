@@ -175,10 +175,14 @@ class SemanticReader:
             with ONE_BLAS_THREAD:
                 features, owner = unit_matrix(self.encoder, todo)
                 probs = self.head.predict(features)
-            best = np.zeros((len(todo), probs.shape[1]))
-            np.maximum.at(best, np.asarray(owner), probs)
-            for text, row in zip(todo, best):
-                found[text] = self._cache[text] = dict(zip(self.head.labels, row.tolist()))
+            # A text's units are consecutive rows: its probability is the strongest unit's.
+            first_units = np.searchsorted(owner, np.arange(len(todo)))
+            best = np.maximum.reduceat(probs, first_units, axis=0).astype(np.float64)
+            strengths = np.clip((best - NOISE_FLOOR) / (1.0 - 2.0 * NOISE_FLOOR), 0.0, 1.0)
+            labels = self.head.labels
+            for text, row, row_strengths in zip(todo, best.tolist(), strengths.tolist()):
+                found[text] = self._cache[text] = dict(zip(labels, row))
+                self._strengths[text] = dict(zip(labels, row_strengths))  # as `strength` gives
         empty = dict.fromkeys(self.head.labels, 0.0)
         return [found.get(t, empty) for t in texts]
 
