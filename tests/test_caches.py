@@ -105,10 +105,8 @@ def test_a_per_word_memo_is_not_a_per_text_memo():
 
 
 def test_the_strengths_stored_with_a_batch_are_strength_of_each_probability():
-    from empathy_gym.text.cache import clear_text_caches
-
-    reader = get_reader("semantic")
-    clear_text_caches()  # every text below is read now, in one batch
+    shared = get_reader("semantic")
+    reader = semantic.SemanticReader(shared.encoder, shared.head, shared.beliefs)  # fresh memos
     texts = [f"{t} ({i})" for i, t in enumerate(TEXTS)] + ["   "]
     probabilities = reader.act_probabilities(texts)
     for text, probs in zip(texts[:-1], probabilities):
