@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from empathy_gym.personas.schema import Persona
 from empathy_gym.simulator.appraisal import Appraisal
+from empathy_gym.simulator.readers.base import Reading
 from empathy_gym.simulator.state import PersonState
 from empathy_gym.text import lexicon as lx
 from empathy_gym.text.cache import LRUCache
@@ -645,6 +646,4 @@ class RuleReader:
 
     def read(self, requests) -> list:
         """Return the rule appraisal of each request."""
-        from empathy_gym.simulator.readers.base import Reading
-
         return [Reading(rule_appraise(r.text, r.persona, r.state)) for r in requests]

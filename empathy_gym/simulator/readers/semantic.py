@@ -22,6 +22,7 @@ from typing import Sequence
 import numpy as np
 
 from empathy_gym.simulator.appraisal import Appraisal
+from empathy_gym.simulator.readers.base import Reading
 from empathy_gym.simulator.readers.beliefs import HEDGE, BeliefReader, beliefs_in_play
 from empathy_gym.simulator.readers.encoders import DATA_DIR, Encoder, make_encoder
 from empathy_gym.simulator.readers.head import ONE_BLAS_THREAD, ActHead
@@ -203,8 +204,6 @@ class SemanticReader:
             return self._read(requests)
 
     def _read(self, requests) -> list:
-        from empathy_gym.simulator.readers.base import Reading
-
         texts = [r.text for r in requests]
         act_probabilities = self.act_probabilities(texts)
         readings = []
