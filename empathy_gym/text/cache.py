@@ -31,6 +31,9 @@ _TEXT_MEMOS: weakref.WeakSet = weakref.WeakSet()
 class LRUCache(Generic[K, V]):
     """A mapping of at most `maxsize` entries; a lookup that hits makes its entry the newest.
 
+    Safe to share between threads (a server's workers read with one reader): each step is one
+    atomic `OrderedDict` call, and an entry another thread drops meanwhile is not an error.
+
     `per_text=True`: the keys are (or start with) a message's text, and `clear_text_caches`
     clears it.
     """
@@ -49,14 +52,24 @@ class LRUCache(Generic[K, V]):
             value = self._data[key]
         except KeyError:
             return default
-        self._data.move_to_end(key)
+        try:
+            self._data.move_to_end(key)
+        except KeyError:  # another thread dropped it meanwhile: the value read is still right
+            pass
         return value
 
     def __setitem__(self, key: K, value: V) -> None:
-        self._data[key] = value
-        self._data.move_to_end(key)
-        if len(self._data) > self.maxsize:
-            self._data.popitem(last=False)
+        data = self._data
+        data[key] = value
+        try:
+            data.move_to_end(key)
+        except KeyError:  # another thread dropped it meanwhile
+            pass
+        while len(data) > self.maxsize:
+            try:
+                data.popitem(last=False)
+            except KeyError:  # another thread emptied it meanwhile
+                break
 
     def __contains__(self, key: object) -> bool:
         return key in self._data
