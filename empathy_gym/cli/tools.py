@@ -36,7 +36,7 @@ def serve_command(argv: list[str]) -> int:
     try:
         import uvicorn
 
-        from empathy_gym.serve.openenv import create_app
+        from empathy_gym.serve.openenv import UVICORN_OPTIONS, create_app
     except ImportError as error:
         print(
             f"empathy-gym serve needs the openenv extra: pip install -c constraints-cpu.txt -e '.[openenv]' ({error})",
@@ -60,7 +60,7 @@ def serve_command(argv: list[str]) -> int:
         f"serving EmpathyDialogue-v0 (OpenEnv) on ws://{ns.host}:{ns.port}/ws, up to {ns.max_sessions} sessions",
         file=sys.stderr,
     )
-    uvicorn.run(app, host=ns.host, port=ns.port, log_level="warning")
+    uvicorn.run(app, host=ns.host, port=ns.port, log_level="warning", **UVICORN_OPTIONS)
     return 0
 
 
