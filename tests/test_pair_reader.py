@@ -96,3 +96,33 @@ def test_a_batch_larger_than_the_cache_is_read_whole(monkeypatch):
     pairs = [(LENA.opening[0], f"reply number {i}") for i in range(5)]
     rows = model.probabilities(pairs)
     assert rows.shape == (5, len(PAIR_ACTS))
+
+
+def test_a_batch_read_on_several_threads_is_bit_for_bit_the_one_thread_read():
+    import threading
+
+    one = PairModel()
+    two = PairModel(threads=2)
+    ran_on: set[int] = set()
+    infer = two._infer
+
+    def recording(feed):
+        ran_on.add(threading.get_ident())
+        return infer(feed)
+
+    two._infer = recording
+    pairs = [(LENA.opening[i % 2], f"What has tonight been like for you? ({i})") for i in range(12)]
+    assert np.array_equal(two.probabilities(pairs), one.probabilities(pairs))
+    assert len(ran_on) == 2 and threading.get_ident() not in ran_on  # the pool's two threads
+
+
+@pytest.mark.parametrize("threads", [0, -1, 1.5, True, "2"])
+def test_a_thread_count_that_is_not_a_positive_int_is_refused(threads):
+    with pytest.raises(ValueError, match=r"pair reader threads: expected a positive int, got"):
+        PairModel(threads=threads)
+
+
+def test_get_reader_builds_a_pair_reader_with_threads_apart_from_the_shared_one():
+    reader = get_reader("pair", threads=2)
+    assert reader is not get_reader("pair") and reader.model.threads == 2
+    assert get_reader("pair").model.threads == 1
