@@ -6,7 +6,7 @@ Run: python benchmarks/bench_reader.py [--messages N] [--steps N] [--readers rul
    texts (each message is new to the reader: no cache hit).
 2. EmpathyDialogue-v0 step cost next to CartPole-v1 (best of 3 interleaved rounds) with
    each reader, for repeated replies (a templated agent: six replies cycled) and unique
-   replies (every reply a new text, as an LLM writes). Goals for the default reader:
+   replies (every reply a new text, as an LLM writes). Goals for the fast tier:
    <= 10x CartPole repeated, <= 30x unique.
 Unique texts are held-out phrasings (data/phrases-heldout/, 12 words on average) with a
 counter appended, so no two are equal; `--pair` joins two phrasings (~24 words).
@@ -128,7 +128,7 @@ def main() -> None:
             f"{name:<10} CartPole {1e6 / cart:5.1f} us | repeated {1e6 / repeated:6.1f} us = {cart / repeated:5.1f}x"
             f" | unique {1e6 / fresh:6.1f} us = {cart / fresh:5.1f}x"
         )
-    print(f"goals for the default reader ({'semantic'}): <= 10x repeated, <= 30x unique")
+    print("goals for the fast tier (semantic): <= 10x repeated, <= 30x unique")
 
 
 if __name__ == "__main__":
