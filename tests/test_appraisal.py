@@ -24,7 +24,7 @@ def acts(text, persona, state):
     [
         "What's been the scariest part of the last few nights?",
         "How are you coping with all of this?",
-        "Could you tell me more about what happened at the GP?",
+        "What did the GP actually say to you?",
         "I'm curious what goes through your head at 3am.",
     ],
 )
@@ -202,7 +202,7 @@ HELD_OUT = {
         "you two will figure this out",
         "It will all work out in the end.",
         "I believe in you, you can do this!",
-        "You are doing a great job, don't be so hard on yourself.",
+        "You're doing an amazing job, so go easy on yourself.",
     ],
     "advice": [
         "you could try making a chore chart together",
@@ -293,7 +293,7 @@ def test_a_scaling_question_is_not_manipulation(lena):
 
 MIXED_TURNS = [
     (
-        "I'm so sorry you're going through this. Failing an exam you worked so hard for must be crushing. "
+        "I'm so sorry, that sounds rough. Failing an exam you put so much into must be crushing. "
         "What was the hardest part of getting the results?",
         {"validation", "reflection", "question"},
     ),
