@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 try:  # Python 3.11+: the parser `re` itself uses
     from re import _constants as _sre
@@ -213,6 +214,7 @@ class PatternScan:
         self, patterns: Mapping[str, re.Pattern[str]], *, use_re2: bool | None = None
     ) -> None:
         self.names = frozenset(patterns)
+        self.patterns = dict(patterns)
         self.relaxed: dict[str, str] = {}  # name -> RE2 source, for the patterns scanned
         self.always_checked: dict[str, str] = {}  # name -> why it cannot be scanned
         engine = _re2_or_warn(use_re2)
@@ -277,3 +279,28 @@ class PatternScan:
             return self.names
         order = self._order
         return self._always.union([order[i] for i in hits if i != sentinel])
+
+    def scan(self, *parts: str) -> "Scanned":
+        """The exact `re` calls on `parts` (or a line of one), skipped for patterns that cannot match."""
+        return Scanned(self.patterns, self.candidates(*parts))
+
+
+@dataclass(frozen=True, slots=True)
+class Scanned:
+    """One text's scan: `match`, `search` and `count` give pure `re`'s answers, and run `re` only for
+    the patterns that may match (`may`, from `PatternScan.candidates`)."""
+
+    patterns: Mapping[str, re.Pattern[str]]
+    may: frozenset[str]
+
+    def match(self, name: str, line: str) -> bool:
+        """Whether pattern `name` matches at the start of `line`."""
+        return name in self.may and self.patterns[name].match(line) is not None
+
+    def search(self, name: str, line: str) -> bool:
+        """Whether pattern `name` matches anywhere in `line`."""
+        return name in self.may and self.patterns[name].search(line) is not None
+
+    def count(self, name: str, line: str) -> int:
+        """How many times pattern `name` matches in `line` (`findall`)."""
+        return len(self.patterns[name].findall(line)) if name in self.may else 0

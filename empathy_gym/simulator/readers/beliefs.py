@@ -32,7 +32,7 @@ from empathy_gym.simulator.readers.encoders import DATA_DIR, Encoder
 from empathy_gym.simulator.readers.head import ONE_BLAS_THREAD, ActHead
 from empathy_gym.text import lexicon as lx
 from empathy_gym.text.cache import LRUCache
-from empathy_gym.text.scan import PatternScan
+from empathy_gym.text.scan import PatternScan, Scanned
 
 BELIEF_LABELS = ("correction", "endorsement")
 HEAD_FILE = "beliefs_{encoder}.npz"
@@ -129,34 +129,36 @@ _UNIT_SCAN = PatternScan(_UNIT_PATTERNS)
 def _units_text(units: Sequence[str]) -> list[_UnitText]:
     """Each unit read once: one normalisation and tokenisation each, one pattern scan for all."""
     norms = [_normalize(unit) for unit in units]
-    may = _UNIT_SCAN.candidates(*norms)  # each unit is a part: its match/search/findall covered
-    return [_unit_text(norm, may) for norm in norms]
+    scanned = _UNIT_SCAN.scan(*norms)  # each unit is a part: its match/search/findall covered
+    return [_unit_text(norm, scanned) for norm in norms]
 
 
-def _unit_text(norm: str, may: frozenset[str]) -> _UnitText:
-    """What a normalised unit says, whatever the belief (`may`: the patterns that may match it)."""
-
-    def found(name: str, how: str = "search") -> bool:
-        return name in may and getattr(_UNIT_PATTERNS[name], how)(norm) is not None
+def _unit_text(norm: str, scanned: Scanned) -> _UnitText:
+    """What a normalised unit says, whatever the belief (`scanned`: its message's pattern scan)."""
 
     def count(name: str) -> float:
-        return min(1.0, float(len(_UNIT_PATTERNS[name].findall(norm)))) if name in may else 0.0
+        return min(1.0, float(scanned.count(name, norm)))
+
+    def found(name: str) -> bool:
+        return scanned.search(name, norm)
 
     tokens = lx.TOKEN_RE.findall(norm)
     negated: set[str] = set()
     for i, token in enumerate(tokens):
         if token in lx.NEGATIONS:
             negated.update(lx.stem(t) for t in tokens[i + 1 : i + 5] if t not in lx.STOPWORDS)
-    asks = found("open_question_start", "match") or found("closed_question_start", "match")
+    asks = scanned.match("open_question_start", norm) or scanned.match(
+        "closed_question_start", norm
+    )
     surface = (
         1.0 if "?" in norm or asks else 0.0,
-        1.0 if found("attribution", "match") else 0.0,
+        1.0 if scanned.match("attribution", norm) else 0.0,
         1.0 if found("reflection_frame") else 0.0,
         count("agreement"),
         1.0 if found("hedge") else 0.0,
         1.0 if found("contrast") else 0.0,
         count("correction_markers"),
-        1.0 if found("advice") or found("imperative_start", "match") else 0.0,
+        1.0 if found("advice") or scanned.match("imperative_start", norm) else 0.0,
         min(1.0, len(norm.split()) / 25.0),
         1.0 if found("information") else 0.0,
     )

@@ -19,7 +19,7 @@ from empathy_gym.simulator.readers.base import Reading
 from empathy_gym.simulator.state import PersonState
 from empathy_gym.text import lexicon as lx
 from empathy_gym.text.cache import LRUCache
-from empathy_gym.text.scan import PatternScan
+from empathy_gym.text.scan import PatternScan, Scanned
 
 LONG_REPLY_WORDS = 120  # beyond this a reply starts to drown the person
 VERY_LONG_REPLY_WORDS = 400
@@ -229,22 +229,6 @@ _SCANNED = {
 _SCAN = PatternScan(_SCANNED)
 
 
-@dataclass(frozen=True, slots=True)
-class _Scanned:
-    """One message's scan: the exact `re` calls, skipped for patterns that cannot match."""
-
-    may: frozenset[str]  # names in `_SCANNED` that may match (`PatternScan.candidates`)
-
-    def match(self, name: str, line: str) -> bool:
-        return name in self.may and _SCANNED[name].match(line) is not None
-
-    def search(self, name: str, line: str) -> bool:
-        return name in self.may and _SCANNED[name].search(line) is not None
-
-    def count(self, name: str, line: str) -> int:
-        return len(_SCANNED[name].findall(line)) if name in self.may else 0
-
-
 _READING_CACHE_SIZE = 8192
 _READINGS: LRUCache[str, TextReading] = LRUCache(_READING_CACHE_SIZE, per_text=True)
 
@@ -272,7 +256,7 @@ def _readable(norm: str) -> bool:
     return bool(letters) and latin * 2 >= len(letters)
 
 
-def _question(sentences: list[str], body: str, scanned: _Scanned) -> float:
+def _question(sentences: list[str], body: str, scanned: Scanned) -> float:
     """Questions: open and exploring count fully, closed ones half, advice in disguise not at all."""
     question = 0.0
     for sentence in sentences:
@@ -289,7 +273,7 @@ def _question(sentences: list[str], body: str, scanned: _Scanned) -> float:
 
 
 def _act_hits(
-    sentences: list[str], asserted: list[int], body: str, norm: str, scanned: _Scanned
+    sentences: list[str], asserted: list[int], body: str, norm: str, scanned: Scanned
 ) -> dict[str, int]:
     """How many markers of each speech act the message holds."""
     hits = {name: scanned.count(name, body) for name in _ACT_PATTERNS}
@@ -333,7 +317,7 @@ def _read(text: str) -> TextReading:
     within = 1.0 - len(unique_sentences) / len(sentences) if len(sentences) > 1 else 0.0
     body = "\n".join(unique_sentences)
     # Each sentence is a line of `body`, as `candidates` asks.
-    scanned = _Scanned(_SCAN.candidates(body, norm))
+    scanned = _SCAN.scan(body, norm)
     question = _question(unique_sentences, body, scanned)
     asserted = [
         i
